@@ -1,0 +1,218 @@
+/* GIMP Neural Style — engine public API.
+ *
+ * Pure C11 + OpenMP + OpenBLAS.  No GIMP, no GTK.
+ *
+ * Conventions (after ggml / llama.h):
+ *  - opaque handles (ns_model, ns_context), a params struct with
+ *    ns_params_default (), <noun>_<verb> names;
+ *  - every fallible call returns an ns_status and, when ERR is not NULL,
+ *    fills it with a human-readable message (it never exits or aborts);
+ *  - a progress callback that returns false cancels the run
+ *    (NS_ERR_CANCELLED).
+ *
+ * Images are planar float RGB in [0,1]: data[c*w*h + y*w + x], c = 0..2.
+ * Masks are single-channel float w*h in [0,1].
+ *
+ * Thread safety: an ns_model is immutable after loading and may be shared
+ * by any number of contexts; an ns_context must be used by one thread at a
+ * time.  Two contexts may run at once on different threads.
+ */
+#ifndef NS_H
+#define NS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum
+{
+  NS_OK = 0,
+  NS_ERR_INVALID_ARG,  /* a caller error: bad size, NULL, out of range */
+  NS_ERR_IO,           /* a file could not be opened or read */
+  NS_ERR_FORMAT,       /* a file is truncated, corrupt or not what we expect */
+  NS_ERR_SHAPE,        /* tensors present but of unexpected shape */
+  NS_ERR_NOMEM,        /* an allocation failed */
+  NS_ERR_CANCELLED,    /* the progress callback returned false */
+  NS_ERR_UNSUPPORTED,  /* valid input we do not handle (method/model pair) */
+  NS_ERR_INTERNAL
+} ns_status;
+
+#define NS_ERROR_MESSAGE_MAX 1024
+
+typedef struct
+{
+  ns_status status;
+  char message[NS_ERROR_MESSAGE_MAX];
+} ns_error;
+
+const char *ns_status_string (ns_status status);
+
+/* ---------------------------------------------------------------- images */
+
+typedef struct
+{
+  int width;
+  int height;
+  float *data; /* planar RGB, 3 * width * height floats */
+} ns_image;
+
+/* Allocates DATA; returns NS_ERR_NOMEM / NS_ERR_INVALID_ARG on failure. */
+ns_status ns_image_alloc (ns_image *img, int width, int height, ns_error *err);
+void ns_image_free (ns_image *img); /* frees DATA, zeroes the struct */
+
+/* Bilinear (area-averaging when shrinking) resize into a new image. */
+ns_status ns_image_resize (const ns_image *src, int width, int height,
+                           ns_image *dst, ns_error *err);
+
+/* ---------------------------------------------------------------- models */
+
+typedef enum
+{
+  NS_MODEL_AUTO = 0,   /* detect from the files present in the folder */
+  NS_MODEL_CD16X,      /* enc1..5.pth + dec1..5.pth (Collaborative Distillation) */
+  NS_MODEL_VGG19,      /* vgg_normalised.pth + decoder.pth (canonical AdaIN) */
+  NS_MODEL_LST_R31     /* vgg_r31.pth + dec_r31.pth */
+} ns_model_kind;
+
+typedef struct ns_model ns_model;
+
+/* Loads the model found in folder DIR.  KIND = NS_MODEL_AUTO picks the
+ * first complete set in the order cd16x, vgg19, lst-r31.  A missing file
+ * is reported by full path. */
+ns_status ns_model_load (const char *dir, ns_model_kind kind, ns_model **out,
+                         ns_error *err);
+void ns_model_free (ns_model *model);
+ns_model_kind ns_model_get_kind (const ns_model *model);
+const char *ns_model_kind_name (ns_model_kind kind); /* "cd16x", ... */
+/* The files a model kind needs, NULL-terminated (for error messages and
+ * the download tool). */
+const char *const *ns_model_kind_files (ns_model_kind kind);
+
+/* --------------------------------------------------------------- methods */
+
+typedef enum
+{
+  NS_METHOD_CASCADE_ADAIN = 0, /* AdaIN at every level, deepest first */
+  NS_METHOD_WCT,               /* WCT at every level, deepest first */
+  NS_METHOD_ADAIN,             /* single-level AdaIN at the deepest level */
+  NS_METHOD_GATYS              /* optimisation (Gatys et al. 2015) */
+} ns_method;
+
+const char *ns_method_name (ns_method method); /* "cascade-adain", ... */
+/* Parses a name as printed by ns_method_name; false when unknown. */
+bool ns_method_from_name (const char *name, ns_method *out);
+
+/* Returns false to cancel.  FRACTION in [0,1]; STAGE a short English
+ * label ("encoding style", ...). Called often (every few ms of work). */
+typedef bool (*ns_progress_fn) (float fraction, const char *stage,
+                                void *user_data);
+
+typedef enum
+{
+  NS_INIT_CONTENT = 0,
+  NS_INIT_NOISE,
+  NS_INIT_IMAGE
+} ns_init;
+
+/* Called by the Gatys optimiser every IMAGE_EVERY iterations with the
+ * current image (content size); return false to stop early (the best image
+ * so far is returned). */
+typedef bool (*ns_image_fn) (int iteration, float loss, const ns_image *img,
+                             void *user_data);
+
+typedef struct
+{
+  int iterations;          /* per scale */
+  float content_weight;
+  float style_weight;
+  float tv_weight;
+  ns_init init;
+  const ns_image *init_image; /* for NS_INIT_IMAGE */
+  int scales;              /* coarse-to-fine levels, 1 = single scale */
+  bool use_adam;           /* false: L-BFGS */
+  float learning_rate;     /* Adam only */
+  int image_every;         /* call IMAGE_CB every N iterations, 0 = never */
+  ns_image_fn image_cb;
+  void *image_user_data;
+} ns_gatys_params;
+
+typedef struct
+{
+  ns_method method;
+  float strength;        /* alpha in [0,1]: 0 = content, 1 = full style */
+  bool preserve_colors;  /* keep the content's colours (luminance transfer) */
+  int style_size;        /* long side the style is resized to; 0 = as given */
+  int max_size;          /* work with the content's long side at most this,
+                            then upsample to content size; 0 = full size */
+  int n_threads;         /* 0 = all cores */
+  uint64_t seed;
+  ns_progress_fn progress;
+  void *progress_user_data;
+  ns_gatys_params gatys;
+} ns_params;
+
+ns_params ns_params_default (void);
+
+/* -------------------------------------------------------------- contexts */
+
+typedef struct ns_context ns_context;
+
+/* MODEL must outlive the context. */
+ns_status ns_context_new (const ns_model *model, ns_context **out,
+                          ns_error *err);
+void ns_context_free (ns_context *ctx);
+
+typedef struct
+{
+  const ns_image *image;
+  float weight; /* relative; normalised over all styles */
+} ns_style;
+
+/* Stylizes CONTENT.  OUT must be allocated by the caller at the content's
+ * size.  MASK (optional, content size): with two styles it picks style 0
+ * where 1 and style 1 where 0; with one style it blends style (1) and
+ * original (0).  Encoded style statistics and the first content encoding
+ * are cached in the context, so repeated calls that change only the
+ * strength or colour preservation skip that work. */
+ns_status ns_stylize (ns_context *ctx, const ns_params *params,
+                      const ns_image *content, const ns_style *styles,
+                      int n_styles, const ns_image *mask, ns_image *out,
+                      ns_error *err);
+
+/* ------------------------------------------------- statistics and regions
+ * For tiled rendering of large images: statistics are computed over the
+ * whole image first (or accumulated over tiles), then any region is
+ * transformed and decoded with those global statistics.  LEVEL counts from
+ * 1 (relu1_1) to the model's deepest level. */
+
+typedef struct ns_stats ns_stats;
+
+int ns_model_num_levels (const ns_model *model);
+int ns_model_deepest_level (const ns_model *model);
+
+ns_stats *ns_stats_new (const ns_model *model, int level, ns_error *err);
+void ns_stats_free (ns_stats *stats);
+/* Adds the features of IMAGE's region (x, y, w, h) at LEVEL to STATS.
+ * The encoder sees IMAGE with a margin around the region. */
+ns_status ns_stats_accumulate (ns_context *ctx, ns_stats *stats,
+                               const ns_image *image, int x, int y, int w,
+                               int h, ns_error *err);
+
+/* Transforms IMAGE's region (x, y, w, h) at LEVEL so that its content
+ * statistics CONTENT become those of STYLE (AdaIN or WCT per METHOD), blends
+ * with STRENGTH, decodes, and writes the region into OUT (same size as
+ * IMAGE). */
+ns_status ns_region_transform (ns_context *ctx, const ns_params *params,
+                               const ns_stats *content, const ns_stats *style,
+                               const ns_image *image, int x, int y, int w,
+                               int h, ns_image *out, ns_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NS_H */
