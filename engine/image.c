@@ -1,0 +1,183 @@
+/* Image allocation and resampling. */
+#include "ns-internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --------------------------------------------------------------- images */
+
+ns_status
+ns_image_alloc (ns_image *img, int width, int height, ns_error *err)
+{
+  size_t n;
+  img->width = img->height = 0;
+  img->data = NULL;
+  if (width <= 0 || height <= 0)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "bad image size %dx%d", width,
+                    height);
+  if (!ns_size_mul ((size_t) width, (size_t) height, &n)
+      || !ns_size_mul (n, 3 * sizeof (float), &n))
+    return ns_fail (err, NS_ERR_NOMEM, "image %dx%d is too large", width,
+                    height);
+  img->data = ns_alloc (n);
+  if (!img->data)
+    return ns_fail (err, NS_ERR_NOMEM, "out of memory for a %dx%d image",
+                    width, height);
+  img->width = width;
+  img->height = height;
+  return NS_OK;
+}
+
+void
+ns_image_free (ns_image *img)
+{
+  if (!img)
+    return;
+  ns_free (img->data);
+  img->data = NULL;
+  img->width = img->height = 0;
+}
+
+/* Separable resampling weights for one axis: a triangle filter whose
+ * support widens with the scale when shrinking (area-like), so that
+ * downscaled styles do not alias. */
+typedef struct
+{
+  int first;  /* first source index */
+  int n;      /* taps */
+  int off;    /* offset into the shared weight array */
+} ns_taps;
+
+static ns_status
+make_taps (int src, int dst, ns_taps **taps_out, float **w_out, ns_error *err)
+{
+  double scale = (double) dst / (double) src;
+  double support = scale < 1.0 ? 1.0 / scale : 1.0;
+  int max_taps = (int) ceil (support) * 2 + 2;
+  size_t nw;
+  ns_taps *taps;
+  float *w;
+  int i, off = 0;
+
+  if (!ns_size_mul ((size_t) dst, (size_t) max_taps, &nw))
+    return ns_fail (err, NS_ERR_NOMEM, "resize too large");
+  taps = malloc (sizeof *taps * (size_t) dst);
+  w = malloc (sizeof *w * nw);
+  if (!taps || !w)
+    {
+      free (taps);
+      free (w);
+      return ns_fail (err, NS_ERR_NOMEM, "out of memory in resize");
+    }
+  for (i = 0; i < dst; i++)
+    {
+      double center = (i + 0.5) / scale - 0.5;
+      int lo = (int) floor (center - support);
+      int hi = (int) ceil (center + support);
+      double sum = 0.0;
+      int j, n = 0;
+      if (lo < 0)
+        lo = 0;
+      if (hi > src - 1)
+        hi = src - 1;
+      for (j = lo; j <= hi && n < max_taps; j++)
+        {
+          double d = fabs ((j - center) / support);
+          double v = d < 1.0 ? 1.0 - d : 0.0;
+          w[off + n++] = (float) v;
+          sum += v;
+        }
+      if (sum <= 0.0)
+        {
+          /* Degenerate (tiny source): nearest sample. */
+          int nearest = (int) floor (center + 0.5);
+          if (nearest < 0)
+            nearest = 0;
+          if (nearest > src - 1)
+            nearest = src - 1;
+          lo = nearest;
+          n = 1;
+          w[off] = 1.0f;
+          sum = 1.0;
+        }
+      for (j = 0; j < n; j++)
+        w[off + j] = (float) (w[off + j] / sum);
+      taps[i].first = lo;
+      taps[i].n = n;
+      taps[i].off = off;
+      off += n;
+    }
+  *taps_out = taps;
+  *w_out = w;
+  return NS_OK;
+}
+
+ns_status
+ns_image_resize (const ns_image *src, int width, int height, ns_image *dst,
+                 ns_error *err)
+{
+  ns_taps *tx = NULL, *ty = NULL;
+  float *wx = NULL, *wy = NULL, *tmp = NULL;
+  ns_status st;
+  int sw, sh;
+
+  if (!src || !src->data || src->width <= 0 || src->height <= 0)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "resize: empty source image");
+  sw = src->width;
+  sh = src->height;
+  st = ns_image_alloc (dst, width, height, err);
+  if (st != NS_OK)
+    return st;
+  if ((st = make_taps (sw, width, &tx, &wx, err)) != NS_OK
+      || (st = make_taps (sh, height, &ty, &wy, err)) != NS_OK)
+    goto out;
+  tmp = malloc (sizeof *tmp * (size_t) sh * (size_t) width);
+  if (!tmp)
+    {
+      st = ns_fail (err, NS_ERR_NOMEM, "out of memory in resize");
+      goto out;
+    }
+  for (int c = 0; c < 3; c++)
+    {
+      const float *s = src->data + (size_t) c * sw * sh;
+      float *d = dst->data + (size_t) c * width * height;
+      /* Horizontal pass into TMP (sh x width). */
+#pragma omp parallel for schedule(static)
+      for (int y = 0; y < sh; y++)
+        for (int x = 0; x < width; x++)
+          {
+            const float *row = s + (size_t) y * sw + tx[x].first;
+            const float *w = wx + tx[x].off;
+            float acc = 0.0f;
+            for (int k = 0; k < tx[x].n; k++)
+              acc += w[k] * row[k];
+            tmp[(size_t) y * width + x] = acc;
+          }
+      /* Vertical pass. */
+#pragma omp parallel for schedule(static)
+      for (int y = 0; y < height; y++)
+        {
+          float *drow = d + (size_t) y * width;
+          const float *w = wy + ty[y].off;
+          for (int x = 0; x < width; x++)
+            drow[x] = 0.0f;
+          for (int k = 0; k < ty[y].n; k++)
+            {
+              const float *srow = tmp + (size_t) (ty[y].first + k) * width;
+              for (int x = 0; x < width; x++)
+                drow[x] += w[k] * srow[x];
+            }
+        }
+    }
+  st = NS_OK;
+out:
+  free (tx);
+  free (ty);
+  free (wx);
+  free (wy);
+  free (tmp);
+  if (st != NS_OK)
+    ns_image_free (dst);
+  return st;
+}
