@@ -1,0 +1,281 @@
+/* 3x3 (fused reflection padding 1) and 1x1 convolutions, stride 1, with
+ * fused bias and ReLU.  The hot path of every network.
+ *
+ * A 1x1 convolution is a plain GEMM on the activation: out[cout][HW] =
+ * W[cout][cin] * in[cin][HW], no copy at all.  A 3x3 convolution unfolds
+ * (im2col) a band of output pixels into a [cin*9][npix] matrix and
+ * multiplies it by W[cout][cin*9].  Bands are ranges of flat pixel indices
+ * y*W+x: the output of a band is then a [cout][npix] block of OUT with
+ * leading dimension H*W, so sgemm writes into place, and the scratch
+ * matrix stays bounded whatever the image size (2048x2048 and beyond).
+ *
+ * Parallelism: the bands of one step are processed by the threads of one
+ * OpenMP team, each unfolding its own band and calling a single-threaded
+ * sgemm (OpenBLAS runs single-threaded inside a parallel region), so
+ * unfolding is parallel and no thread waits on a serial im2col.  Between
+ * steps the calling thread reports progress and checks for cancellation.
+ */
+#include "nn.h"
+
+#include <cblas.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Scratch per thread for the unfolded band.  Large enough that sgemm's
+ * packing of the weights is amortised over many pixels, small enough to
+ * stay near L2/L3 and bounded for huge images. */
+#define NS_CONV_SCRATCH_BYTES ((size_t) 6 << 20)
+/* Fewer pixels than this per band make sgemm inefficient; the budget is
+ * then exceeded rather than the band shrunk further. */
+#define NS_CONV_MIN_PIXELS 64
+/* Upper bound on pixels per band so that a step stays short (fast
+ * cancellation) and the [cout][npix] output block stays cache-friendly. */
+#define NS_CONV_MAX_PIXELS 8192
+
+static inline int
+reflect_index (int i, int n)
+{
+  /* Reflection padding by one (PyTorch ReflectionPad2d(1)).  A size-1 axis
+   * cannot be reflected: replicate instead. */
+  if (n == 1)
+    return 0;
+  if (i < 0)
+    return -i;
+  if (i >= n)
+    return 2 * n - 2 - i;
+  return i;
+}
+
+/* Unfolds pixels [p0, p0+npix) of IN (cin x h x w) into COL
+ * [cin*9][npix] for a 3x3 kernel with reflection padding 1. */
+static void
+im2col3x3_band (const float *in, int cin, int h, int w, size_t p0, int npix,
+                float *col)
+{
+  const size_t hw = (size_t) h * w;
+
+  for (int ci = 0; ci < cin; ci++)
+    {
+      const float *plane = in + (size_t) ci * hw;
+      for (int ky = 0; ky < 3; ky++)
+        for (int kx = 0; kx < 3; kx++)
+          {
+            float *dst = col + ((size_t) ci * 9 + ky * 3 + kx) * npix;
+            size_t p = p0;
+            const size_t pend = p0 + (size_t) npix;
+            while (p < pend)
+              {
+                int y = (int) (p / (size_t) w);
+                int x0 = (int) (p - (size_t) y * w);
+                int x1 = w;
+                const float *srow;
+                int x;
+                if ((size_t) (x1 - x0) > pend - p)
+                  x1 = x0 + (int) (pend - p);
+                srow = plane + (size_t) reflect_index (y + ky - 1, h) * w;
+                x = x0;
+                /* Left border, then the interior as one copy, then the
+                 * right border. */
+                if (x == 0 && x < x1)
+                  {
+                    *dst++ = srow[reflect_index (kx - 1, w)];
+                    x++;
+                  }
+                {
+                  int xe = x1 < w - 1 ? x1 : w - 1;
+                  if (xe > x)
+                    {
+                      memcpy (dst, srow + x + kx - 1,
+                              sizeof (float) * (size_t) (xe - x));
+                      dst += xe - x;
+                      x = xe;
+                    }
+                }
+                for (; x < x1; x++)
+                  *dst++ = srow[reflect_index (x + kx - 1, w)];
+                p += (size_t) (x1 - x0);
+              }
+          }
+    }
+}
+
+/* Bias and ReLU on a [cout][npix] block with leading dimension LD. */
+static void
+bias_relu_block (float *c, size_t ld, int cout, int npix, const float *bias,
+                 bool relu)
+{
+  for (int co = 0; co < cout; co++)
+    {
+      float *row = c + (size_t) co * ld;
+      const float b = bias ? bias[co] : 0.0f;
+      if (relu)
+        for (int j = 0; j < npix; j++)
+          {
+            float v = row[j] + b;
+            row[j] = v > 0.0f ? v : 0.0f;
+          }
+      else if (bias)
+        for (int j = 0; j < npix; j++)
+          row[j] += b;
+    }
+}
+
+static int
+resolve_threads (const ns_run *run)
+{
+  int nt = run && run->n_threads > 0 ? run->n_threads : 0;
+#ifdef _OPENMP
+  if (nt <= 0)
+    nt = omp_get_max_threads ();
+#endif
+  return nt > 0 ? nt : 1;
+}
+
+int
+ns_conv_band_pixels (const ns_conv *conv, int h, int w)
+{
+  size_t hw = (size_t) h * w;
+  size_t k = (size_t) conv->cin * conv->k * conv->k;
+  size_t npix;
+
+  if (conv->k == 1)
+    /* No scratch: only the step length (cancel latency) and the size of
+       the output block bound the band. */
+    npix = NS_CONV_MAX_PIXELS;
+  else
+    npix = NS_CONV_SCRATCH_BYTES / (sizeof (float) * k);
+  if (npix < NS_CONV_MIN_PIXELS)
+    npix = NS_CONV_MIN_PIXELS;
+  if (npix > NS_CONV_MAX_PIXELS)
+    npix = NS_CONV_MAX_PIXELS;
+  /* Whole multiples of 16 keep sgemm's column blocks aligned. */
+  npix &= ~(size_t) 15;
+  if (npix > hw)
+    npix = hw;
+  return (int) npix;
+}
+
+ns_status
+ns_conv_check (const ns_conv *conv, const ns_tensor *in, ns_error *err)
+{
+  if (!conv || !in || !in->data || !conv->weight)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "conv2d: NULL argument");
+  if (conv->k != 1 && conv->k != 3)
+    return ns_fail (err, NS_ERR_UNSUPPORTED, "conv2d: kernel size %d",
+                    conv->k);
+  if (conv->pad != (conv->k - 1) / 2)
+    return ns_fail (err, NS_ERR_UNSUPPORTED,
+                    "conv2d: padding %d with a %dx%d kernel", conv->pad,
+                    conv->k, conv->k);
+  if (conv->cin <= 0 || conv->cout <= 0)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "conv2d: %d -> %d channels",
+                    conv->cin, conv->cout);
+  if (in->c != conv->cin)
+    return ns_fail (err, NS_ERR_SHAPE,
+                    "conv2d: input has %d channels, the layer expects %d",
+                    in->c, conv->cin);
+  if (in->h <= 0 || in->w <= 0)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "conv2d: empty input");
+  return NS_OK;
+}
+
+ns_status
+ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
+           ns_run *run, ns_error *err)
+{
+  const int h = in ? in->h : 0, w = in ? in->w : 0;
+  size_t hw, kdim, npix_max, n_bands;
+  int nt;
+  float *scratch = NULL;
+  ns_status st;
+
+  if (out)
+    memset (out, 0, sizeof *out);
+  if ((st = ns_conv_check (conv, in, err)) != NS_OK)
+    return st;
+  if (!out)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "conv2d: NULL output");
+  if (run && run->cancelled)
+    return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
+  if ((st = ns_tensor_alloc (out, conv->cout, h, w, err)) != NS_OK)
+    return st;
+
+  hw = (size_t) h * w;
+  kdim = (size_t) conv->cin * conv->k * conv->k;
+  npix_max = (size_t) ns_conv_band_pixels (conv, h, w);
+  n_bands = (hw + npix_max - 1) / npix_max;
+  nt = resolve_threads (run);
+  if ((size_t) nt > n_bands)
+    nt = (int) n_bands;
+
+  if (conv->k == 3)
+    {
+      size_t bytes;
+      if (!ns_size_mul (kdim * npix_max, sizeof (float), &bytes)
+          || !ns_size_mul (bytes, (size_t) nt, &bytes)
+          || !(scratch = ns_alloc (bytes)))
+        {
+          ns_tensor_free (out);
+          return ns_fail (err, NS_ERR_NOMEM,
+                          "conv2d: out of memory for the %zu-pixel bands",
+                          npix_max);
+        }
+    }
+
+  for (size_t b0 = 0; b0 < n_bands; b0 += (size_t) nt)
+    {
+      size_t b1 = b0 + (size_t) nt < n_bands ? b0 + (size_t) nt : n_bands;
+      double flops = 0.0;
+
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+      for (size_t b = b0; b < b1; b++)
+        {
+          size_t p0 = b * npix_max;
+          int npix = (int) (p0 + npix_max <= hw ? npix_max : hw - p0);
+          const float *bmat;
+          int ldb;
+          if (conv->k == 3)
+            {
+              int tid = 0;
+#ifdef _OPENMP
+              tid = omp_get_thread_num ();
+#endif
+              float *col = scratch + (size_t) tid * kdim * npix_max;
+              im2col3x3_band (in->data, conv->cin, h, w, p0, npix, col);
+              bmat = col;
+              ldb = npix;
+            }
+          else
+            {
+              bmat = in->data + p0;
+              ldb = (int) hw;
+            }
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, conv->cout,
+                       npix, (int) kdim, 1.0f, conv->weight, (int) kdim, bmat,
+                       ldb, 0.0f, out->data + p0, (int) hw);
+          bias_relu_block (out->data + p0, hw, conv->cout, npix, conv->bias,
+                           conv->relu);
+        }
+
+      flops = 2.0 * (double) conv->cout * (double) kdim
+              * (double) ((b1 * npix_max < hw ? b1 * npix_max : hw)
+                          - b0 * npix_max);
+      if (run && !ns_run_tick (run, flops))
+        {
+          ns_free (scratch);
+          ns_tensor_free (out);
+          return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
+        }
+    }
+  ns_free (scratch);
+  return NS_OK;
+}
+
+double
+ns_conv_flops (const ns_conv *conv, int h, int w)
+{
+  return 2.0 * conv->cout * (double) conv->cin * conv->k * conv->k
+         * (double) h * (double) w;
+}

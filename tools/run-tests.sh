@@ -1,0 +1,99 @@
+#!/bin/bash
+# The project's test command (README "Run the tests"; .ci/run calls it).
+#   tools/run-tests.sh [--quick]
+# 1. host build (gcc 12, -Werror), all host suites
+# 2. host build under ASan+UBSan, engine suites
+# 3. the .pth loader fuzzer for a bounded time
+# 4. the GIMP 3 chroot: engine build with gcc 14 (-Werror), plug-in and UI suites
+# Ends with one line "N passed, N failed, N skipped".
+# Env: NS_SHARED_DIR (default ../shared), NS_CHROOT (default /srv/trixie),
+#      NS_FUZZ_SECONDS (default 60), NS_SKIP_CHROOT=1, NS_SKIP_ASAN=1.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SRC=$PWD
+export NS_SHARED_DIR=${NS_SHARED_DIR:-$(cd "$SRC/.." && pwd)/shared}
+CHROOT=${NS_CHROOT:-/srv/trixie}
+FUZZ_SECONDS=${NS_FUZZ_SECONDS:-60}
+QUICK=0; [ "${1:-}" = "--quick" ] && QUICK=1
+RESULTS=$(mktemp -d)
+extra_fail=0
+log() { printf '\n=== %s\n' "$*"; }
+
+# meson test writes meson-logs/testlog.json; copy it for the final count.
+collect() { cp "$1/meson-logs/testlog.json" "$RESULTS/$2.json" 2>/dev/null || true; }
+
+host_suites="engine-io engine-nn engine-style gatys cli"
+suite_args() { for s in $1; do printf -- '--suite %s ' "$s"; done; }
+
+log "host build (gcc, -Werror)"
+if meson setup --wipe build-ci -Dwerror=true -Dplugin=disabled >/dev/null 2>&1 ||
+   meson setup build-ci -Dwerror=true -Dplugin=disabled; then
+  if ninja -C build-ci; then
+    meson test -C build-ci --print-errorlogs $(suite_args "$host_suites") --num-processes 1
+    collect build-ci host
+  else echo "host build FAILED"; extra_fail=$((extra_fail+1)); fi
+else echo "host configure FAILED"; extra_fail=$((extra_fail+1)); fi
+
+if [ "$QUICK" = 0 ] && [ "${NS_SKIP_ASAN:-0}" != 1 ]; then
+  log "host build under ASan+UBSan"
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+  export LSAN_OPTIONS=suppressions=$SRC/tests/lsan.supp:print_suppressions=0
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  if { meson setup --wipe build-asan -Dplugin=disabled -Db_sanitize=address,undefined -Db_lundef=false \
+         -Dbuildtype=debugoptimized >/dev/null 2>&1 ||
+       meson setup build-asan -Dplugin=disabled -Db_sanitize=address,undefined -Db_lundef=false \
+         -Dbuildtype=debugoptimized; } && ninja -C build-asan; then
+    meson test -C build-asan --print-errorlogs $(suite_args "engine-io engine-nn engine-style gatys") \
+      --num-processes 1 --timeout-multiplier 4
+    collect build-asan asan
+  else echo "ASan build FAILED"; extra_fail=$((extra_fail+1)); fi
+fi
+
+if [ "$QUICK" = 0 ] && [ -x tests/fuzz/run-fuzz.sh ]; then
+  log "fuzzing the weight loader for ${FUZZ_SECONDS}s"
+  if tests/fuzz/run-fuzz.sh "$FUZZ_SECONDS"; then echo "fuzz: ok"; echo ok > "$RESULTS/fuzz.ok"
+  else echo "fuzz: FAILED"; extra_fail=$((extra_fail+1)); fi
+fi
+
+if [ "${NS_SKIP_CHROOT:-0}" != 1 ]; then
+  log "GIMP 3 chroot ($CHROOT): engine with gcc 14, plug-in, dialog"
+  if [ -x "$CHROOT/usr/bin/gimp-console-3.0" ]; then
+    parent=$(cd "$SRC/.." && pwd)
+    shared_real=$(cd "$NS_SHARED_DIR" 2>/dev/null && pwd || echo "")
+    binds=(-b "$parent:$parent")
+    if [ -n "$shared_real" ] && [ "${shared_real#$parent/}" = "$shared_real" ]; then
+      binds+=(-b "$shared_real:$shared_real")
+    fi
+    tools/inchroot "${binds[@]}" bash -c "
+      cd '$SRC' && export NS_SHARED_DIR='$NS_SHARED_DIR' &&
+      { meson setup --wipe build-chroot-ci -Dwerror=true >/dev/null 2>&1 || meson setup build-chroot-ci -Dwerror=true; } &&
+      ninja -C build-chroot-ci &&
+      meson test -C build-chroot-ci --print-errorlogs --suite gimp --suite ui --suite engine-io --num-processes 1
+    " || true
+    if [ -f build-chroot-ci/meson-logs/testlog.json ]; then collect build-chroot-ci chroot
+    else echo "chroot build FAILED"; extra_fail=$((extra_fail+1)); fi
+  else
+    echo "chroot missing at $CHROOT: run tools/setup-trixie-chroot.sh"; extra_fail=$((extra_fail+1))
+  fi
+fi
+
+log "summary"
+python3 - "$RESULTS" "$extra_fail" <<'PY'
+import json, os, sys
+d, extra = sys.argv[1], int(sys.argv[2])
+p = f = s = 0
+for name in sorted(os.listdir(d)):
+    path = os.path.join(d, name)
+    if name.endswith('.ok'):
+        p += 1; continue
+    for line in open(path):
+        r = json.loads(line)
+        res = r.get('result')
+        if res in ('OK', 'EXPECTEDFAIL'): p += 1
+        elif res == 'SKIP': s += 1
+        else:
+            f += 1; print(f"FAILED: {name[:-5]}: {r.get('name')} ({res})")
+f += extra
+print(f"{p} passed, {f} failed, {s} skipped")
+sys.exit(1 if f else 0)
+PY
