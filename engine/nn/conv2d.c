@@ -18,6 +18,7 @@
 #include "nn.h"
 
 #include <cblas.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -33,6 +34,8 @@
 /* Upper bound on pixels per band so that a step stays short (fast
  * cancellation) and the [cout][npix] output block stays cache-friendly. */
 #define NS_CONV_MAX_PIXELS 8192
+/* Work between two progress/cancellation checks. */
+#define NS_CONV_STEP_FLOPS 2e9
 
 static inline int
 reflect_index (int i, int n)
@@ -140,16 +143,21 @@ ns_conv_band_pixels (const ns_conv *conv, int h, int w)
   size_t k = (size_t) conv->cin * conv->k * conv->k;
   size_t npix;
 
+  size_t budget = NS_CONV_SCRATCH_BYTES, maxpix = NS_CONV_MAX_PIXELS;
+  if (getenv ("NS_TUNE_KB"))
+    budget = (size_t) atoi (getenv ("NS_TUNE_KB")) << 10;
+  if (getenv ("NS_TUNE_MAXPIX"))
+    maxpix = (size_t) atoi (getenv ("NS_TUNE_MAXPIX"));
   if (conv->k == 1)
     /* No scratch: only the step length (cancel latency) and the size of
        the output block bound the band. */
     npix = NS_CONV_MAX_PIXELS;
   else
-    npix = NS_CONV_SCRATCH_BYTES / (sizeof (float) * k);
+    npix = budget / (sizeof (float) * k);
   if (npix < NS_CONV_MIN_PIXELS)
     npix = NS_CONV_MIN_PIXELS;
-  if (npix > NS_CONV_MAX_PIXELS)
-    npix = NS_CONV_MAX_PIXELS;
+  if (npix > maxpix)
+    npix = maxpix;
   /* Whole multiples of 16 keep sgemm's column blocks aligned. */
   npix &= ~(size_t) 15;
   if (npix > hw)
@@ -181,13 +189,112 @@ ns_conv_check (const ns_conv *conv, const ns_tensor *in, ns_error *err)
   return NS_OK;
 }
 
+/* ---------------------------------------------------- few output channels
+ * A decoder's last layer (cin -> 3) gives sgemm an M of 3: it then streams
+ * the whole unfolded matrix for very little arithmetic.  Computing it
+ * directly is several times faster: for each input row (reflected into a
+ * padded copy once) accumulate the three taps of every output channel,
+ * vectorised along x. */
+#define NS_CONV_DIRECT_MAX_COUT 4
+
+/* Output rows [Y0, Y1) of a 3x3 conv with few output channels.  ACC holds
+ * cout rows of w floats, PROW w + 2. */
+static void
+conv3x3_direct_rows (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
+                     int y0, int y1, float *acc, float *prow)
+{
+  const int h = in->h, w = in->w, cin = conv->cin, cout = conv->cout;
+  const size_t hw = (size_t) h * w;
+
+  for (int y = y0; y < y1; y++)
+    {
+      for (int co = 0; co < cout; co++)
+        {
+          const float b = conv->bias ? conv->bias[co] : 0.0f;
+          for (int x = 0; x < w; x++)
+            acc[(size_t) co * w + x] = b;
+        }
+      for (int ci = 0; ci < cin; ci++)
+        for (int ky = 0; ky < 3; ky++)
+          {
+            const float *src = in->data + (size_t) ci * hw
+                               + (size_t) reflect_index (y + ky - 1, h) * w;
+            memcpy (prow + 1, src, sizeof (float) * (size_t) w);
+            prow[0] = src[reflect_index (-1, w)];
+            prow[w + 1] = src[reflect_index (w, w)];
+            for (int co = 0; co < cout; co++)
+              {
+                const float *k = conv->weight
+                                 + (((size_t) co * cin + ci) * 3 + ky) * 3;
+                const float k0 = k[0], k1 = k[1], k2 = k[2];
+                float *a = acc + (size_t) co * w;
+                for (int x = 0; x < w; x++)
+                  a[x] += k0 * prow[x] + k1 * prow[x + 1] + k2 * prow[x + 2];
+              }
+          }
+      for (int co = 0; co < cout; co++)
+        {
+          float *o = out->data + (size_t) co * hw + (size_t) y * w;
+          const float *a = acc + (size_t) co * w;
+          if (conv->relu)
+            for (int x = 0; x < w; x++)
+              o[x] = a[x] > 0.0f ? a[x] : 0.0f;
+          else
+            memcpy (o, a, sizeof (float) * (size_t) w);
+        }
+    }
+}
+
+static ns_status
+conv3x3_direct (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
+                int nt, ns_run *run, ns_error *err)
+{
+  const int h = in->h, w = in->w;
+  const double row_flops = ns_conv_flops (conv, 1, w);
+  int rows_per_step = (int) (NS_CONV_STEP_FLOPS / row_flops);
+  float *scratch;
+  size_t per_thread = (size_t) conv->cout * w + (size_t) w + 2;
+
+  if (rows_per_step < nt)
+    rows_per_step = nt;
+  scratch = ns_alloc (sizeof (float) * per_thread * (size_t) nt);
+  if (!scratch)
+    return ns_fail (err, NS_ERR_NOMEM, "conv2d: out of memory");
+  for (int y0 = 0; y0 < h; y0 += rows_per_step)
+    {
+      int y1 = y0 + rows_per_step < h ? y0 + rows_per_step : h;
+      int chunk = (y1 - y0 + nt - 1) / nt;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
+      for (int t = 0; t < nt; t++)
+        {
+          int tid = 0;
+          int ya = y0 + t * chunk, yb = ya + chunk < y1 ? ya + chunk : y1;
+#ifdef _OPENMP
+          tid = omp_get_thread_num ();
+#endif
+          float *acc = scratch + (size_t) tid * per_thread;
+          if (ya < yb)
+            conv3x3_direct_rows (conv, in, out, ya, yb, acc,
+                                 acc + (size_t) conv->cout * w);
+        }
+      if (run && !ns_run_tick (run, row_flops * (y1 - y0)))
+        {
+          ns_free (scratch);
+          return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
+        }
+    }
+  ns_free (scratch);
+  return NS_OK;
+}
+
 ns_status
 ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
            ns_run *run, ns_error *err)
 {
   const int h = in ? in->h : 0, w = in ? in->w : 0;
   size_t hw, kdim, npix_max, n_bands;
-  int nt;
+  int nt, saved_threads = 1;
+  size_t step;
   float *scratch = NULL;
   ns_status st;
 
@@ -204,11 +311,34 @@ ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
 
   hw = (size_t) h * w;
   kdim = (size_t) conv->cin * conv->k * conv->k;
+  nt = resolve_threads (run);
+  if (conv->k == 3 && conv->cout <= NS_CONV_DIRECT_MAX_COUT)
+    {
+      if (nt > h)
+        nt = h;
+      st = conv3x3_direct (conv, in, out, nt, run, err);
+      if (st != NS_OK)
+        ns_tensor_free (out);
+      return st;
+    }
   npix_max = (size_t) ns_conv_band_pixels (conv, h, w);
   n_bands = (hw + npix_max - 1) / npix_max;
-  nt = resolve_threads (run);
+  /* Whole steps of NT bands, of equal size, so no thread idles. */
+  if (n_bands > 1 && n_bands % (size_t) nt)
+    n_bands += (size_t) nt - n_bands % (size_t) nt;
+  npix_max = (hw + n_bands - 1) / n_bands;
+  npix_max = (npix_max + 15) & ~(size_t) 15;
+  if (npix_max > hw)
+    npix_max = hw;
+  n_bands = (hw + npix_max - 1) / npix_max;
   if ((size_t) nt > n_bands)
     nt = (int) n_bands;
+#ifdef _OPENMP
+  /* A single band runs on this thread with a threaded sgemm: give OpenBLAS
+     (OpenMP build, it follows omp_get_max_threads) the requested count. */
+  saved_threads = omp_get_max_threads ();
+  omp_set_num_threads (resolve_threads (run));
+#endif
 
   if (conv->k == 3)
     {
@@ -218,18 +348,33 @@ ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
           || !(scratch = ns_alloc (bytes)))
         {
           ns_tensor_free (out);
+#ifdef _OPENMP
+          omp_set_num_threads (saved_threads);
+#endif
           return ns_fail (err, NS_ERR_NOMEM,
                           "conv2d: out of memory for the %zu-pixel bands",
                           npix_max);
         }
     }
 
-  for (size_t b0 = 0; b0 < n_bands; b0 += (size_t) nt)
+  /* Bands per step: enough work that the fork/join of a step is
+     negligible and a thread descheduled by a busy machine is covered by
+     the others (dynamic schedule), few enough that cancellation stays
+     quick (NS_CONV_STEP_FLOPS is ~10-20 ms of work on two cores). */
+  {
+    double band_flops = 2.0 * conv->cout * (double) kdim * (double) npix_max;
+    step = (size_t) (NS_CONV_STEP_FLOPS / band_flops);
+    if (step < (size_t) nt)
+      step = (size_t) nt;
+    step -= step % (size_t) nt;
+  }
+
+  for (size_t b0 = 0; b0 < n_bands; b0 += step)
     {
-      size_t b1 = b0 + (size_t) nt < n_bands ? b0 + (size_t) nt : n_bands;
+      size_t b1 = b0 + step < n_bands ? b0 + step : n_bands;
       double flops = 0.0;
 
-#pragma omp parallel for num_threads(nt) schedule(static, 1)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
       for (size_t b = b0; b < b1; b++)
         {
           size_t p0 = b * npix_max;
@@ -266,10 +411,16 @@ ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
         {
           ns_free (scratch);
           ns_tensor_free (out);
+#ifdef _OPENMP
+          omp_set_num_threads (saved_threads);
+#endif
           return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
         }
     }
   ns_free (scratch);
+#ifdef _OPENMP
+  omp_set_num_threads (saved_threads);
+#endif
   return NS_OK;
 }
 

@@ -1,0 +1,114 @@
+/* The Gatys feature network (a VGG-19 trunk with loss taps), its
+ * activation buffers, and the objective (content + style + TV loss and
+ * its gradient with respect to the image).  Engine-internal; for gatys.c,
+ * the tests and the benchmark. */
+#ifndef NS_GATYS_NET_H
+#define NS_GATYS_NET_H
+
+#include "gatys-kernels.h"
+
+#define NS_GNET_MAX_OPS 24
+#define NS_GNET_MAX_TAPS 8
+#define NS_GNET_MAX_STYLE 5
+
+typedef struct
+{
+  bool pool;         /* 2x2 max-pool, else a convolution */
+  ns_conv conv;      /* weights point into the model's ns_weights */
+  char name[24];
+} ns_gop;
+
+/* A feature the losses read: the output of trunk op OP, optionally through
+ * a 1x1 head (+ReLU), as cd16x's convN1_aux. */
+typedef struct
+{
+  int op;
+  bool has_head;
+  ns_conv head;
+  int channels;
+  char name[24];
+} ns_gtap;
+
+typedef struct
+{
+  ns_model_kind kind;
+  ns_gop ops[NS_GNET_MAX_OPS];
+  int n_ops;
+  bool pool_ceil;
+  int n_pools;
+  ns_gtap taps[NS_GNET_MAX_TAPS];
+  int n_taps;
+  int style[NS_GNET_MAX_STYLE]; /* tap indices, shallow to deep */
+  int n_style;
+  int content;                  /* tap index */
+} ns_gnet;
+
+/* Builds the feature network of KIND from the weight files FILES (pointers
+ * into them are kept: FILES must outlive NET).  CONTENT_LAYER: NULL for the
+ * default (see gatys.h), else "reluN_M"; for cd16x "reluN_1" means the aux
+ * head's output and "trunk:reluN_M" the pruned trunk's. */
+ns_status ns_gnet_build (ns_model_kind kind, ns_weights *const *files,
+                         int n_files, const char *content_layer, ns_gnet *net,
+                         ns_error *err);
+
+/* Buffers for one image size. */
+typedef struct
+{
+  const ns_gnet *net;
+  int h, w, n_threads;
+  int last_op;
+  int oc[NS_GNET_MAX_OPS], oh[NS_GNET_MAX_OPS], ow[NS_GNET_MAX_OPS];
+  float *act[NS_GNET_MAX_OPS];
+  int32_t *argmax[NS_GNET_MAX_OPS];
+  float *tap_out[NS_GNET_MAX_TAPS];   /* owned when the tap has a head */
+  float *tap_grad[NS_GNET_MAX_TAPS];  /* dL/d(tap), filled by the losses */
+  int tap_h[NS_GNET_MAX_TAPS], tap_w[NS_GNET_MAX_TAPS];
+  float *g0, *g1, *gtmp;              /* backward scratch */
+  float *work;                        /* im2col band */
+} ns_gbuf;
+
+ns_status ns_gbuf_init (ns_gbuf *b, const ns_gnet *net, int h, int w,
+                        int n_threads, ns_error *err);
+void ns_gbuf_free (ns_gbuf *b);
+/* X: 3 x h x w.  Returns false when RUN (may be NULL) was cancelled. */
+bool ns_gnet_forward (ns_gbuf *b, const float *x, ns_run *run);
+/* From b->tap_grad (tap_grad[t] may be modified) to GX (3 x h x w). */
+bool ns_gnet_backward (ns_gbuf *b, float *gx, ns_run *run);
+/* Floating-point operations of one forward pass at h x w (for progress). */
+double ns_gnet_flops (const ns_gnet *net, int h, int w);
+
+/* The objective at one size. */
+typedef struct
+{
+  ns_gbuf buf;
+  const ns_gnet *net;
+  int h, w;
+  float *content_feat;
+  double content_norm;
+  float *style_gram[NS_GNET_MAX_STYLE];
+  double style_norm[NS_GNET_MAX_STYLE];
+  double layer_weight[NS_GNET_MAX_STYLE];
+  double content_weight, style_weight, tv_weight;
+  float *gram_work;
+  ns_run *run;
+  /* The parts of the last evaluation (weighted). */
+  double last_content, last_style, last_tv;
+  int evals;
+} ns_gobj;
+
+ns_status ns_gobj_init (ns_gobj *o, const ns_gnet *net, int h, int w,
+                        int n_threads, ns_error *err);
+void ns_gobj_free (ns_gobj *o);
+/* Content target: the features of CONTENT (3 x h x w, the objective's
+ * size).  Returns NS_ERR_CANCELLED when RUN was cancelled. */
+ns_status ns_gobj_set_content (ns_gobj *o, const float *content,
+                               ns_error *err);
+/* Style targets: the Gram matrices of N images blended by WEIGHTS
+ * (normalised here); images may have any size the network accepts. */
+ns_status ns_gobj_set_styles (ns_gobj *o, const ns_image *const *styles,
+                              const float *weights, int n, int n_threads,
+                              ns_error *err);
+/* ns_fg_fn for the optimisers (USER is the ns_gobj). */
+bool ns_gobj_eval (const float *x, double *f, float *g, void *user);
+
+#endif /* NS_GATYS_NET_H */

@@ -1,0 +1,425 @@
+/* ns_gatys_stylize: the optimisation method of Gatys, Ecker & Bethge
+ * (2015), coarse to fine as crowsonkb/style-transfer-pytorch. */
+#include "gatys.h"
+#include "gatys-net.h"
+#include "../style/style.h"   /* ns_luminance_transfer, as the other methods */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* L-BFGS correction pairs kept (torch's default is 100; 20 is the usual
+ * choice for images and costs 2 x 20 image-sized vectors). */
+#define NS_GATYS_LBFGS_HISTORY 20
+/* The coarsest scale's short side is not made smaller than this. */
+#define NS_GATYS_MIN_SCALE_SIDE 64
+
+static uint64_t
+splitmix64 (uint64_t *state)
+{
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+/* W x H with the long side LONG_SIDE, aspect kept, each side >= MIN. */
+static void
+fit_size (int w, int h, int long_side, int min, int *ow, int *oh)
+{
+  double s = (double) long_side / (w > h ? w : h);
+  *ow = (int) lround (w * s);
+  *oh = (int) lround (h * s);
+  if (*ow < min)
+    *ow = min;
+  if (*oh < min)
+    *oh = min;
+}
+
+static ns_status
+resized (const ns_image *src, int w, int h, ns_image *dst, ns_error *err)
+{
+  if (src->width == w && src->height == h)
+    {
+      ns_status st = ns_image_alloc (dst, w, h, err);
+      if (st == NS_OK)
+        memcpy (dst->data, src->data, sizeof (float) * 3 * (size_t) w * h);
+      return st;
+    }
+  return ns_image_resize (src, w, h, dst, err);
+}
+
+static void
+clamp01 (float *x, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++)
+    x[i] = x[i] < 0.0f ? 0.0f : x[i] > 1.0f ? 1.0f : x[i];
+}
+
+/* Finishes X (w x h, the optimised pixels) into DST (content size):
+ * clamp, resize, colour preservation, mask. */
+static ns_status
+finish (const ns_params *params, const float *x, int w, int h,
+        const ns_image *content, const ns_image *mask, ns_image *dst,
+        ns_error *err)
+{
+  ns_image tmp = { w, h, (float *) x }, res;
+  size_t n = (size_t) content->width * content->height, i;
+  ns_status st;
+
+  st = resized (&tmp, content->width, content->height, &res, err);
+  if (st != NS_OK)
+    return st;
+  clamp01 (res.data, 3 * n);
+  if (params->preserve_colors)
+    ns_luminance_transfer (&res, content);
+  if (mask)
+    for (i = 0; i < n; i++)
+      {
+        float m = mask->data[i];
+        int ch;
+        m = m < 0.0f ? 0.0f : m > 1.0f ? 1.0f : m;
+        for (ch = 0; ch < 3; ch++)
+          res.data[ch * n + i] = m * res.data[ch * n + i]
+                                 + (1.0f - m) * content->data[ch * n + i];
+      }
+  memcpy (dst->data, res.data, sizeof (float) * 3 * n);
+  ns_image_free (&res);
+  return NS_OK;
+}
+
+static ns_status
+check_image (const ns_image *img, const char *what, ns_error *err)
+{
+  if (!img || !img->data || img->width <= 0 || img->height <= 0)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "the %s image is empty", what);
+  return NS_OK;
+}
+
+ns_status
+ns_gatys_stylize (const ns_model *model, const ns_params *params,
+                  const ns_image *content, const ns_style *styles,
+                  int n_styles, const ns_image *mask, ns_image *out,
+                  ns_run *run, ns_error *err)
+{
+  const ns_gatys_params *gp;
+  ns_gnet net;
+  ns_run own_run;
+  ns_status st;
+  ns_image work_content = { 0 };
+  float *x = NULL, *g = NULL, *best = NULL;
+  float style_w[16];
+  int n_scales, min_side, long_side, ww, wh, s, k, iter_global = 0;
+  int bw = 0, bh = 0, style_long;
+  double total_work = 0.0, wsum = 0.0;
+  bool stopped = false, cancelled = false;
+
+  /* ---- arguments */
+  if (!model || !params || !out || !styles || n_styles < 1)
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "gatys: missing model, parameters, style or output");
+  if (n_styles > 16)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "gatys: at most 16 styles");
+  if ((st = check_image (content, "content", err)) != NS_OK)
+    return st;
+  for (k = 0; k < n_styles; k++)
+    if ((st = check_image (styles[k].image, "style", err)) != NS_OK)
+      return st;
+  if (!out->data || out->width != content->width
+      || out->height != content->height)
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "gatys: the output must be allocated at the content's "
+                    "size %dx%d", content->width, content->height);
+  if (mask && (!mask->data || mask->width != content->width
+               || mask->height != content->height))
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "gatys: the mask must have the content's size");
+  if (mask && n_styles > 1)
+    return ns_fail (err, NS_ERR_UNSUPPORTED,
+                    "gatys: a mask with several styles is not supported");
+  gp = &params->gatys;
+  if (gp->iterations < 0 || gp->scales < 0 || !isfinite (gp->content_weight)
+      || !isfinite (gp->style_weight) || !isfinite (gp->tv_weight)
+      || gp->content_weight < 0 || gp->style_weight < 0 || gp->tv_weight < 0)
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "gatys: iterations, scales and weights must be >= 0");
+  if (gp->init == NS_INIT_IMAGE
+      && (st = check_image (gp->init_image, "initial", err)) != NS_OK)
+    return st;
+  for (k = 0; k < n_styles; k++)
+    {
+      float wk = styles[k].weight;
+      style_w[k] = isfinite (wk) && wk > 0.0f ? wk : 0.0f;
+      wsum += style_w[k];
+    }
+  if (wsum <= 0.0)
+    for (k = 0; k < n_styles; k++)
+      style_w[k] = 1.0f;
+
+  st = ns_gnet_build (model->kind, model->files, model->n_files, NULL, &net,
+                      err);
+  if (st != NS_OK)
+    return st;
+  min_side = 2 << net.n_pools;
+
+  if (!run)
+    {
+      ns_run_init (&own_run, params, 1.0);
+      run = &own_run;
+    }
+
+  /* ---- working size and scales */
+  ww = content->width;
+  wh = content->height;
+  long_side = ww > wh ? ww : wh;
+  if (params->max_size > 0 && long_side > params->max_size)
+    {
+      fit_size (ww, wh, params->max_size, 1, &ww, &wh);
+      long_side = params->max_size;
+    }
+  if ((ww < wh ? ww : wh) < min_side)
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "gatys: the image must be at least %dx%d pixels for the "
+                    "%s network", min_side, min_side,
+                    ns_model_kind_name (model->kind));
+  n_scales = gp->scales > 0 ? gp->scales : 1;
+  while (n_scales > 1
+         && ((ww < wh ? ww : wh) >> (n_scales - 1))
+              < (min_side > NS_GATYS_MIN_SCALE_SIDE
+                   ? min_side : NS_GATYS_MIN_SCALE_SIDE))
+    n_scales--;
+  style_long = params->style_size > 0 ? params->style_size : long_side;
+
+  for (s = 0; s < n_scales; s++)
+    {
+      int sw, sh;
+      fit_size (ww, wh, long_side >> (n_scales - 1 - s), min_side, &sw, &sh);
+      total_work += 3.0 * ns_gnet_flops (&net, sh, sw) * gp->iterations;
+      for (k = 0; k < n_styles; k++)
+        {
+          int tw, th;
+          fit_size (styles[k].image->width, styles[k].image->height,
+                    style_long >> (n_scales - 1 - s), min_side, &tw, &th);
+          total_work += ns_gnet_flops (&net, th, tw);
+        }
+    }
+  run->total = run->done + total_work;
+
+  st = resized (content, ww, wh, &work_content, err);
+  if (st != NS_OK)
+    return st;
+  /* Until the first iteration, the "best" result is the content. */
+  memcpy (out->data, content->data,
+          sizeof (float) * 3 * (size_t) content->width * content->height);
+
+  for (s = 0; s < n_scales && !stopped && !cancelled; s++)
+    {
+      ns_gobj obj;
+      ns_image sc_content = { 0 }, sty[16];
+      const ns_image *sty_p[16];
+      ns_lbfgs *lb = NULL;
+      ns_adam *adam = NULL;
+      char stage[64];
+      int sw, sh, it;
+      size_t n;
+      double f = 0.0, best_f = INFINITY;
+      double iter_work;
+
+      fit_size (ww, wh, long_side >> (n_scales - 1 - s), min_side, &sw, &sh);
+      n = (size_t) 3 * sw * sh;
+      iter_work = 3.0 * ns_gnet_flops (&net, sh, sw);
+      snprintf (stage, sizeof stage, n_scales > 1
+                ? "optimising, scale %d/%d" : "optimising", s + 1, n_scales);
+      ns_run_stage (run, "encoding style");
+
+      memset (sty, 0, sizeof sty);
+      st = ns_gobj_init (&obj, &net, sh, sw, run->n_threads, err);
+      if (st != NS_OK)
+        break;
+      obj.run = run;
+      obj.content_weight = gp->content_weight;
+      obj.style_weight = (double) gp->style_weight
+                         * (params->strength >= 0.0f ? params->strength
+                                                     : 1.0f);
+      obj.tv_weight = gp->tv_weight;
+
+      /* Styles at this scale. */
+      for (k = 0; k < n_styles && st == NS_OK; k++)
+        {
+          int tw, th;
+          fit_size (styles[k].image->width, styles[k].image->height,
+                    style_long >> (n_scales - 1 - s), min_side, &tw, &th);
+          st = resized (styles[k].image, tw, th, &sty[k], err);
+          sty_p[k] = &sty[k];
+        }
+      if (st == NS_OK)
+        st = ns_gobj_set_styles (&obj, sty_p, style_w, n_styles,
+                                 run->n_threads, err);
+      for (k = 0; k < n_styles; k++)
+        {
+          if (sty[k].data)
+            ns_run_tick (run, ns_gnet_flops (&net, sty[k].height,
+                                             sty[k].width));
+          ns_image_free (&sty[k]);
+        }
+      if (st == NS_OK)
+        st = resized (&work_content, sw, sh, &sc_content, err);
+      if (st == NS_OK)
+        st = ns_gobj_set_content (&obj, sc_content.data, err);
+
+      /* Start point: the previous scale's result upsampled, else init. */
+      if (st == NS_OK)
+        {
+          ns_free (g);
+          g = ns_alloc (n * sizeof (float));
+          if (!g)
+            st = ns_fail (err, NS_ERR_NOMEM, "out of memory");
+        }
+      if (st == NS_OK && s > 0)
+        {
+          ns_image prev = { bw, bh, best }, up;
+          st = ns_image_resize (&prev, sw, sh, &up, err);
+          if (st == NS_OK)
+            {
+              ns_free (x);
+              x = up.data;
+            }
+        }
+      else if (st == NS_OK)
+        {
+          x = ns_alloc (n * sizeof (float));
+          if (!x)
+            st = ns_fail (err, NS_ERR_NOMEM, "out of memory");
+          else if (gp->init == NS_INIT_NOISE)
+            {
+              uint64_t state = params->seed;
+              size_t i;
+              for (i = 0; i < n; i++)
+                x[i] = (float) ((splitmix64 (&state) >> 40)
+                                * (1.0 / 16777216.0));
+            }
+          else if (gp->init == NS_INIT_IMAGE)
+            {
+              ns_image tmp;
+              st = resized (gp->init_image, sw, sh, &tmp, err);
+              if (st == NS_OK)
+                {
+                  memcpy (x, tmp.data, n * sizeof (float));
+                  ns_image_free (&tmp);
+                }
+            }
+          else
+            memcpy (x, sc_content.data, n * sizeof (float));
+        }
+      ns_image_free (&sc_content);
+      if (st == NS_OK)
+        {
+          ns_free (best);
+          best = ns_alloc (n * sizeof (float));
+          if (!best)
+            st = ns_fail (err, NS_ERR_NOMEM, "out of memory");
+          else
+            {
+              memcpy (best, x, n * sizeof (float));
+              bw = sw;
+              bh = sh;
+            }
+        }
+      if (st == NS_OK)
+        {
+          if (gp->use_adam)
+            adam = ns_adam_new (n, gp->learning_rate);
+          else
+            lb = ns_lbfgs_new (n, NS_GATYS_LBFGS_HISTORY, 1.0f);
+          if (!adam && !lb)
+            st = ns_fail (err, NS_ERR_NOMEM, "out of memory");
+        }
+      if (st != NS_OK)
+        {
+          ns_gobj_free (&obj);
+          ns_adam_free (adam);
+          ns_lbfgs_free (lb);
+          break;
+        }
+
+      ns_run_stage (run, stage);
+      if (!ns_gobj_eval (x, &f, g, &obj))
+        cancelled = true;
+      else
+        {
+          best_f = f;
+          memcpy (best, x, n * sizeof (float));
+        }
+      for (it = 0; it < gp->iterations && !cancelled && !stopped; it++)
+        {
+          if (lb)
+            {
+              int r = ns_lbfgs_step (lb, x, &f, g, ns_gobj_eval, &obj);
+              if (r < 0)
+                cancelled = true;
+              else if (r == 0)
+                {
+                  /* Converged: the remaining iterations are done. */
+                  ns_run_tick (run, iter_work * (gp->iterations - it));
+                  iter_global += gp->iterations - it;
+                  break;
+                }
+            }
+          else
+            {
+              ns_adam_update (adam, x, g);
+              if (!ns_gobj_eval (x, &f, g, &obj))
+                cancelled = true;
+            }
+          if (cancelled)
+            break;
+          if (isfinite (f) && f < best_f)
+            {
+              best_f = f;
+              memcpy (best, x, n * sizeof (float));
+            }
+          iter_global++;
+          if (!ns_run_tick (run, iter_work))
+            {
+              cancelled = true;
+              break;
+            }
+          if (gp->image_cb && gp->image_every > 0
+              && iter_global % gp->image_every == 0)
+            {
+              ns_image preview;
+              if (ns_image_alloc (&preview, content->width, content->height,
+                                  NULL) == NS_OK)
+                {
+                  bool go = true;
+                  if (finish (params, x, sw, sh, content, mask, &preview,
+                              NULL) == NS_OK)
+                    go = gp->image_cb (iter_global, (float) f, &preview,
+                                       gp->image_user_data);
+                  ns_image_free (&preview);
+                  if (!go)
+                    stopped = true;
+                }
+            }
+        }
+      ns_gobj_free (&obj);
+      ns_adam_free (adam);
+      ns_lbfgs_free (lb);
+    }
+
+  if (best && (st == NS_OK || cancelled))
+    {
+      ns_status fst = finish (params, best, bw, bh, content, mask, out, err);
+      if (st == NS_OK)
+        st = fst;
+    }
+  ns_free (x);
+  ns_free (g);
+  ns_free (best);
+  ns_image_free (&work_content);
+  if (cancelled && (st == NS_OK || st == NS_ERR_CANCELLED))
+    return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
+  return st;
+}

@@ -1,0 +1,62 @@
+/* GIMP Neural Style — the Gatys et al. (2015) optimisation method.
+ *
+ * Engine-internal entry point called by ns_stylize () for NS_METHOD_GATYS.
+ * The kernels it is built from (backward passes, Gram matrices, losses,
+ * L-BFGS, Adam) are declared in gatys-kernels.h for the tests.
+ */
+#ifndef NS_GATYS_H
+#define NS_GATYS_H
+
+#include "ns-internal.h"
+
+/* Optimises the pixels of OUT so that its deep features match CONTENT's and
+ * its Gram matrices match those of STYLES (blended by their weights).
+ *
+ * Feature network, by MODEL's kind:
+ *  - NS_MODEL_CD16X: enc5 (the trunk up to relu5_1) with its convN1_aux
+ *    1x1 heads (+ReLU), which imitate the full-width VGG-19 reluN_1.  Style
+ *    loss on the five aux outputs, content loss on relu4_1's aux output.
+ *  - NS_MODEL_VGG19: the normalised VGG-19, style relu1_1..relu5_1,
+ *    content relu4_2.
+ *  - NS_MODEL_LST_R31: the normalised VGG-19 up to relu3_1, style
+ *    relu1_1..relu3_1, content relu3_1.
+ *
+ * Losses (all normalised so the weights do not depend on the network's
+ * feature scale or the image size):
+ *   content = |F - Fc|^2 / |Fc|^2
+ *   style   = sum_l w_l |G_l - S_l|^2 / |S_l|^2,  G = F F^T / (H W),
+ *             w_l = 1 / n_layers, S_l = sum_k weight_k G_l(style_k)
+ *   tv      = mean over pixels and channels of squared neighbour
+ *             differences (x and y)
+ *   total   = content_weight * content
+ *             + style_weight * strength * style + tv_weight * tv
+ *
+ * PARAMS->gatys: iterations per scale, weights, init (content, seeded noise
+ * or init_image), scales (coarse to fine, each scale half the size of the
+ * next, the smallest at least 64 px on its short side when possible),
+ * use_adam / learning_rate (else L-BFGS), image_every / image_cb.
+ * PARAMS->preserve_colors keeps CONTENT's chroma (luminance transfer);
+ * max_size caps the working size (the result is resized to CONTENT's size);
+ * style_size sets the styles' long side at the final scale (0: the content's
+ * working long side).  MASK: with one style, OUT = mask * stylized +
+ * (1 - mask) * content; masks with several styles are unsupported.
+ *
+ * Progress: ns_run_tick once per iteration (stage "optimising, scale i/n")
+ * and between layers (work 0) so that cancelling is prompt.  RUN may be
+ * NULL (then one is made from PARAMS).
+ *
+ * Stopping early:
+ *  - IMAGE_CB returning false stops the optimisation: NS_OK, OUT holds the
+ *    best image so far (lowest total loss seen).
+ *  - Cancelling through the progress callback returns NS_ERR_CANCELLED and
+ *    OUT still holds the best image so far (the initial image if no
+ *    iteration finished), so a caller may show it.
+ *
+ * OUT must be allocated at CONTENT's size.  A fixed PARAMS->seed gives
+ * bit-identical results for the same thread count. */
+ns_status ns_gatys_stylize (const ns_model *model, const ns_params *params,
+                            const ns_image *content, const ns_style *styles,
+                            int n_styles, const ns_image *mask, ns_image *out,
+                            ns_run *run, ns_error *err);
+
+#endif /* NS_GATYS_H */

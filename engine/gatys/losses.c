@@ -1,0 +1,95 @@
+/* Content (feature MSE), style (Gram) and total-variation losses.  Sums
+ * are accumulated in double so the loss is reproducible and exact enough
+ * for the finite-difference tests. */
+#include "gatys-kernels.h"
+
+double
+ns_content_loss (const float *f, const float *target, size_t n,
+                 double weight, double norm, float *df)
+{
+  double sum = 0.0;
+  float k = (float) (2.0 * weight / norm);
+  size_t i;
+  for (i = 0; i < n; i++)
+    {
+      float d = f[i] - target[i];
+      sum += (double) d * d;
+      if (df)
+        df[i] += k * d;
+    }
+  return weight * sum / norm;
+}
+
+double
+ns_style_loss (const float *f, int c, int n, const float *target,
+               double weight, double norm, float *g_work, float *df)
+{
+  size_t cc = (size_t) c * c, i;
+  double sum = 0.0;
+  float scale = 1.0f / (float) n;
+
+  ns_gram (f, c, n, scale, g_work);
+  for (i = 0; i < cc; i++)
+    {
+      float d = g_work[i] - target[i];
+      sum += (double) d * d;
+      /* dL/dG = 2 w (G - T) / norm, in place. */
+      g_work[i] = (float) (2.0 * weight / norm) * d;
+    }
+  /* ns_gram_backward wants a symmetric dL/dG: (D + D^T) / 2 gives the
+     same gradient through the symmetric G (T need not be symmetric). */
+  {
+    int a, b;
+    for (a = 0; a < c; a++)
+      for (b = 0; b < a; b++)
+        {
+          float m = 0.5f * (g_work[(size_t) a * c + b]
+                            + g_work[(size_t) b * c + a]);
+          g_work[(size_t) a * c + b] = m;
+          g_work[(size_t) b * c + a] = m;
+        }
+  }
+  if (df)
+    ns_gram_backward (f, c, n, scale, g_work, 1.0f, df);
+  return weight * sum / norm;
+}
+
+double
+ns_tv_loss (const float *x, int c, int h, int w, double weight, float *dx)
+{
+  double sum = 0.0;
+  double norm = (double) c * h * w;
+  float k = (float) (2.0 * weight / norm);
+  int ch, y, xx;
+  for (ch = 0; ch < c; ch++)
+    {
+      const float *p = x + (size_t) ch * h * w;
+      float *g = dx ? dx + (size_t) ch * h * w : NULL;
+      for (y = 0; y < h; y++)
+        for (xx = 0; xx < w; xx++)
+          {
+            size_t i = (size_t) y * w + xx;
+            if (xx + 1 < w)
+              {
+                float d = p[i + 1] - p[i];
+                sum += (double) d * d;
+                if (g)
+                  {
+                    g[i + 1] += k * d;
+                    g[i] -= k * d;
+                  }
+              }
+            if (y + 1 < h)
+              {
+                float d = p[i + w] - p[i];
+                sum += (double) d * d;
+                if (g)
+                  {
+                    g[i + w] += k * d;
+                    g[i] -= k * d;
+                  }
+              }
+          }
+    }
+  return weight * sum / norm;
+}

@@ -1,0 +1,182 @@
+/* The Gatys objective at one image size: content, style (Gram) and TV
+ * losses and their gradient with respect to the image. */
+#include "gatys-net.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Keeps the normalisations finite for a blank content or style. */
+#define NS_GNORM_EPS 1e-8
+
+ns_status
+ns_gobj_init (ns_gobj *o, const ns_gnet *net, int h, int w, int n_threads,
+              ns_error *err)
+{
+  ns_status st;
+  int i, maxc = 1;
+  memset (o, 0, sizeof *o);
+  o->net = net;
+  o->h = h;
+  o->w = w;
+  st = ns_gbuf_init (&o->buf, net, h, w, n_threads, err);
+  if (st != NS_OK)
+    return st;
+  for (i = 0; i < net->n_taps; i++)
+    if (net->taps[i].channels > maxc)
+      maxc = net->taps[i].channels;
+  o->gram_work = ns_alloc ((size_t) maxc * maxc * sizeof (float));
+  for (i = 0; i < net->n_style; i++)
+    {
+      int c = net->taps[net->style[i]].channels;
+      o->style_gram[i] = ns_calloc ((size_t) c * c * sizeof (float));
+      o->layer_weight[i] = 1.0 / net->n_style;
+      if (!o->style_gram[i])
+        break;
+    }
+  {
+    int t = net->content;
+    o->content_feat = ns_calloc ((size_t) net->taps[t].channels
+                                 * o->buf.tap_h[t] * o->buf.tap_w[t]
+                                 * sizeof (float));
+  }
+  if (!o->gram_work || i < net->n_style || !o->content_feat)
+    {
+      ns_gobj_free (o);
+      return ns_fail (err, NS_ERR_NOMEM, "out of memory for the Gatys "
+                      "targets");
+    }
+  o->content_weight = 1.0;
+  o->style_weight = 1.0;
+  o->content_norm = 1.0;
+  for (i = 0; i < net->n_style; i++)
+    o->style_norm[i] = 1.0;
+  return NS_OK;
+}
+
+void
+ns_gobj_free (ns_gobj *o)
+{
+  int i;
+  if (!o || !o->net)
+    return;
+  ns_gbuf_free (&o->buf);
+  for (i = 0; i < NS_GNET_MAX_STYLE; i++)
+    ns_free (o->style_gram[i]);
+  ns_free (o->content_feat);
+  ns_free (o->gram_work);
+  memset (o, 0, sizeof *o);
+}
+
+ns_status
+ns_gobj_set_content (ns_gobj *o, const float *content, ns_error *err)
+{
+  int t = o->net->content;
+  size_t n = (size_t) o->net->taps[t].channels * o->buf.tap_h[t]
+             * o->buf.tap_w[t], i;
+  double norm = 0.0;
+  if (!ns_gnet_forward (&o->buf, content, o->run))
+    return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
+  memcpy (o->content_feat, o->buf.tap_out[t], n * sizeof (float));
+  for (i = 0; i < n; i++)
+    norm += (double) o->content_feat[i] * o->content_feat[i];
+  o->content_norm = norm + NS_GNORM_EPS;
+  return NS_OK;
+}
+
+ns_status
+ns_gobj_set_styles (ns_gobj *o, const ns_image *const *styles,
+                    const float *weights, int n, int n_threads, ns_error *err)
+{
+  const ns_gnet *net = o->net;
+  double wsum = 0.0;
+  int k, l;
+
+  for (k = 0; k < n; k++)
+    wsum += weights ? fmax (0.0, weights[k]) : 1.0;
+  for (l = 0; l < net->n_style; l++)
+    {
+      int c = net->taps[net->style[l]].channels;
+      memset (o->style_gram[l], 0, (size_t) c * c * sizeof (float));
+    }
+  for (k = 0; k < n; k++)
+    {
+      ns_gbuf sb;
+      ns_status st;
+      double wk = weights ? fmax (0.0, weights[k]) : 1.0;
+      wk = wsum > 0.0 ? wk / wsum : 1.0 / n;
+      st = ns_gbuf_init (&sb, net, styles[k]->height, styles[k]->width,
+                         n_threads, err);
+      if (st != NS_OK)
+        return st;
+      if (!ns_gnet_forward (&sb, styles[k]->data, o->run))
+        {
+          ns_gbuf_free (&sb);
+          return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
+        }
+      for (l = 0; l < net->n_style; l++)
+        {
+          int t = net->style[l];
+          int c = net->taps[t].channels;
+          int nn = sb.tap_h[t] * sb.tap_w[t];
+          size_t i;
+          ns_gram (sb.tap_out[t], c, nn, 1.0f / (float) nn, o->gram_work);
+          for (i = 0; i < (size_t) c * c; i++)
+            o->style_gram[l][i] += (float) wk * o->gram_work[i];
+        }
+      ns_gbuf_free (&sb);
+    }
+  for (l = 0; l < net->n_style; l++)
+    {
+      int c = net->taps[net->style[l]].channels;
+      double norm = 0.0;
+      size_t i;
+      for (i = 0; i < (size_t) c * c; i++)
+        norm += (double) o->style_gram[l][i] * o->style_gram[l][i];
+      o->style_norm[l] = norm + NS_GNORM_EPS;
+    }
+  return NS_OK;
+}
+
+bool
+ns_gobj_eval (const float *x, double *f, float *g, void *user)
+{
+  ns_gobj *o = user;
+  const ns_gnet *net = o->net;
+  ns_gbuf *b = &o->buf;
+  int t, l;
+  double lc = 0.0, ls = 0.0, ltv;
+
+  o->evals++;
+  if (!ns_gnet_forward (b, x, o->run))
+    return false;
+  for (t = 0; t < net->n_taps; t++)
+    memset (b->tap_grad[t], 0, (size_t) net->taps[t].channels * b->tap_h[t]
+                               * b->tap_w[t] * sizeof (float));
+  if (o->content_weight != 0.0)
+    {
+      t = net->content;
+      lc = ns_content_loss (b->tap_out[t], o->content_feat,
+                            (size_t) net->taps[t].channels * b->tap_h[t]
+                            * b->tap_w[t], o->content_weight, o->content_norm,
+                            b->tap_grad[t]);
+    }
+  if (o->style_weight != 0.0)
+    for (l = 0; l < net->n_style; l++)
+      {
+        t = net->style[l];
+        ls += ns_style_loss (b->tap_out[t], net->taps[t].channels,
+                             b->tap_h[t] * b->tap_w[t], o->style_gram[l],
+                             o->style_weight * o->layer_weight[l],
+                             o->style_norm[l], o->gram_work, b->tap_grad[t]);
+      }
+  if (!ns_gnet_backward (b, g, o->run))
+    return false;
+  ltv = o->tv_weight != 0.0
+          ? ns_tv_loss (x, 3, o->h, o->w, o->tv_weight, g) : 0.0;
+  o->last_content = lc;
+  o->last_style = ls;
+  o->last_tv = ltv;
+  *f = lc + ls + ltv;
+  return true;
+}

@@ -1,0 +1,18 @@
+/* ReLU forward and backward. */
+#include "gatys-kernels.h"
+
+void
+ns_relu_forward (float *x, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++)
+    x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+void
+ns_relu_backward (const float *y, float *g, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++)
+    g[i] = y[i] > 0.0f ? g[i] : 0.0f;
+}

@@ -1,0 +1,53 @@
+/* Naive convolution, the reference ns_conv2d is tested against. */
+#include "nn.h"
+
+#include <string.h>
+
+static int
+ref_reflect (int i, int n)
+{
+  if (n == 1)
+    return 0;
+  if (i < 0)
+    return -i;
+  if (i >= n)
+    return 2 * n - 2 - i;
+  return i;
+}
+
+ns_status
+ns_conv2d_ref (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
+               ns_error *err)
+{
+  ns_status st;
+  int k, r;
+
+  if (out)
+    memset (out, 0, sizeof *out);
+  if ((st = ns_conv_check (conv, in, err)) != NS_OK)
+    return st;
+  if ((st = ns_tensor_alloc (out, conv->cout, in->h, in->w, err)) != NS_OK)
+    return st;
+  k = conv->k;
+  r = conv->pad;
+  for (int co = 0; co < conv->cout; co++)
+    for (int y = 0; y < in->h; y++)
+      for (int x = 0; x < in->w; x++)
+        {
+          double acc = conv->bias ? conv->bias[co] : 0.0;
+          for (int ci = 0; ci < conv->cin; ci++)
+            for (int ky = 0; ky < k; ky++)
+              for (int kx = 0; kx < k; kx++)
+                {
+                  int sy = ref_reflect (y + ky - r, in->h);
+                  int sx = ref_reflect (x + kx - r, in->w);
+                  acc += (double) conv->weight[((size_t) (co * conv->cin + ci)
+                                                * k + ky) * k + kx]
+                         * in->data[((size_t) ci * in->h + sy) * in->w + sx];
+                }
+          if (conv->relu && acc < 0.0)
+            acc = 0.0;
+          out->data[((size_t) co * in->h + y) * in->w + x] = (float) acc;
+        }
+  return NS_OK;
+}

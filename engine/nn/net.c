@@ -1,0 +1,284 @@
+/* Sequential networks: a list of conv / pool / upsample layers run in
+ * order, each intermediate freed as soon as the next exists, so a forward
+ * pass holds about two activations at a time. */
+#include "nn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static ns_status
+net_push (ns_net *net, ns_layer_kind kind, const char *name,
+          const ns_conv *conv, ns_error *err)
+{
+  ns_layer *layers;
+  ns_layer *l;
+  char *copy = strdup (name ? name : "");
+  if (!copy)
+    return ns_fail (err, NS_ERR_NOMEM, "out of memory building a network");
+  layers = realloc (net->layers, sizeof *layers * (size_t) (net->n_layers + 1));
+  if (!layers)
+    {
+      free (copy);
+      return ns_fail (err, NS_ERR_NOMEM, "out of memory building a network");
+    }
+  net->layers = layers;
+  l = &layers[net->n_layers++];
+  memset (l, 0, sizeof *l);
+  l->kind = kind;
+  l->name = copy;
+  if (conv)
+    l->conv = *conv;
+  return NS_OK;
+}
+
+ns_status
+ns_net_add_conv (ns_net *net, const char *name, const ns_conv *conv,
+                 ns_error *err)
+{
+  ns_status st;
+  if (net->n_layers == 0 || net->in_channels == 0)
+    net->in_channels = conv->cin;
+  if ((st = net_push (net, NS_LAYER_CONV, name, conv, err)) != NS_OK)
+    return st;
+  net->out_channels = conv->cout;
+  if (net->downsample == 0)
+    net->downsample = 1;
+  return NS_OK;
+}
+
+ns_status
+ns_net_add_pool (ns_net *net, ns_error *err)
+{
+  char name[16];
+  int n_pools = 0;
+  for (int i = 0; i < net->n_layers; i++)
+    n_pools += net->layers[i].kind == NS_LAYER_POOL;
+  snprintf (name, sizeof name, "pool%d", n_pools + 1);
+  if (net->downsample == 0)
+    net->downsample = 1;
+  net->downsample *= 2;
+  return net_push (net, NS_LAYER_POOL, name, NULL, err);
+}
+
+ns_status
+ns_net_add_upsample (ns_net *net, ns_error *err)
+{
+  if (net->downsample == 0)
+    net->downsample = 1;
+  return net_push (net, NS_LAYER_UPSAMPLE, "upsample", NULL, err);
+}
+
+void
+ns_net_clear (ns_net *net)
+{
+  if (!net)
+    return;
+  for (int i = 0; i < net->n_layers; i++)
+    free ((char *) net->layers[i].name);
+  free (net->layers);
+  memset (net, 0, sizeof *net);
+}
+
+double
+ns_net_flops (const ns_net *net, int h, int w)
+{
+  double total = 0.0;
+  for (int i = 0; i < net->n_layers; i++)
+    {
+      const ns_layer *l = &net->layers[i];
+      switch (l->kind)
+        {
+        case NS_LAYER_CONV:
+          total += ns_conv_flops (&l->conv, h, w);
+          break;
+        case NS_LAYER_POOL:
+          h = net->pool_ceil ? (h + 1) / 2 : h / 2;
+          w = net->pool_ceil ? (w + 1) / 2 : w / 2;
+          break;
+        case NS_LAYER_UPSAMPLE:
+          h *= 2;
+          w *= 2;
+          break;
+        }
+    }
+  return total;
+}
+
+int
+ns_net_find_tap (const ns_net *net, const char *name)
+{
+  int block = 1, index = 0, want_block, want_index;
+  char kind[8];
+
+  if (!net || !name)
+    return -1;
+  if (sscanf (name, "pool%d", &want_block) == 1)
+    {
+      for (int i = 0; i < net->n_layers; i++)
+        if (net->layers[i].kind == NS_LAYER_POOL && block++ == want_block)
+          return i;
+      return -1;
+    }
+  if (sscanf (name, "%4[a-z]%d_%d", kind, &want_block, &want_index) != 3
+      || (strcmp (kind, "relu") != 0 && strcmp (kind, "conv") != 0))
+    return -1;
+  /* Layer 0 is the 1x1 input conv; then count convs within blocks. */
+  for (int i = 1; i < net->n_layers; i++)
+    {
+      const ns_layer *l = &net->layers[i];
+      if (l->kind == NS_LAYER_POOL)
+        {
+          block++;
+          index = 0;
+        }
+      else if (l->kind == NS_LAYER_CONV)
+        {
+          index++;
+          if (block == want_block && index == want_index)
+            return i;
+        }
+      else
+        return -1; /* not an encoder */
+    }
+  return -1;
+}
+
+/* Runs one layer: IN -> OUT (allocated). */
+static ns_status
+layer_forward (const ns_net *net, const ns_layer *l, const ns_tensor *in,
+               ns_tensor *out, ns_run *run, ns_error *err)
+{
+  ns_status st;
+  switch (l->kind)
+    {
+    case NS_LAYER_CONV:
+      st = ns_conv2d (&l->conv, in, out, run, err);
+      break;
+    case NS_LAYER_POOL:
+      st = ns_maxpool2x2 (in, net->pool_ceil, out, err);
+      break;
+    case NS_LAYER_UPSAMPLE:
+      st = ns_upsample2x (in, out, err);
+      break;
+    default:
+      st = ns_fail (err, NS_ERR_INTERNAL, "unknown layer kind");
+      break;
+    }
+  if (st != NS_OK && st != NS_ERR_CANCELLED && err)
+    ns_error_prefix (err, "layer %s", l->name);
+  return st;
+}
+
+static ns_status
+copy_tensor (const ns_tensor *src, ns_tensor *dst, ns_error *err)
+{
+  ns_status st = ns_tensor_alloc (dst, src->c, src->h, src->w, err);
+  if (st == NS_OK)
+    memcpy (dst->data, src->data, sizeof (float) * ns_tensor_numel (src));
+  return st;
+}
+
+/* The common loop: layers [FIRST, LAST) with optional taps. */
+static ns_status
+net_run (const ns_net *net, int first, int last, const ns_tensor *in,
+         const int *tap_layers, int n_taps, ns_tensor *taps, ns_tensor *out,
+         ns_run *run, ns_error *err)
+{
+  ns_tensor cur;
+  bool cur_owned = false;
+  ns_status st = NS_OK;
+
+  if (out)
+    memset (out, 0, sizeof *out);
+  for (int t = 0; t < n_taps; t++)
+    memset (&taps[t], 0, sizeof taps[t]);
+  if (!net || !in || !in->data || first < 0 || last > net->n_layers
+      || first > last || (n_taps > 0 && (!tap_layers || !taps)))
+    return ns_fail (err, NS_ERR_INVALID_ARG, "net forward: bad arguments");
+  if (!out && n_taps == 0)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "net forward: nothing to do");
+  if (!out)
+    {
+      /* Only taps wanted: stop after the deepest. */
+      last = first;
+      for (int t = 0; t < n_taps; t++)
+        if (tap_layers[t] + 1 > last)
+          last = tap_layers[t] + 1;
+    }
+  for (int t = 0; t < n_taps; t++)
+    if (tap_layers[t] < first || tap_layers[t] >= last)
+      return ns_fail (err, NS_ERR_INVALID_ARG,
+                      "net forward: tap layer %d outside %d..%d",
+                      tap_layers[t], first, last - 1);
+  if (first == last)
+    return out ? copy_tensor (in, out, err) : NS_OK;
+
+  cur = *in;
+  for (int i = first; i < last; i++)
+    {
+      ns_tensor next;
+      if (run && run->cancelled)
+        {
+          st = ns_fail (err, NS_ERR_CANCELLED, "cancelled");
+          break;
+        }
+      st = layer_forward (net, &net->layers[i], &cur, &next, run, err);
+      if (cur_owned)
+        ns_tensor_free (&cur);
+      if (st != NS_OK)
+        {
+          cur_owned = false;
+          break;
+        }
+      cur = next;
+      cur_owned = true;
+      for (int t = 0; t < n_taps && st == NS_OK; t++)
+        if (tap_layers[t] == i)
+          st = copy_tensor (&cur, &taps[t], err);
+      if (st != NS_OK)
+        break;
+    }
+  if (st != NS_OK)
+    {
+      if (cur_owned)
+        ns_tensor_free (&cur);
+      for (int t = 0; t < n_taps; t++)
+        ns_tensor_free (&taps[t]);
+      return st;
+    }
+  if (out)
+    *out = cur;
+  else
+    ns_tensor_free (&cur);
+  return NS_OK;
+}
+
+ns_status
+ns_net_forward (const ns_net *net, const ns_tensor *in, ns_tensor *out,
+                ns_run *run, ns_error *err)
+{
+  if (!out)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "net forward: NULL output");
+  return net_run (net, 0, net ? net->n_layers : 0, in, NULL, 0, NULL, out,
+                  run, err);
+}
+
+ns_status
+ns_net_forward_range (const ns_net *net, int first, int last,
+                      const ns_tensor *in, ns_tensor *out, ns_run *run,
+                      ns_error *err)
+{
+  if (!out)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "net forward: NULL output");
+  return net_run (net, first, last, in, NULL, 0, NULL, out, run, err);
+}
+
+ns_status
+ns_net_forward_taps (const ns_net *net, const ns_tensor *in,
+                     const int *tap_layers, int n_taps, ns_tensor *taps,
+                     ns_tensor *out, ns_run *run, ns_error *err)
+{
+  return net_run (net, 0, net ? net->n_layers : 0, in, tap_layers, n_taps,
+                  taps, out, run, err);
+}

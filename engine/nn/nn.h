@@ -1,0 +1,67 @@
+/* Layers and networks: helpers beyond ns-internal.h, for the stylization
+ * and Gatys code and the engine's tests.
+ *
+ * Ownership: an ns_net owns its LAYERS array and each layer's NAME
+ * (ns_net_clear frees both); the conv weights and biases are borrowed
+ * from the ns_weights they were read from (kept in the ns_model).
+ *
+ * Encoders built by the model loader follow the VGG-19 trunk: layer 0 is
+ * the 1x1 input conv (RGB [0,1] -> normalised BGR), then blocks of 3x3
+ * conv+ReLU separated by 2x2 max pools.  Conv layers are named after the
+ * VGG layer they compute ("conv1_1", "conv4_2", ...; "conv0" for the input
+ * layer) whatever the key in the file; decoder convs are named by their
+ * key in the file ("conv51", "28").  Taps are found by structure (see
+ * ns_net_find_tap), not by name. */
+#ifndef NS_NN_H
+#define NS_NN_H
+
+#include "ns-internal.h"
+
+/* Validates CONV against IN (channels, kernel size, padding). */
+ns_status ns_conv_check (const ns_conv *conv, const ns_tensor *in,
+                         ns_error *err);
+/* FLOPs (multiply + add) of CONV on an H x W input. */
+double ns_conv_flops (const ns_conv *conv, int h, int w);
+/* Pixels per band ns_conv2d aims for on an H x W input (before balancing
+ * bands over threads); exposed for the benchmark. */
+int ns_conv_band_pixels (const ns_conv *conv, int h, int w);
+
+/* Index of the layer computing VGG activation NAME in an encoder NET:
+ * "relu3_1" or "conv3_1" (the conv's ReLU is fused), "pool2" (the pool
+ * after block 2).  -1 when NET does not reach it. */
+int ns_net_find_tap (const ns_net *net, const char *name);
+
+/* Runs NET on IN, copying the activation after each layer TAP_LAYERS[i]
+ * (indices into net->layers, any order, repeats allowed) into TAPS[i]
+ * (allocated here; freed on error).  OUT (allocated) receives the final
+ * activation; when OUT is NULL the forward stops after the deepest tap.
+ * Peak memory: about two activations plus the taps. */
+ns_status ns_net_forward_taps (const ns_net *net, const ns_tensor *in,
+                               const int *tap_layers, int n_taps,
+                               ns_tensor *taps, ns_tensor *out, ns_run *run,
+                               ns_error *err);
+
+/* Runs layers FIRST..LAST-1 of NET (e.g. to continue from a tap). */
+ns_status ns_net_forward_range (const ns_net *net, int first, int last,
+                                const ns_tensor *in, ns_tensor *out,
+                                ns_run *run, ns_error *err);
+
+/* Appends a layer to NET (NAME copied).  For the model loader and tests. */
+ns_status ns_net_add_conv (ns_net *net, const char *name, const ns_conv *conv,
+                           ns_error *err);
+ns_status ns_net_add_pool (ns_net *net, ns_error *err);
+ns_status ns_net_add_upsample (ns_net *net, ns_error *err);
+
+/* The longest feature extractor MODEL's weights allow, for Gatys losses:
+ * the whole normalised VGG-19 to relu5_1 (NS_MODEL_VGG19, ceil-mode
+ * pools), the cd16x enc5 trunk to relu5_1 (pruned widths; the conv*_aux
+ * heads are in model->files), the lst-r31 encoder to relu3_1.  NET is
+ * filled and must be cleared with ns_net_clear; weights are borrowed from
+ * MODEL. */
+ns_status ns_model_feature_net (const ns_model *model, ns_net *net,
+                                ns_error *err);
+
+/* The weight file of MODEL named FILE (e.g. "enc5.pth"), or NULL. */
+const ns_weights *ns_model_weights (const ns_model *model, const char *file);
+
+#endif /* NS_NN_H */

@@ -1,0 +1,84 @@
+/* GIMP Neural Style — plug-in internals shared between plugin/ files. */
+#ifndef NS_PLUGIN_H
+#define NS_PLUGIN_H
+
+#include <libgimp/gimp.h>
+
+#include "ns.h"
+
+G_BEGIN_DECLS
+
+#define NS_PLUG_IN_PROC   "plug-in-neural-style"
+#define NS_PLUG_IN_BINARY "neural-style"
+
+/* ------------------------------------------------------------ models */
+
+/* Finds the model folder for KIND (NS_MODEL_AUTO = the first complete
+ * kind in the order cd16x, vgg19, lst-r31).  Search order, for each kind:
+ *   1. $NS_MODELS_DIR/<kind>
+ *   2. gimp_directory()/neural-style/models/<kind>
+ *   3. NS_DATADIR/models/<kind>
+ * A folder counts when every file of ns_model_kind_files (kind) is there.
+ * Returns the folder (g_free) and sets *FOUND_KIND; on failure returns
+ * NULL and sets ERROR to a message naming the missing file, every folder
+ * tried and how to get the model. */
+gchar *ns_model_find (ns_model_kind kind, ns_model_kind *found_kind,
+                      GError **error);
+
+/* The search roots in order (NULL-terminated, g_strfreev). */
+gchar **ns_model_search_roots (void);
+
+/* ------------------------------------------------------- pixel I/O */
+
+/* Planar float RGB + alpha plane, read with "R'G'B'A float". */
+typedef struct
+{
+  ns_image rgb;   /* planar RGB in [0,1] (engine layout) */
+  gfloat *alpha;  /* width * height */
+} NsPixels;
+
+/* Reads DRAWABLE's whole extent (its own coordinates).  FALSE + ERROR on
+ * allocation failure. */
+gboolean ns_pixels_read (GimpDrawable *drawable, NsPixels *out,
+                         GError **error);
+void ns_pixels_clear (NsPixels *px);
+
+/* Reads a single-channel coverage map for the area (X, Y, W, H) in image
+ * coordinates of DRAWABLE's image ("Y float"; 0 outside DRAWABLE). */
+gfloat *ns_coverage_read (GimpDrawable *drawable, gint x, gint y, gint w,
+                          gint h, const Babl *format);
+
+/* Interleaves RGB + ALPHA into "R'G'B'A float" for gegl_buffer_set. */
+gfloat *ns_pixels_interleave (const ns_image *rgb, const gfloat *alpha);
+
+/* ----------------------------------------------------- background run */
+
+typedef struct
+{
+  /* inputs (owned by the caller) */
+  gchar *model_dir;
+  ns_model_kind model_kind;
+  ns_params params;           /* progress fields are set by ns_worker_run */
+  const ns_image *content;
+  const ns_image *style;
+  const ns_image *mask;       /* NULL or content-sized (RGB planes equal) */
+  /* outputs */
+  ns_image out;               /* allocated by the caller at content size */
+  ns_error err;
+  ns_status status;
+} NsJob;
+
+/* Runs JOB in a worker thread while the calling (main) thread relays
+ * progress to gimp_progress_update and keeps the GLib main context
+ * spinning.  Cancellation: the engine's progress callback returns false
+ * once the main thread has seen a failed progress update (the GIMP
+ * connection is gone) or the test hook $NS_PLUGIN_CANCEL_AT (a fraction)
+ * was passed.  Note: GIMP's own "Cancel" button on a plug-in progress
+ * closes the plug-in process at once (app/plug-in/gimpplugin-progress.c),
+ * which is safe here because nothing is written to the image before the
+ * engine has finished. */
+ns_status ns_worker_run (NsJob *job);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,147 @@
+#!/usr/bin/python3
+"""nstyle: --help/--version, and every bad input gives its documented exit
+code and a message that says what is wrong (no model or ../shared needed,
+except that none is used)."""
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clitest as T  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+
+def main():
+    exe = T.nstyle_path()
+    tmp = tempfile.mkdtemp(prefix='nstyle-cli-')
+    env = T.clean_env(tmp)
+    content = os.path.join(tmp, 'content.png')
+    style = os.path.join(tmp, 'style.png')
+    yy, xx = np.mgrid[0:48, 0:64] / 64.0
+    T.save(content, np.stack([xx, yy, 0.5 + 0 * xx], -1))
+    T.save(style, np.stack([yy, 1 - xx, xx * yy], -1))
+    out = os.path.join(tmp, 'out.png')
+    base = ['-c', content, '-s', style, '-o', out, '-q']
+
+    def case(args, code, words, what, env_=env):
+        rc, so, se = T.run(exe, args, env_)
+        msg = (so + se).lower()
+        ok = T.check(rc == code, '%s: exit %d (got %d)' % (what, code, rc))
+        for w in words:
+            ok &= T.check(w.lower() in msg,
+                          '%s: message mentions %r' % (what, w))
+        if not ok:
+            print('  stdout: ' + so.strip().replace('\n', '\n          '))
+            print('  stderr: ' + se.strip().replace('\n', '\n          '))
+        T.check(not os.path.exists(out), what + ': no output file')
+        T.check(not T.leftovers(tmp, 'out.png'), what + ': no temp file left')
+        return se
+
+    # Help and version.
+    rc, so, se = T.run(exe, ['--help'], env)
+    T.check(rc == 0, '--help exits 0')
+    for w in ('--content', '--style', '--method', '--alpha', '--mask',
+              '--size', '--preserve-colors', 'EXIT STATUS', '130'):
+        T.check(w in so, '--help mentions ' + w)
+    rc, so, se = T.run(exe, ['--help-gatys'], env)
+    T.check(rc == 0 and '--iterations' in so and '--init' in so,
+            '--help-gatys lists the Gatys options')
+    rc, so, se = T.run(exe, ['--version'], env)
+    T.check(rc == 0 and so.startswith('nstyle '), '--version')
+    rc, so, se = T.run(exe, ['bench', '--help'], env)
+    T.check(rc == 0 and '--sizes' in so and '--no-torch' in so,
+            'bench --help')
+
+    # Usage errors: 2.
+    case([], 2, ['-c'], 'no arguments')
+    case(['-s', style, '-o', out], 2, ['content'], 'missing -c')
+    case(['-c', content, '-o', out], 2, ['style'], 'missing -s')
+    case(['-c', content, '-s', style], 2, ['output'], 'missing -o')
+    case(base + ['--frobnicate'], 2, ['frobnicate'], 'unknown option')
+    case(base + ['extra'], 2, ['extra'], 'stray argument')
+    case(base + ['--alpha', '2'], 2, ['--alpha', '[0, 1]'], 'alpha 2')
+    case(base + ['--alpha', '-0.1'], 2, ['--alpha'], 'alpha -0.1')
+    case(base + ['--alpha', 'abc'], 2, ['--alpha', 'abc'], 'alpha abc')
+    case(base + ['--alpha'], 2, ['alpha'], 'alpha without value')
+    case(base + ['--size', '-5'], 2, ['--size'], 'negative size')
+    case(base + ['--size', '12x'], 2, ['--size', '12x'], 'bad size')
+    case(base + ['--style-size', '-1'], 2, ['--style-size'],
+         'negative style size')
+    case(base + ['--max-size', '-1'], 2, ['--max-size'], 'negative max size')
+    case(base + ['--threads', 'many'], 2, ['--threads'], 'bad threads')
+    case(base + ['--method', 'cubism'], 2, ['cubism', 'cascade-adain'],
+         'unknown method')
+    case(base + ['--style-weights', '0.7,0.3'], 2,
+         ['--style-weights', '2 weights', '1 style'], 'weights count')
+    case(base + ['-s', style, '--style-weights', '0.7,x'], 2,
+         ['--style-weights', "'x'"], 'bad weight')
+    case(base + ['-s', style, '--style-weights', '0,0'], 2,
+         ['--style-weights'], 'zero weights')
+    case(base + ['-s', style, '-s', style, '--mask', content], 2,
+         ['--mask'], 'mask with 3 styles')
+    case(base + ['--iterations', '0'], 2, ['--iterations'], 'iterations 0')
+    case(base + ['--seed', '-3'], 2, ['--seed'], 'negative seed')
+    case(['-c', content, '-s', style, '-o', os.path.join(tmp, 'out.xyz')],
+         2, ['unknown output format'], 'unknown output extension')
+
+    # Output cannot be written: 6 (checked before any slow work).
+    case(['-c', content, '-s', style, '-o',
+          os.path.join(tmp, 'no', 'such', 'dir', 'out.png')], 6,
+         [os.path.join(tmp, 'no', 'such', 'dir')], 'output folder missing')
+    case(['-c', content, '-s', style, '-o',
+          os.path.join(content, 'out.png')], 6, [content],
+         'output folder is a file')
+    ro = os.path.join(tmp, 'readonly')
+    os.mkdir(ro, 0o555)
+    if os.access(ro, os.W_OK):
+        print('skip read-only folder case (running as root)')
+    else:
+        case(['-c', content, '-s', style, '-o', os.path.join(ro, 'o.png')],
+             6, [ro], 'read-only output folder')
+
+    # Unreadable images: 3.
+    missing = os.path.join(tmp, 'missing.jpg')
+    case(['-c', missing, '-s', style, '-o', out], 3, [missing],
+         'missing content file')
+    case(['-c', content, '-s', missing, '-o', out], 3, [missing, 'style'],
+         'missing style file')
+    garbage = os.path.join(tmp, 'x.jpg')
+    with open(garbage, 'wb') as f:
+        f.write(bytes((i * 7919 + 13) % 251 for i in range(4000)))
+    case(['-c', garbage, '-s', style, '-o', out], 3, ['x.jpg'],
+         'corrupt content (garbage x.jpg)')
+    case(['-c', content, '-s', garbage, '-o', out], 3, ['x.jpg'],
+         'corrupt style')
+    truncated = os.path.join(tmp, 'trunc.png')
+    with open(content, 'rb') as f:
+        data = f.read()
+    with open(truncated, 'wb') as f:
+        f.write(data[:len(data) // 2])
+    case(['-c', truncated, '-s', style, '-o', out], 3, ['trunc.png'],
+         'truncated PNG')
+    case(base + ['--mask', garbage], 3, ['mask', 'x.jpg'], 'corrupt mask')
+
+    # Models: 4.
+    nodir = os.path.join(tmp, 'models', 'nope')
+    case(base + ['--model', nodir], 4, [nodir, 'download-models.sh'],
+         'missing --model folder')
+    se = case(base, 4, [os.path.join(tmp, 'no-models-here', 'cd16x'),
+                        'download-models.sh', 'enc1.pth'],
+              'no model found by default')
+    bad = os.path.join(tmp, 'badmodel')
+    os.mkdir(bad)
+    for i in range(1, 6):
+        for kind in ('enc', 'dec'):
+            with open(os.path.join(bad, '%s%d.pth' % (kind, i)), 'wb') as f:
+                f.write(b'\x80\x02garbage' * 10)
+    case(base + ['--model', bad], 4, [bad], 'corrupt model files')
+    empty = os.path.join(tmp, 'emptymodel')
+    os.mkdir(empty)
+    case(base + ['--model', empty], 4, [empty], 'empty model folder')
+
+    return T.finish('test_errors')
+
+
+if __name__ == '__main__':
+    sys.exit(main())

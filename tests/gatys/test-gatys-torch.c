@@ -1,0 +1,152 @@
+/* The Gatys objective and its gradient vs PyTorch autograd (float64) on
+ * the cd16x enc5 network with its aux heads and a 64x48 image.
+ *
+ * Tolerances (float32 engine vs float64 reference): total loss and each
+ * part within 1e-5 relative; gradient within 1e-4 of its largest
+ * magnitude everywhere, and relative L2 error below 1e-4 (measured:
+ * about 1e-7, 6e-7 and 4e-7).
+ *
+ * Usage: test-gatys-torch PYTHON SCRIPT.  Skips (77) without the shared
+ * models or without PyTorch. */
+#include "gatys-net.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Smooth random image: a few random sinusoids per channel, in [0, 1]. */
+static void
+make_image (float *x, int w, int h, uint64_t *state)
+{
+  float p[12];
+  int c, y, xx;
+  tu_fill_random (p, 12, 0.0f, 1.0f, state);
+  for (c = 0; c < 3; c++)
+    for (y = 0; y < h; y++)
+      for (xx = 0; xx < w; xx++)
+        {
+          float *q = p + 4 * c;
+          float v = 0.5f + 0.25f * sinf (xx * (0.05f + 0.3f * q[0]) + 6 * q[1])
+                    + 0.2f * cosf (y * (0.05f + 0.3f * q[2]) + 6 * q[3])
+                    + 0.05f * sinf ((float) (xx * y) * 0.01f);
+          x[((size_t) c * h + y) * w + xx] = v;
+        }
+}
+
+int
+main (int argc, char **argv)
+{
+  char *enc5 = tu_shared_path_or_skip ("models/cd16x/enc5.pth");
+  char dir[] = "/tmp/ns-gatys-torch-XXXXXX", path[4096], cmd[8192];
+  ns_weights *wf = NULL;
+  ns_error err = { 0 };
+  ns_gnet net;
+  ns_gobj obj;
+  const int w = 64, h = 48, sw = 56, sh = 40;
+  size_t n = (size_t) 3 * w * h, i;
+  float *x = malloc (n * 4), *content = malloc (n * 4), *g = malloc (n * 4);
+  ns_image style = { sw, sh, malloc ((size_t) 3 * sw * sh * 4) };
+  const ns_image *sp = &style;
+  int64_t shape[3] = { 3, h, w }, sshape[3] = { 3, sh, sw }, rs[8];
+  int rnd;
+  uint64_t state = 42;
+  double f;
+  const double cw = 1.0, stw = 100.0, tvw = 5.0;
+  float *ref_loss, *ref_grad;
+
+  if (argc < 3)
+    {
+      fprintf (stderr, "usage: %s PYTHON SCRIPT\n", argv[0]);
+      return 1;
+    }
+  snprintf (cmd, sizeof cmd, "%s -c 'import torch, numpy' 2>/dev/null",
+            argv[1]);
+  if (system (cmd) != 0)
+    {
+      printf ("SKIP: %s has no torch/numpy\n", argv[1]);
+      return NS_TEST_SKIP;
+    }
+
+  if (ns_weights_load_pth (enc5, &wf, &err) != NS_OK)
+    {
+      fprintf (stderr, "loading %s: %s\n", enc5, err.message);
+      return 1;
+    }
+  TU_CHECK (ns_gnet_build (NS_MODEL_CD16X, &wf, 1, NULL, &net, &err)
+            == NS_OK);
+  TU_CHECK (net.n_style == 5 && net.taps[net.content].channels == 512);
+
+  make_image (content, w, h, &state);
+  make_image (style.data, sw, sh, &state);
+  /* X: the content plus noise, so all losses are far from zero. */
+  tu_fill_random (x, n, -0.2f, 0.2f, &state);
+  for (i = 0; i < n; i++)
+    x[i] += content[i];
+
+  TU_CHECK (ns_gobj_init (&obj, &net, h, w, 2, &err) == NS_OK);
+  TU_CHECK (ns_gobj_set_content (&obj, content, &err) == NS_OK);
+  TU_CHECK (ns_gobj_set_styles (&obj, &sp, NULL, 1, 2, &err) == NS_OK);
+  obj.content_weight = cw;
+  obj.style_weight = stw;
+  obj.tv_weight = tvw;
+  TU_CHECK (ns_gobj_eval (x, &f, g, &obj));
+
+  if (!mkdtemp (dir))
+    return 1;
+  snprintf (path, sizeof path, "%s/x.npy", dir);
+  tu_npy_write (path, x, shape, 3);
+  snprintf (path, sizeof path, "%s/content.npy", dir);
+  tu_npy_write (path, content, shape, 3);
+  snprintf (path, sizeof path, "%s/style.npy", dir);
+  tu_npy_write (path, style.data, sshape, 3);
+  snprintf (cmd, sizeof cmd, "%s %s grad cd16x %s %s %g %g %g", argv[1],
+            argv[2], enc5, dir, cw, stw, tvw);
+  rnd = system (cmd);
+  TU_CHECK (rnd == 0);
+  snprintf (path, sizeof path, "%s/ref_loss.npy", dir);
+  ref_loss = tu_npy_read (path, rs, &rnd);
+  snprintf (path, sizeof path, "%s/ref_grad.npy", dir);
+  ref_grad = tu_npy_read (path, rs, &rnd);
+  TU_CHECK (ref_loss && ref_grad);
+  if (ref_loss && ref_grad)
+    {
+      double ours[4] = { f, obj.last_content, obj.last_style, obj.last_tv };
+      double gmax = 0.0, dmax = 0.0, d2 = 0.0, r2 = 0.0;
+      int k;
+      for (k = 0; k < 4; k++)
+        {
+          double rel = fabs (ours[k] - ref_loss[k]) / fabs (ref_loss[k]);
+          printf ("loss part %d: engine %.8g torch %.8g rel %.2g\n", k,
+                  ours[k], ref_loss[k], rel);
+          TU_CHECK (rel < 1e-5);
+        }
+      for (i = 0; i < n; i++)
+        {
+          double d = (double) g[i] - ref_grad[i];
+          gmax = fmax (gmax, fabs (ref_grad[i]));
+          dmax = fmax (dmax, fabs (d));
+          d2 += d * d;
+          r2 += (double) ref_grad[i] * ref_grad[i];
+        }
+      printf ("gradient: max |diff| %.3g of max |g| %.3g (%.2g), relative "
+              "L2 %.3g\n", dmax, gmax, dmax / gmax, sqrt (d2 / r2));
+      TU_CHECK (dmax <= 1e-4 * gmax);
+      TU_CHECK (sqrt (d2 / r2) < 1e-4);
+    }
+  free (ref_loss);
+  free (ref_grad);
+  snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system (cmd) != 0)
+    fprintf (stderr, "could not remove %s\n", dir);
+  ns_gobj_free (&obj);
+  ns_weights_free (wf);
+  free (x);
+  free (content);
+  free (g);
+  free (style.data);
+  free (enc5);
+  return tu_finish ("test-gatys-torch");
+}

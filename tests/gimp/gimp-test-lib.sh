@@ -1,0 +1,98 @@
+# Shared helpers for the headless GIMP tests (sourced, bash).
+#
+# Every test gets its own GIMP3_DIRECTORY, copied from a profile warmed once
+# per build dir (GIMP queries all plug-ins on a cold start: ~5 s; a warm
+# copy starts in ~1.5 s).  The plug-in is registered through a fixed
+# plug-in folder in the build dir, so the warm pluginrc stays valid.
+#
+# Env (from meson): NS_PLUGIN (built binary), NS_BUILD_ROOT, NS_SHARED_DIR,
+# NS_SOURCE_ROOT.
+
+set -euo pipefail
+
+GIMP_CONSOLE=${GIMP_CONSOLE:-gimp-console-3.0}
+GIMP_TIMEOUT=${GIMP_TIMEOUT:-120}
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+skip () { echo "SKIP: $*"; exit 77; }
+die () { echo "FAIL: $*"; exit 1; }
+
+command -v "$GIMP_CONSOLE" >/dev/null \
+  || skip "$GIMP_CONSOLE not found (run the GIMP tests inside the GIMP 3 chroot: tools/inchroot)"
+[ -n "${NS_PLUGIN:-}" ] && [ -x "$NS_PLUGIN" ] || die "NS_PLUGIN is not an executable: ${NS_PLUGIN:-unset}"
+
+# ../shared: models and images.
+ns_need_shared () {
+  local shared=${NS_SHARED_DIR:-}
+  [ -n "$shared" ] && [ -d "$shared/models/cd16x" ] && [ -d "$shared/images" ] \
+    || skip "shared models/images not found (NS_SHARED_DIR=${shared:-unset}); put ../shared beside the source"
+  NS_MODELS=$(cd "$shared/models" && pwd)
+  NS_IMAGES=$(cd "$shared/images" && pwd)
+  export NS_MODELS NS_IMAGES
+}
+
+GIMP_STATE=$NS_BUILD_ROOT/tests/gimp/state
+PLUGIN_ROOT=$GIMP_STATE/plug-ins
+WARM=$GIMP_STATE/warm-profile
+
+write_gimprc () {
+  cat > "$1/gimprc" <<RC
+(plug-in-path "\${gimp_plug_in_dir}/plug-ins:$PLUGIN_ROOT")
+(check-updates no)
+(show-welcome-dialog no)
+(show-tips no)
+RC
+}
+
+# Filter the harmless noise of a headless GIMP (see GIMP3-NOTES.md).
+filter_log () {
+  grep -v -e '^$' -e 'cannot open display' -e 'gimp_wire_read' -e 'Broken pipe' \
+       -e 'test-sphere-v3' "$1" || true
+}
+
+ns_warm_profile () {
+  mkdir -p "$GIMP_STATE"
+  (
+    flock 9
+    mkdir -p "$PLUGIN_ROOT/neural-style"
+    ln -sfn "$(realpath "$NS_PLUGIN")" "$PLUGIN_ROOT/neural-style/neural-style"
+    # Re-warm when the plug-in was rebuilt (GIMP would re-query it in
+    # every test otherwise).
+    if [ ! -f "$WARM/.warm" ] || [ "$(realpath "$NS_PLUGIN")" -nt "$WARM/.warm" ]; then
+      rm -rf "$WARM"; mkdir -p "$WARM"; write_gimprc "$WARM"
+      GIMP3_DIRECTORY=$WARM timeout "$GIMP_TIMEOUT" "$GIMP_CONSOLE" -i --quit \
+        --batch-interpreter=plug-in-script-fu-eval -b '(gimp-message "warm")' \
+        > "$GIMP_STATE/warm.log" 2>&1 || { filter_log "$GIMP_STATE/warm.log"; exit 1; }
+      touch "$WARM/.warm"
+    fi
+  ) 9>"$GIMP_STATE/lock" || die "could not warm a GIMP profile"
+}
+
+# ns_setup: a work dir + an isolated profile; sets WORK and GIMP3_DIRECTORY.
+ns_setup () {
+  ns_warm_profile
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/ns-gimp-test.XXXXXX")
+  trap 'rm -rf "$WORK"' EXIT
+  cp -a "$WARM" "$WORK/profile"
+  export GIMP3_DIRECTORY=$WORK/profile
+  export NO_AT_BRIDGE=1
+  export WORK
+}
+
+# ns_gimp INTERPRETER CODE: runs one batch; prints the filtered log; sets RC.
+# INTERPRETER: scheme | python.
+ns_gimp () {
+  local interp=$1 code=$2 log
+  log=$WORK/gimp-$RANDOM.log
+  case $interp in
+    scheme) interp=plug-in-script-fu-eval ;;
+    python) interp=python-fu-eval ;;
+  esac
+  RC=0
+  local t0; t0=$(date +%s%N)
+  timeout "$GIMP_TIMEOUT" "$GIMP_CONSOLE" -i --quit --batch-interpreter="$interp" \
+    -b "$code" > "$log" 2>&1 || RC=$?
+  GIMP_LOG=$log
+  echo "--- gimp ($1) rc=$RC in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+  filter_log "$log"
+}

@@ -1,0 +1,681 @@
+/* nstyle — neural style transfer from the command line.
+ *
+ *   nstyle -c content.jpg -s style.jpg -o out.png [options]
+ *   nstyle bench [options]
+ *
+ * Exit codes: see NST_EXIT_* in nstyle.h and the --help text. */
+#include "config.h"
+#include "nstyle.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ options */
+
+static char *opt_content;
+static char **opt_styles;
+static char *opt_output;
+static char *opt_method;
+static char *opt_model;
+static char *opt_alpha;
+static char *opt_weights;
+static gboolean opt_preserve;
+static char *opt_mask;
+static char *opt_size;
+static char *opt_style_size;
+static char *opt_max_size;
+static char *opt_threads;
+static gboolean opt_quiet;
+static gboolean opt_version;
+static char *opt_iterations;
+static char *opt_content_weight;
+static char *opt_style_weight;
+static char *opt_tv_weight;
+static char *opt_init;
+static char *opt_scales;
+static char *opt_seed;
+
+/* Numbers are taken as strings and parsed by us, so a bad value gets a
+ * message naming the option and exit code 2. */
+static GOptionEntry main_entries[] = {
+  { "content", 'c', 0, G_OPTION_ARG_FILENAME, &opt_content,
+    "Content image (PNG, JPEG or TIFF)", "FILE" },
+  { "style", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_styles,
+    "Style image; repeat for several styles", "FILE" },
+  { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
+    "Output image; format from the extension (.png, .jpg, .tif)", "FILE" },
+  { "method", 'm', 0, G_OPTION_ARG_STRING, &opt_method,
+    "cascade-adain, wct, adain or gatys (default: cascade-adain for "
+    "multi-level models, adain otherwise)", "NAME" },
+  { "model", 0, 0, G_OPTION_ARG_FILENAME, &opt_model,
+    "Folder with the model's files (default: see MODELS below)", "DIR" },
+  { "alpha", 'a', 0, G_OPTION_ARG_STRING, &opt_alpha,
+    NULL, "A" },
+  { "style-weights", 0, 0, G_OPTION_ARG_STRING, &opt_weights,
+    "Comma-separated weights, one per style (default: equal)", "W,W,..." },
+  { "preserve-colors", 0, 0, G_OPTION_ARG_NONE, &opt_preserve,
+    "Keep the content's colours", NULL },
+  { "mask", 0, 0, G_OPTION_ARG_FILENAME, &opt_mask,
+    "Grayscale mask (white = style 1, black = style 2 or the original)",
+    "FILE" },
+  { "size", 0, 0, G_OPTION_ARG_STRING, &opt_size,
+    "Resize the content's long side to N first (default: keep)", "N" },
+  { "style-size", 0, 0, G_OPTION_ARG_STRING, &opt_style_size,
+    NULL /* set in set_help_defaults */, "N" },
+  { "max-size", 0, 0, G_OPTION_ARG_STRING, &opt_max_size,
+    "Stylize at most at N pixels (long side), then upsample", "N" },
+  { "threads", 't', 0, G_OPTION_ARG_STRING, &opt_threads,
+    "Worker threads (default: all cores)", "N" },
+  { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
+    "No progress bar and no timing", NULL },
+  { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
+    "Print the version and exit", NULL },
+  { NULL }
+};
+
+static GOptionEntry gatys_entries[] = {
+  { "iterations", 0, 0, G_OPTION_ARG_STRING, &opt_iterations,
+    NULL, "N" },
+  { "content-weight", 0, 0, G_OPTION_ARG_STRING, &opt_content_weight,
+    NULL, "W" },
+  { "style-weight", 0, 0, G_OPTION_ARG_STRING, &opt_style_weight,
+    NULL, "W" },
+  { "tv-weight", 0, 0, G_OPTION_ARG_STRING, &opt_tv_weight,
+    NULL, "W" },
+  { "init", 0, 0, G_OPTION_ARG_FILENAME, &opt_init,
+    "Start from the content, noise, or an image FILE", "content|noise|FILE" },
+  { "scales", 0, 0, G_OPTION_ARG_STRING, &opt_scales,
+    NULL, "N" },
+  { "seed", 0, 0, G_OPTION_ARG_STRING, &opt_seed,
+    "Random seed", "N" },
+  { NULL }
+};
+
+static const char summary[] =
+  "Transfers the style of one or more pictures onto a content picture.\n"
+  "\n"
+  "Example:\n"
+  "  nstyle -c photo.jpg -s starry_night.jpg --size 1024 -o out.png\n"
+  "\n"
+  "Gatys optimisation options: nstyle --help-gatys\n"
+  "Benchmark: nstyle bench --help";
+
+/* The engine's defaults, shown in --help (strings leak: printed once). */
+static void
+set_help_defaults (void)
+{
+  ns_params p = ns_params_default ();
+  for (GOptionEntry *e = main_entries; e->long_name; e++)
+    if (strcmp (e->long_name, "alpha") == 0)
+      e->description = g_strdup_printf ("Style strength in [0,1] (default "
+                                        "%g)", p.strength);
+    else if (strcmp (e->long_name, "style-size") == 0)
+      e->description = g_strdup_printf (
+        "Resize the styles' long side to N, 0 = keep (default %d)",
+        p.style_size);
+  for (GOptionEntry *e = gatys_entries; e->long_name; e++)
+    if (strcmp (e->long_name, "iterations") == 0)
+      e->description = g_strdup_printf ("Iterations per scale (default %d)",
+                                        p.gatys.iterations);
+    else if (strcmp (e->long_name, "content-weight") == 0)
+      e->description = g_strdup_printf ("Content loss weight (default %g)",
+                                        p.gatys.content_weight);
+    else if (strcmp (e->long_name, "style-weight") == 0)
+      e->description = g_strdup_printf ("Style loss weight (default %g)",
+                                        p.gatys.style_weight);
+    else if (strcmp (e->long_name, "tv-weight") == 0)
+      e->description = g_strdup_printf (
+        "Total-variation weight (default %g)", p.gatys.tv_weight);
+    else if (strcmp (e->long_name, "scales") == 0)
+      e->description = g_strdup_printf (
+        "Coarse-to-fine scales, 1 = single scale (default %d)",
+        p.gatys.scales);
+}
+
+static char *
+make_description (void)
+{
+  char *user = g_build_filename (g_get_home_dir (), ".config", "GIMP", "3.0",
+                                 "neural-style", "models", NULL);
+  char *d = g_strdup_printf (
+    "MODELS\n"
+    "  Without --model, the first complete folder among\n"
+    "    $NS_MODELS_DIR/<kind>, %s/<kind>,\n"
+    "    %s/models/<kind>\n"
+    "  is used, <kind> being cd16x, vgg19 then lst-r31 in each place.\n"
+    "  Get models with tools/download-models.sh --kind cd16x.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "  0 success, 2 usage error, 3 unreadable or corrupt image,\n"
+    "  4 model missing or corrupt, 5 engine failure,\n"
+    "  6 output cannot be written, 130 interrupted (Ctrl-C, SIGTERM).\n"
+    "  On failure or interruption no output file is left behind.\n",
+    user, NS_DATADIR);
+  g_free (user);
+  return d;
+}
+
+/* ------------------------------------------------------------ parsing */
+
+static void G_GNUC_PRINTF (1, 2)
+usage_error (const char *fmt, ...)
+{
+  va_list ap;
+  fprintf (stderr, "nstyle: ");
+  va_start (ap, fmt);
+  vfprintf (stderr, fmt, ap);
+  va_end (ap);
+  fprintf (stderr, "\nTry 'nstyle --help' for more information.\n");
+  exit (NST_EXIT_USAGE);
+}
+
+static long
+parse_int (const char *opt, const char *s, long lo, long hi)
+{
+  char *end;
+  long v;
+  errno = 0;
+  v = strtol (s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0')
+    usage_error ("%s: '%s' is not a whole number", opt, s);
+  if (v < lo || v > hi)
+    usage_error ("%s: %ld is outside [%ld, %ld]", opt, v, lo, hi);
+  return v;
+}
+
+static double
+parse_double (const char *opt, const char *s, double lo, double hi)
+{
+  char *end;
+  double v;
+  errno = 0;
+  v = g_ascii_strtod (s, &end);
+  if (errno != 0 || end == s || *end != '\0' || !isfinite (v))
+    usage_error ("%s: '%s' is not a number", opt, s);
+  if (v < lo || v > hi)
+    usage_error ("%s: %g is outside [%g, %g]", opt, v, lo, hi);
+  return v;
+}
+
+/* ----------------------------------------------------- progress & signals */
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_sigint (int sig)
+{
+  interrupted = 1;
+  /* A second Ctrl-C kills at once, should the engine not check in time. */
+  signal (sig, SIG_DFL);
+}
+
+typedef struct
+{
+  bool bar;
+  gint64 start;
+  gint64 last_draw;
+  int last_percent;
+  const char *last_stage;
+} progress_state;
+
+static bool
+on_progress (float fraction, const char *stage, void *user_data)
+{
+  progress_state *ps = user_data;
+
+  if (interrupted)
+    return false;
+  if (ps->bar)
+    {
+      gint64 now = g_get_monotonic_time ();
+      int percent = (int) (fraction * 100.0f + 0.5f);
+      if (percent != ps->last_percent || stage != ps->last_stage)
+        if (now - ps->last_draw > 100000 || percent == 100)
+          {
+            char bar[31];
+            int filled = (int) (fraction * 30.0f);
+            for (int i = 0; i < 30; i++)
+              bar[i] = i < filled ? '#' : '.';
+            bar[30] = '\0';
+            fprintf (stderr, "\r[%s] %3d%%  %-24.24s %6.1f s", bar, percent,
+                     stage ? stage : "", (now - ps->start) / 1e6);
+            fflush (stderr);
+            ps->last_draw = now;
+            ps->last_percent = percent;
+            ps->last_stage = stage;
+          }
+    }
+  return true;
+}
+
+static void
+progress_clear (progress_state *ps)
+{
+  if (ps->bar && ps->last_draw)
+    {
+      fprintf (stderr, "\r%78s\r", "");
+      fflush (stderr);
+    }
+}
+
+/* --------------------------------------------------------------- main */
+
+static int
+exit_code_for_status (ns_status s)
+{
+  switch (s)
+    {
+    case NS_OK: return NST_EXIT_OK;
+    case NS_ERR_CANCELLED: return NST_EXIT_CANCELLED;
+    default: return NST_EXIT_ENGINE;
+    }
+}
+
+/* Resizes IMG (and *ALPHA) so its long side is LONG_SIDE. */
+static bool
+resize_long_side (ns_image *img, float **alpha, int long_side)
+{
+  int w = img->width, h = img->height, nw, nh;
+  ns_image dst;
+  ns_error err;
+
+  if (long_side <= 0 || (w >= h ? w : h) == long_side)
+    return true;
+  if (w >= h)
+    {
+      nw = long_side;
+      nh = (int) fmax (1.0, floor ((double) h * long_side / w + 0.5));
+    }
+  else
+    {
+      nh = long_side;
+      nw = (int) fmax (1.0, floor ((double) w * long_side / h + 0.5));
+    }
+  if (ns_image_resize (img, nw, nh, &dst, &err) != NS_OK)
+    {
+      fprintf (stderr, "nstyle: resizing to %dx%d: %s\n", nw, nh,
+               err.message);
+      return false;
+    }
+  ns_image_free (img);
+  *img = dst;
+  if (alpha && *alpha)
+    {
+      GError *error = NULL;
+      float *a = nst_plane_resize (*alpha, w, h, nw, nh, &error);
+      if (!a)
+        {
+          fprintf (stderr, "nstyle: %s\n", error->message);
+          g_error_free (error);
+          return false;
+        }
+      g_free (*alpha);
+      *alpha = a;
+    }
+  return true;
+}
+
+/* Finds and loads the model; on failure prints why and sets *CODE. */
+static ns_model *
+load_model (int *code)
+{
+  ns_model *model = NULL;
+  ns_error err;
+  char *dir;
+
+  if (opt_model)
+    {
+      if (!g_file_test (opt_model, G_FILE_TEST_IS_DIR))
+        {
+          fprintf (stderr, "nstyle: model folder %s does not exist\n",
+                   opt_model);
+          nst_model_print_help (NS_MODEL_AUTO);
+          *code = NST_EXIT_MODEL;
+          return NULL;
+        }
+      dir = g_strdup (opt_model);
+    }
+  else
+    {
+      GString *looked = g_string_new (NULL);
+      dir = nst_model_find (NS_MODEL_AUTO, looked);
+      if (!dir)
+        fprintf (stderr, "nstyle: no model found.  Looked in:\n%s",
+                 looked->str);
+      g_string_free (looked, TRUE);
+      if (!dir)
+        {
+          nst_model_print_help (NS_MODEL_AUTO);
+          *code = NST_EXIT_MODEL;
+          return NULL;
+        }
+    }
+  if (ns_model_load (dir, NS_MODEL_AUTO, &model, &err) != NS_OK)
+    {
+      fprintf (stderr, "nstyle: cannot load the model in %s: %s\n", dir,
+               err.message);
+      fprintf (stderr, "The model's files may be damaged or incomplete.\n");
+      g_free (dir);
+      if (err.status == NS_ERR_NOMEM || err.status == NS_ERR_INTERNAL)
+        {
+          *code = NST_EXIT_ENGINE;
+          return NULL;
+        }
+      nst_model_print_help (NS_MODEL_AUTO);
+      *code = NST_EXIT_MODEL;
+      return NULL;
+    }
+  g_free (dir);
+  return model;
+}
+
+static int
+stylize_main (int argc, char **argv)
+{
+  GOptionContext *octx;
+  GOptionGroup *gatys;
+  GError *error = NULL;
+  char *desc;
+  ns_params params = ns_params_default ();
+  bool method_given = false;
+  int n_styles, size = 0, style_size;
+  double *weights = NULL;
+  ns_image content = { 0 }, out = { 0 }, mask = { 0 }, init = { 0 };
+  float *alpha = NULL;
+  ns_image *styles_img = NULL;
+  ns_style *styles = NULL;
+  ns_model *model = NULL;
+  ns_context *ctx = NULL;
+  ns_error err;
+  ns_status st;
+  char *tmp_path;
+  progress_state ps = { 0 };
+  gint64 t0 = g_get_monotonic_time (), t_run;
+  const char *out_type;
+
+  set_help_defaults ();
+  octx = g_option_context_new ("- neural style transfer");
+  g_option_context_set_summary (octx, summary);
+  desc = make_description ();
+  g_option_context_set_description (octx, desc);
+  g_option_context_add_main_entries (octx, main_entries, NULL);
+  gatys = g_option_group_new ("gatys", "Gatys optimisation (--method gatys):",
+                              "Show the Gatys options", NULL, NULL);
+  g_option_group_add_entries (gatys, gatys_entries);
+  g_option_context_add_group (octx, gatys);
+  if (!g_option_context_parse (octx, &argc, &argv, &error))
+    {
+      static char *msg; /* static: still reachable when exit () runs */
+      msg = g_strdup (error->message);
+      g_error_free (error);
+      g_option_context_free (octx);
+      usage_error ("%s", msg);
+    }
+  g_option_context_free (octx);
+  g_free (desc);
+
+  if (opt_version)
+    {
+      printf ("nstyle %s\n", NS_VERSION);
+      return NST_EXIT_OK;
+    }
+  if (argc > 1)
+    usage_error ("unexpected argument '%s'", argv[1]);
+  if (!opt_content)
+    usage_error ("missing the content image (-c FILE)");
+  if (!opt_styles || !opt_styles[0])
+    usage_error ("missing a style image (-s FILE)");
+  if (!opt_output)
+    usage_error ("missing the output file (-o FILE)");
+  n_styles = (int) g_strv_length (opt_styles);
+
+  /* Check every option before any slow work. */
+  if (opt_method)
+    {
+      if (!ns_method_from_name (opt_method, &params.method))
+        usage_error ("--method: unknown method '%s' (use cascade-adain, "
+                     "wct, adain or gatys)", opt_method);
+      method_given = true;
+    }
+  if (opt_alpha)
+    params.strength = (float) parse_double ("--alpha", opt_alpha, 0.0, 1.0);
+  if (opt_size)
+    size = (int) parse_int ("--size", opt_size, 0, 65536);
+  if (opt_style_size)
+    {
+      style_size = (int) parse_int ("--style-size", opt_style_size, 0, 65536);
+      params.style_size = style_size;
+    }
+  if (opt_max_size)
+    params.max_size = (int) parse_int ("--max-size", opt_max_size, 0, 65536);
+  if (opt_threads)
+    params.n_threads = (int) parse_int ("--threads", opt_threads, 0, 1024);
+  params.preserve_colors = opt_preserve;
+  if (opt_weights)
+    {
+      char **parts = g_strsplit (opt_weights, ",", -1);
+      int n = (int) g_strv_length (parts);
+      double sum = 0;
+      if (n != n_styles)
+        usage_error ("--style-weights: %d weight%s for %d style%s", n,
+                     n == 1 ? "" : "s", n_styles, n_styles == 1 ? "" : "s");
+      weights = g_new (double, n);
+      for (int i = 0; i < n; i++)
+        {
+          weights[i] = parse_double ("--style-weights", g_strstrip (parts[i]),
+                                     0.0, 1e6);
+          sum += weights[i];
+        }
+      if (!(sum > 0))
+        usage_error ("--style-weights: the weights add up to 0");
+      g_strfreev (parts);
+    }
+  if (opt_mask && n_styles > 2)
+    usage_error ("--mask works with one or two styles, not %d", n_styles);
+  if (opt_iterations)
+    params.gatys.iterations
+      = (int) parse_int ("--iterations", opt_iterations, 1, 1000000);
+  if (opt_content_weight)
+    params.gatys.content_weight = (float) parse_double (
+      "--content-weight", opt_content_weight, 0.0, 1e12);
+  if (opt_style_weight)
+    params.gatys.style_weight = (float) parse_double (
+      "--style-weight", opt_style_weight, 0.0, 1e12);
+  if (opt_tv_weight)
+    params.gatys.tv_weight
+      = (float) parse_double ("--tv-weight", opt_tv_weight, 0.0, 1e12);
+  if (opt_scales)
+    params.gatys.scales = (int) parse_int ("--scales", opt_scales, 1, 16);
+  if (opt_seed)
+    {
+      char *end;
+      errno = 0;
+      params.seed = g_ascii_strtoull (opt_seed, &end, 10);
+      if (errno || end == opt_seed || *end || opt_seed[0] == '-')
+        usage_error ("--seed: '%s' is not a whole number >= 0", opt_seed);
+    }
+  if (opt_init)
+    {
+      if (strcmp (opt_init, "content") == 0)
+        params.gatys.init = NS_INIT_CONTENT;
+      else if (strcmp (opt_init, "noise") == 0)
+        params.gatys.init = NS_INIT_NOISE;
+      else
+        params.gatys.init = NS_INIT_IMAGE;
+    }
+  out_type = nst_image_type_for_path (opt_output);
+  if (!out_type)
+    usage_error ("-o %s: unknown output format (use .png, .jpg or .tif)",
+                 opt_output);
+
+  /* Fail early, before the slow part, when the output cannot be written. */
+  tmp_path = nst_reserve_temp (opt_output, &error);
+  if (!tmp_path)
+    {
+      fprintf (stderr, "nstyle: cannot write %s: %s\n", opt_output,
+               error->message);
+      return NST_EXIT_OUTPUT;
+    }
+
+  signal (SIGINT, on_sigint);
+  signal (SIGTERM, on_sigint);
+
+  /* From here on, every exit path removes TMP_PATH: exit() runs no
+   * cleanup, so use goto. */
+  {
+    int code = NST_EXIT_OK;
+
+#define FAIL(c)                                                               \
+  do                                                                          \
+    {                                                                         \
+      code = (c);                                                             \
+      goto done;                                                              \
+    }                                                                         \
+  while (0)
+
+    styles_img = g_new0 (ns_image, n_styles);
+    styles = g_new0 (ns_style, n_styles);
+
+    if (!nst_image_load (opt_content, &content, &alpha, &error))
+      {
+        fprintf (stderr, "nstyle: cannot read the content image: %s\n",
+                 error->message);
+        FAIL (NST_EXIT_IMAGE);
+      }
+    for (int i = 0; i < n_styles; i++)
+      {
+        if (!nst_image_load (opt_styles[i], &styles_img[i], NULL, &error))
+          {
+            fprintf (stderr, "nstyle: cannot read style image %d: %s\n",
+                     i + 1, error->message);
+            FAIL (NST_EXIT_IMAGE);
+          }
+        styles[i].image = &styles_img[i];
+        styles[i].weight = weights ? (float) weights[i] : 1.0f;
+      }
+    if (!resize_long_side (&content, &alpha, size))
+      FAIL (NST_EXIT_ENGINE);
+    if (opt_mask
+        && !nst_mask_load (opt_mask, content.width, content.height, &mask,
+                           &error))
+      {
+        fprintf (stderr, "nstyle: cannot read the mask: %s\n",
+                 error->message);
+        FAIL (NST_EXIT_IMAGE);
+      }
+    if (params.gatys.init == NS_INIT_IMAGE)
+      {
+        ns_image raw;
+        if (!nst_image_load (opt_init, &raw, NULL, &error))
+          {
+            fprintf (stderr, "nstyle: cannot read the --init image: %s\n",
+                     error->message);
+            FAIL (NST_EXIT_IMAGE);
+          }
+        if (raw.width != content.width || raw.height != content.height)
+          {
+            if (ns_image_resize (&raw, content.width, content.height, &init,
+                                 &err) != NS_OK)
+              {
+                fprintf (stderr, "nstyle: %s\n", err.message);
+                ns_image_free (&raw);
+                FAIL (NST_EXIT_ENGINE);
+              }
+            ns_image_free (&raw);
+          }
+        else
+          init = raw;
+        params.gatys.init_image = &init;
+      }
+    if (interrupted)
+      FAIL (NST_EXIT_CANCELLED);
+
+    model = load_model (&code);
+    if (!model)
+      goto done;
+    if (!method_given)
+      params.method = ns_model_num_levels (model) > 1
+                        ? NS_METHOD_CASCADE_ADAIN : NS_METHOD_ADAIN;
+
+    if (ns_image_alloc (&out, content.width, content.height, &err) != NS_OK
+        || ns_context_new (model, &ctx, &err) != NS_OK)
+      {
+        fprintf (stderr, "nstyle: %s\n", err.message);
+        FAIL (NST_EXIT_ENGINE);
+      }
+    ps.bar = !opt_quiet && isatty (STDERR_FILENO);
+    ps.start = g_get_monotonic_time ();
+    ps.last_percent = -1;
+    params.progress = on_progress;
+    params.progress_user_data = &ps;
+    if (!opt_quiet)
+      fprintf (stderr, "nstyle: %s, %dx%d, %d style%s, model %s\n",
+               ns_method_name (params.method), content.width, content.height,
+               n_styles, n_styles == 1 ? "" : "s",
+               ns_model_kind_name (ns_model_get_kind (model)));
+    t_run = g_get_monotonic_time ();
+    st = ns_stylize (ctx, &params, &content, styles, n_styles,
+                     opt_mask ? &mask : NULL, &out, &err);
+    progress_clear (&ps);
+    if (st == NS_OK && interrupted)
+      st = NS_ERR_CANCELLED;
+    if (st == NS_ERR_CANCELLED)
+      {
+        fprintf (stderr, "nstyle: interrupted; no output written\n");
+        FAIL (NST_EXIT_CANCELLED);
+      }
+    if (st != NS_OK)
+      {
+        fprintf (stderr, "nstyle: stylization failed (%s): %s\n",
+                 ns_status_string (st), err.message);
+        FAIL (exit_code_for_status (st));
+      }
+    t_run = g_get_monotonic_time () - t_run;
+    if (!nst_image_save (opt_output, tmp_path, &out, alpha, &error))
+      {
+        fprintf (stderr, "nstyle: cannot write the output: %s\n",
+                 error->message);
+        FAIL (NST_EXIT_OUTPUT);
+      }
+    if (!opt_quiet)
+      fprintf (stderr,
+               "nstyle: wrote %s (%dx%d) in %.2f s (stylization %.2f s)\n",
+               opt_output, out.width, out.height,
+               (g_get_monotonic_time () - t0) / 1e6, t_run / 1e6);
+
+  done:
+    if (code != NST_EXIT_OK)
+      g_unlink (tmp_path);
+    g_clear_error (&error);
+    ns_context_free (ctx);
+    ns_model_free (model);
+    for (int i = 0; i < n_styles; i++)
+      ns_image_free (&styles_img[i]);
+    g_free (styles_img);
+    g_free (styles);
+    ns_image_free (&content);
+    ns_image_free (&out);
+    ns_image_free (&mask);
+    ns_image_free (&init);
+    g_free (alpha);
+    g_free (weights);
+    g_free (tmp_path);
+    return code;
+#undef FAIL
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc > 1 && strcmp (argv[1], "bench") == 0)
+    return nst_bench_main (argc - 1, argv + 1);
+  return stylize_main (argc, argv);
+}

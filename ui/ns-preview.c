@@ -1,0 +1,403 @@
+/* Background preview renderer (see ns-preview.h). */
+#include "config.h"
+
+#include "ns-preview.h"
+
+#include <string.h>
+
+struct _NsPreview
+{
+  GMutex lock;
+  GCond cond;
+  GThread *thread;
+  GMainContext *main_ctx;
+  NsPreviewFn fn;
+  gpointer user_data;
+
+  /* Under LOCK. */
+  gboolean quit;
+  gboolean has_job;
+  guint next_gen;
+  guint job_gen;
+  char *job_model_dir;
+  ns_model_kind job_kind;
+  ns_params job_params;
+  ns_image *pending_content;
+  ns_image *pending_style;
+
+  /* Atomics: the generation whose results are still wanted (0 = none),
+   * whether the worker is computing, whether callbacks are still wanted. */
+  gint wanted_gen;
+  gint running;
+  gint closed;
+
+  /* Worker thread only. */
+  ns_model *model;
+  char *model_dir;
+  ns_model_kind model_kind;
+  ns_context *ctx;
+  ns_image content;
+  ns_image style;
+};
+
+typedef struct
+{
+  NsPreview *preview;
+  guint gen;
+  gint64 t0;
+} Job;
+
+typedef struct
+{
+  NsPreview *preview; /* a reference */
+  NsPreviewResult result;
+  ns_image image;
+  char *message;
+} Delivery;
+
+static void
+image_free_heap (ns_image *img)
+{
+  if (img)
+    {
+      ns_image_free (img);
+      g_free (img);
+    }
+}
+
+static void
+preview_clear (gpointer data)
+{
+  NsPreview *p = data;
+
+  g_mutex_clear (&p->lock);
+  g_cond_clear (&p->cond);
+  g_main_context_unref (p->main_ctx);
+  g_free (p->job_model_dir);
+  image_free_heap (p->pending_content);
+  image_free_heap (p->pending_style);
+}
+
+static gboolean
+still_wanted (NsPreview *p, guint gen)
+{
+  return (guint) g_atomic_int_get (&p->wanted_gen) == gen
+         && !g_atomic_int_get (&p->closed);
+}
+
+static gboolean
+deliver_in_main (gpointer data)
+{
+  Delivery *d = data;
+
+  /* Checked again here: a newer request may have been made meanwhile. */
+  if (still_wanted (d->preview, d->result.generation))
+    {
+      d->result.image = d->image.data ? &d->image : NULL;
+      d->result.message = d->message;
+      d->preview->fn (&d->result, d->preview->user_data);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+delivery_free (gpointer data)
+{
+  Delivery *d = data;
+
+  ns_image_free (&d->image);
+  g_free (d->message);
+  g_atomic_rc_box_release_full (d->preview, preview_clear);
+  g_free (d);
+}
+
+static void
+deliver (Job *job, NsPreviewStatus status, const ns_image *img,
+         const char *message, gboolean model_loaded)
+{
+  Delivery *d = g_new0 (Delivery, 1);
+  GSource *source;
+
+  d->preview = g_atomic_rc_box_acquire (job->preview);
+  d->result.generation = job->gen;
+  d->result.status = status;
+  d->result.compute_ms = (g_get_monotonic_time () - job->t0) / 1000.0;
+  d->result.model_loaded = model_loaded;
+  d->message = g_strdup (message);
+  if (img && ns_image_alloc (&d->image, img->width, img->height, NULL)
+             == NS_OK)
+    memcpy (d->image.data, img->data,
+            sizeof (float) * 3 * (size_t) img->width * img->height);
+
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, deliver_in_main, d, delivery_free);
+  g_source_attach (source, job->preview->main_ctx);
+  g_source_unref (source);
+}
+
+static bool
+progress_cb (float fraction, const char *stage, void *user_data)
+{
+  Job *job = user_data;
+
+  return still_wanted (job->preview, job->gen);
+}
+
+static bool
+gatys_image_cb (int iteration, float loss, const ns_image *img,
+                void *user_data)
+{
+  Job *job = user_data;
+
+  if (!still_wanted (job->preview, job->gen))
+    return false;
+  deliver (job, NS_PREVIEW_PARTIAL, img, NULL, FALSE);
+  return true;
+}
+
+/* Loads the model unless the loaded one is the one asked for. */
+static gboolean
+ensure_model (NsPreview *p, const char *dir, ns_model_kind kind,
+              gboolean *loaded, ns_error *err)
+{
+  ns_model *model = NULL;
+
+  *loaded = FALSE;
+  if (p->model && g_strcmp0 (dir, p->model_dir) == 0 && kind == p->model_kind)
+    return TRUE;
+
+  /* The context refers to the model: drop both. */
+  g_clear_pointer (&p->ctx, ns_context_free);
+  g_clear_pointer (&p->model, ns_model_free);
+  g_clear_pointer (&p->model_dir, g_free);
+
+  if (!dir)
+    {
+      err->status = NS_ERR_IO;
+      g_strlcpy (err->message, "no model folder", sizeof err->message);
+      return FALSE;
+    }
+  if (ns_model_load (dir, kind, &model, err) != NS_OK)
+    return FALSE;
+  p->model = model;
+  p->model_dir = g_strdup (dir);
+  p->model_kind = kind;
+  *loaded = TRUE;
+  return TRUE;
+}
+
+static void
+run_job (NsPreview *p, Job *job, const char *model_dir, ns_model_kind kind,
+         ns_params *params, gboolean images_changed)
+{
+  ns_error err = { 0 };
+  ns_image out = { 0 };
+  ns_style style;
+  gboolean loaded;
+  ns_status st;
+
+  if (!p->content.data || !p->style.data)
+    {
+      deliver (job, NS_PREVIEW_FAILED, NULL, "no content or style image",
+               FALSE);
+      return;
+    }
+  if (!ensure_model (p, model_dir, kind, &loaded, &err))
+    {
+      deliver (job, NS_PREVIEW_FAILED, NULL, err.message, FALSE);
+      return;
+    }
+  /* A fresh context when the images change: its cache holds their
+   * encodings.  Otherwise keep it, so that a change of strength only
+   * re-runs the transform and the decoder. */
+  if (images_changed)
+    g_clear_pointer (&p->ctx, ns_context_free);
+  if (!p->ctx && ns_context_new (p->model, &p->ctx, &err) != NS_OK)
+    {
+      deliver (job, NS_PREVIEW_FAILED, NULL, err.message, loaded);
+      return;
+    }
+  if (!still_wanted (p, job->gen))
+    return;
+
+  params->progress = progress_cb;
+  params->progress_user_data = job;
+  params->max_size = 0; /* the content is already at preview size */
+  if (params->method == NS_METHOD_GATYS)
+    {
+      params->gatys.image_cb = gatys_image_cb;
+      params->gatys.image_user_data = job;
+      if (params->gatys.image_every <= 0)
+        params->gatys.image_every = 10;
+    }
+  else
+    {
+      params->gatys.image_cb = NULL;
+      params->gatys.image_every = 0;
+    }
+  params->gatys.init_image = NULL;
+
+  style.image = &p->style;
+  style.weight = 1.0f;
+  if (ns_image_alloc (&out, p->content.width, p->content.height, &err)
+      != NS_OK)
+    {
+      deliver (job, NS_PREVIEW_FAILED, NULL, err.message, loaded);
+      return;
+    }
+  st = ns_stylize (p->ctx, params, &p->content, &style, 1, NULL, &out, &err);
+  if (st == NS_OK)
+    deliver (job, NS_PREVIEW_DONE, &out, NULL, loaded);
+  else if (st != NS_ERR_CANCELLED)
+    deliver (job, NS_PREVIEW_FAILED, NULL, err.message, loaded);
+  ns_image_free (&out);
+}
+
+static gpointer
+worker (gpointer data)
+{
+  NsPreview *p = data;
+
+  for (;;)
+    {
+      Job job;
+      char *model_dir;
+      ns_model_kind kind;
+      ns_params params;
+      gboolean images_changed = FALSE;
+
+      g_mutex_lock (&p->lock);
+      while (!p->has_job && !p->quit)
+        g_cond_wait (&p->cond, &p->lock);
+      if (p->quit)
+        {
+          g_mutex_unlock (&p->lock);
+          break;
+        }
+      p->has_job = FALSE;
+      job.preview = p;
+      job.gen = p->job_gen;
+      job.t0 = g_get_monotonic_time ();
+      model_dir = g_steal_pointer (&p->job_model_dir);
+      kind = p->job_kind;
+      params = p->job_params;
+      if (p->pending_content)
+        {
+          ns_image_free (&p->content);
+          p->content = *p->pending_content;
+          g_clear_pointer (&p->pending_content, g_free);
+          images_changed = TRUE;
+        }
+      if (p->pending_style)
+        {
+          ns_image_free (&p->style);
+          p->style = *p->pending_style;
+          g_clear_pointer (&p->pending_style, g_free);
+          images_changed = TRUE;
+        }
+      g_atomic_int_set (&p->running, 1);
+      g_mutex_unlock (&p->lock);
+
+      run_job (p, &job, model_dir, kind, &params, images_changed);
+      g_free (model_dir);
+      g_atomic_int_set (&p->running, 0);
+    }
+
+  g_clear_pointer (&p->ctx, ns_context_free);
+  g_clear_pointer (&p->model, ns_model_free);
+  g_clear_pointer (&p->model_dir, g_free);
+  ns_image_free (&p->content);
+  ns_image_free (&p->style);
+  return NULL;
+}
+
+NsPreview *
+ns_preview_new (NsPreviewFn fn, gpointer user_data)
+{
+  NsPreview *p = g_atomic_rc_box_new0 (NsPreview);
+
+  g_mutex_init (&p->lock);
+  g_cond_init (&p->cond);
+  p->fn = fn;
+  p->user_data = user_data;
+  p->main_ctx = g_main_context_ref_thread_default ();
+  p->thread = g_thread_new ("ns-preview", worker, p);
+  return p;
+}
+
+void
+ns_preview_set_images (NsPreview *p, ns_image *content, ns_image *style)
+{
+  g_mutex_lock (&p->lock);
+  if (content)
+    {
+      image_free_heap (p->pending_content);
+      p->pending_content = content;
+    }
+  if (style)
+    {
+      image_free_heap (p->pending_style);
+      p->pending_style = style;
+    }
+  g_mutex_unlock (&p->lock);
+}
+
+guint
+ns_preview_request (NsPreview *p, const char *model_dir, ns_model_kind kind,
+                    const ns_params *params)
+{
+  guint gen;
+
+  g_mutex_lock (&p->lock);
+  gen = ++p->next_gen;
+  if (gen == 0)
+    gen = ++p->next_gen;
+  p->has_job = TRUE;
+  p->job_gen = gen;
+  g_free (p->job_model_dir);
+  p->job_model_dir = g_strdup (model_dir);
+  p->job_kind = kind;
+  p->job_params = *params;
+  /* Makes the running request's progress callback return false. */
+  g_atomic_int_set (&p->wanted_gen, (gint) gen);
+  g_cond_signal (&p->cond);
+  g_mutex_unlock (&p->lock);
+  return gen;
+}
+
+void
+ns_preview_cancel (NsPreview *p)
+{
+  g_mutex_lock (&p->lock);
+  p->has_job = FALSE;
+  g_atomic_int_set (&p->wanted_gen, 0);
+  g_mutex_unlock (&p->lock);
+}
+
+gboolean
+ns_preview_busy (NsPreview *p)
+{
+  gboolean busy;
+
+  g_mutex_lock (&p->lock);
+  busy = p->has_job || g_atomic_int_get (&p->running);
+  g_mutex_unlock (&p->lock);
+  return busy;
+}
+
+void
+ns_preview_free (NsPreview *p)
+{
+  if (!p)
+    return;
+  g_atomic_int_set (&p->closed, 1);
+  g_mutex_lock (&p->lock);
+  p->quit = TRUE;
+  p->has_job = FALSE;
+  g_atomic_int_set (&p->wanted_gen, 0);
+  g_cond_signal (&p->cond);
+  g_mutex_unlock (&p->lock);
+  g_thread_join (p->thread);
+  g_atomic_rc_box_release_full (p, preview_clear);
+}

@@ -1,0 +1,64 @@
+/* Background preview renderer of the dialog: one worker thread, one
+ * ns_context reused across requests (so a strength-only change re-runs
+ * only the transform and decoder), newest request wins.
+ *
+ * GLib + engine only (no GTK, no libgimp), so it can be tested and
+ * benchmarked without a display. */
+#ifndef NS_PREVIEW_H
+#define NS_PREVIEW_H
+
+#include <glib.h>
+
+#include "ns.h"
+
+G_BEGIN_DECLS
+
+typedef struct _NsPreview NsPreview;
+
+typedef enum
+{
+  NS_PREVIEW_DONE,     /* IMAGE is the final result */
+  NS_PREVIEW_PARTIAL,  /* IMAGE is an intermediate (Gatys) result */
+  NS_PREVIEW_FAILED    /* MESSAGE says why */
+} NsPreviewStatus;
+
+typedef struct
+{
+  guint generation;        /* as returned by ns_preview_request () */
+  NsPreviewStatus status;
+  const ns_image *image;   /* DONE / PARTIAL; valid during the callback */
+  const char *message;     /* FAILED */
+  double compute_ms;       /* time spent in the worker for this request */
+  gboolean model_loaded;   /* this request (re)loaded the model */
+} NsPreviewResult;
+
+/* Called in the main context that was the thread-default when the
+ * preview was created, and only for the newest request. */
+typedef void (*NsPreviewFn) (const NsPreviewResult *result,
+                             gpointer user_data);
+
+NsPreview *ns_preview_new (NsPreviewFn fn, gpointer user_data);
+
+/* Replaces the content and/or the style image (takes ownership; NULL keeps
+ * the current one).  Takes effect with the next request. */
+void ns_preview_set_images (NsPreview *preview, ns_image *content,
+                            ns_image *style);
+
+/* Queues a render of the current images with PARAMS (its progress fields
+ * are ignored) using the model of KIND in MODEL_DIR.  Any request still
+ * queued or running is cancelled.  Returns the request's generation. */
+guint ns_preview_request (NsPreview *preview, const char *model_dir,
+                          ns_model_kind kind, const ns_params *params);
+
+/* Cancels what is queued or running; no callback follows for it. */
+void ns_preview_cancel (NsPreview *preview);
+
+/* TRUE while a request is queued or running. */
+gboolean ns_preview_busy (NsPreview *preview);
+
+/* Cancels, waits for the worker (it stops within a few ms) and frees. */
+void ns_preview_free (NsPreview *preview);
+
+G_END_DECLS
+
+#endif /* NS_PREVIEW_H */
