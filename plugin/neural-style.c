@@ -181,7 +181,9 @@ ns_plug_in_create_procedure (GimpPlugIn *plug_in, const gchar *name)
   gimp_procedure_add_drawable_argument (procedure, "mask", _("Mas_k"),
                                         _("Optional: where to apply the style "
                                           "(white = style, black = original); "
-                                          "content-sized or from the same image"),
+                                          "content-sized or from the same image; "
+                                          "blended in feature space, so black "
+                                          "areas come back close to the original"),
                                         TRUE, G_PARAM_READWRITE);
   gimp_procedure_add_choice_argument
     (procedure, "output", _("_Output"), _("Where the result goes"),

@@ -27,6 +27,7 @@
 #define PREVIEW_MIN_VIEW 400  /* the preview area's minimum viewport */
 #define DEBOUNCE_FAST_MS 40   /* strength / colours: cheap re-runs */
 #define DEBOUNCE_MS 150       /* anything that re-encodes */
+#define CONTROLS_MAX_HEIGHT 520
 
 typedef struct
 {
@@ -45,6 +46,8 @@ typedef struct
   GtkWidget *preset_combo;
   GtkWidget *gatys_frame;
   GtkWidget *compare;
+  GtkWidget *expander;
+  GtkWidget *style_chooser;
 
   /* Selection bounds in drawable coordinates. */
   gint sel_x, sel_y, sel_w, sel_h;
@@ -90,40 +93,41 @@ debug_print (NsDialog *d, const char *fmt, ...)
   g_free (s);
 }
 
-/* Planar float RGB from a pixbuf (alpha is ignored: the engine works on
- * colour; the plug-in restores the alpha on output). */
+/* Planar float RGB from GIMP thumbnail data (BPP 1-4: grey, grey+alpha,
+ * RGB, RGBA).  Alpha is ignored: the engine works on colour and the
+ * plug-in keeps the layer's alpha.  The *_data calls are used because
+ * gimp_drawable_get_sub_thumbnail () frees its buffer twice in GIMP 3.0.4. */
 static ns_image *
-image_from_pixbuf (GdkPixbuf *pb)
+image_from_thumbnail (GBytes *bytes, gint w, gint h, gint bpp)
 {
-  ns_image *img = g_new0 (ns_image, 1);
-  gint w = gdk_pixbuf_get_width (pb);
-  gint h = gdk_pixbuf_get_height (pb);
-  gint n = gdk_pixbuf_get_n_channels (pb);
-  gint stride = gdk_pixbuf_get_rowstride (pb);
-  const guchar *px = gdk_pixbuf_read_pixels (pb);
+  gsize len = 0;
+  const guchar *px = bytes ? g_bytes_get_data (bytes, &len) : NULL;
   size_t plane = (size_t) w * h;
+  ns_image *img;
 
+  if (!px || w < 1 || h < 1 || bpp < 1 || bpp > 4
+      || len < plane * (size_t) bpp)
+    return NULL;
+  img = g_new0 (ns_image, 1);
   if (ns_image_alloc (img, w, h, NULL) != NS_OK)
     {
       g_free (img);
       return NULL;
     }
-  for (gint y = 0; y < h; y++)
-    for (gint x = 0; x < w; x++)
-      {
-        const guchar *p = px + (size_t) y * stride + (size_t) x * n;
-        size_t i = (size_t) y * w + x;
+  for (size_t i = 0; i < plane; i++)
+    {
+      const guchar *p = px + i * bpp;
 
-        if (n >= 3)
-          {
-            img->data[i] = p[0] / 255.0f;
-            img->data[plane + i] = p[1] / 255.0f;
-            img->data[2 * plane + i] = p[2] / 255.0f;
-          }
-        else
-          img->data[i] = img->data[plane + i] = img->data[2 * plane + i]
-            = p[0] / 255.0f;
-      }
+      if (bpp >= 3)
+        {
+          img->data[i] = p[0] / 255.0f;
+          img->data[plane + i] = p[1] / 255.0f;
+          img->data[2 * plane + i] = p[2] / 255.0f;
+        }
+      else
+        img->data[i] = img->data[plane + i] = img->data[2 * plane + i]
+          = p[0] / 255.0f;
+    }
   return img;
 }
 
@@ -204,15 +208,24 @@ load_content (NsDialog *d)
   scale = MIN (1.0, (gdouble) size / MAX (d->sel_w, d->sel_h));
   w = MAX (1, (gint) (d->sel_w * scale + 0.5));
   h = MAX (1, (gint) (d->sel_h * scale + 0.5));
-  g_clear_object (&d->content_pb);
-  d->content_pb = gimp_drawable_get_sub_thumbnail (d->drawable, d->sel_x,
-                                                   d->sel_y, d->sel_w,
-                                                   d->sel_h, w, h,
-                                                   GIMP_PIXBUF_KEEP_ALPHA);
-  if (!d->content_pb)
-    return FALSE;
-  d->content_loaded_size = size;
-  ns_preview_set_images (d->preview, image_from_pixbuf (d->content_pb), NULL);
+  {
+    gint tw = 0, th = 0, bpp = 0;
+    GBytes *bytes = gimp_drawable_get_sub_thumbnail_data (d->drawable,
+                                                          d->sel_x, d->sel_y,
+                                                          d->sel_w, d->sel_h,
+                                                          w, h, &tw, &th,
+                                                          &bpp);
+    ns_image *img = image_from_thumbnail (bytes, tw, th, bpp);
+
+    if (bytes)
+      g_bytes_unref (bytes);
+    if (!img)
+      return FALSE;
+    g_clear_object (&d->content_pb);
+    d->content_pb = pixbuf_from_image (img);
+    d->content_loaded_size = size;
+    ns_preview_set_images (d->preview, img, NULL);
+  }
   g_clear_object (&d->result_pb);
   gtk_widget_set_size_request (d->area,
                                gdk_pixbuf_get_width (d->content_pb),
@@ -247,12 +260,16 @@ load_style (NsDialog *d, GimpDrawable *style)
       && d->style_loaded_size == target)
     return TRUE;
   {
-    GdkPixbuf *pb = gimp_drawable_get_thumbnail (style, target, target,
-                                                 GIMP_PIXBUF_KEEP_ALPHA);
-    if (!pb)
+    gint tw = 0, th = 0, bpp = 0;
+    GBytes *bytes = gimp_drawable_get_thumbnail_data (style, target, target,
+                                                      &tw, &th, &bpp);
+    ns_image *img = image_from_thumbnail (bytes, tw, th, bpp);
+
+    if (bytes)
+      g_bytes_unref (bytes);
+    if (!img)
       return FALSE;
-    ns_preview_set_images (d->preview, NULL, image_from_pixbuf (pb));
-    g_object_unref (pb);
+    ns_preview_set_images (d->preview, NULL, img);
   }
   d->style_loaded_id = gimp_item_get_id (GIMP_ITEM (style));
   d->style_loaded_size = target;
@@ -455,7 +472,23 @@ config_notify (GObject *config, GParamSpec *pspec, NsDialog *d)
   const char *name = pspec->name;
 
   if (strcmp (name, "method") == 0)
-    gtk_widget_set_visible (d->gatys_frame, method_is_gatys (d));
+    {
+      gtk_widget_set_visible (d->gatys_frame, method_is_gatys (d));
+      debug_print (d, "method=%d gatys-visible=%d",
+                   gimp_procedure_config_get_choice_id (d->config, "method"),
+                   gtk_widget_get_visible (d->gatys_frame));
+    }
+
+  /* "Reset to factory defaults" clears the style layer: propose one. */
+  if (strcmp (name, "style-layer") == 0)
+    {
+      GimpDrawable *style = NULL;
+
+      g_object_get (config, "style-layer", &style, NULL);
+      if (!drawable_usable (style))
+        default_style_layer (d);
+      g_clear_object (&style);
+    }
 
   if (!d->applying_preset && d->preset_combo)
     gtk_combo_box_set_active (GTK_COMBO_BOX (d->preset_combo), 0);
@@ -489,6 +522,30 @@ preview_size_changed (GtkWidget *combo, NsDialog *d)
     }
 }
 
+/* The names and descriptions of the bundled presets (styles/), for
+ * xgettext; the dialog looks them up with g_dgettext. */
+G_GNUC_UNUSED static const char *const bundled_preset_strings[] = {
+  N_("Bold Van Gogh-like"),
+  N_("WCT at full strength: bold strokes and the painting's colours."),
+  N_("Classic optimisation (Gatys)"),
+  N_("The original slow method: best quality, minutes per image."),
+  N_("Fine strokes"),
+  N_("A small style image gives small, detailed strokes."),
+  N_("Large strokes"),
+  N_("A large style image gives broad strokes (slower)."),
+  N_("Painterly"),
+  N_("AdaIN at every level: a clear painted look that keeps the shapes."),
+  N_("Subtle tint"),
+  N_("Single-level AdaIN at half strength: mostly the style's colours."),
+  N_("Texture only (keep colours)"),
+  N_("Takes the strokes and texture of the style but keeps the photo's "
+     "colours."),
+};
+
+static const char preset_tooltip[] =
+  N_("Ready-made settings; choosing one sets the method, strength and sizes "
+     "below");
+
 static void
 preset_changed (GtkComboBox *combo, NsDialog *d)
 {
@@ -498,7 +555,27 @@ preset_changed (GtkComboBox *combo, NsDialog *d)
   if (i < 0 || (guint) i >= d->presets->len || d->applying_preset)
     return;
   d->applying_preset = TRUE;
-  if (!ns_preset_apply (d->presets->pdata[i], G_OBJECT (d->config), &error))
+  {
+    const NsPreset *p = d->presets->pdata[i];
+
+    gimp_help_set_help_data (d->preset_combo,
+                             p->description
+                               ? g_dgettext (GETTEXT_PACKAGE, p->description)
+                               : _(preset_tooltip), NULL);
+  }
+  if (ns_preset_apply (d->presets->pdata[i], G_OBJECT (d->config), &error))
+    {
+      gdouble strength;
+      gboolean preserve;
+
+      g_object_get (d->config, "strength", &strength, "preserve-colors",
+                    &preserve, NULL);
+      debug_print (d, "preset-applied name=\"%s\" strength=%.3f "
+                   "preserve-colors=%d",
+                   ((NsPreset *) d->presets->pdata[i])->name, strength,
+                   preserve);
+    }
+  else
     {
       gchar *msg = g_strdup_printf (_("Preset not applied: %s"),
                                     error->message);
@@ -600,6 +677,8 @@ build_preview (NsDialog *d)
                            _("Live preview of the content (or its selection) "
                              "with the current settings"), NULL);
   g_signal_connect (d->area, "draw", G_CALLBACK (area_draw), d);
+  gimp_help_set_help_data (scrolled, _("Scroll to see other parts of "
+                                       "larger previews"), NULL);
   gtk_container_add (GTK_CONTAINER (scrolled), d->area);
 
   d->spinner = gtk_spinner_new ();
@@ -620,7 +699,7 @@ build_preview (NsDialog *d)
   gtk_box_pack_start (GTK_BOX (vbox), d->status, FALSE, FALSE, 0);
 
   gtk_box_pack_start (GTK_BOX (vbox), hbox, FALSE, FALSE, 0);
-  label = gtk_label_new_with_mnemonic (_("Preview si_ze:"));
+  label = gtk_label_new (_("Preview size:"));
   gtk_box_pack_start (GTK_BOX (hbox), label, FALSE, FALSE, 0);
   d->size_combo = gimp_int_combo_box_new (_("256 px"), 256,
                                           _("384 px"), 384,
@@ -628,7 +707,6 @@ build_preview (NsDialog *d)
                                           _("768 px"), 768, NULL);
   gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (d->size_combo),
                                  d->preview_size);
-  gtk_label_set_mnemonic_widget (GTK_LABEL (label), d->size_combo);
   gimp_help_set_help_data (d->size_combo,
                            _("Long side of the preview: larger shows more "
                              "detail but takes longer (scroll to pan)"),
@@ -637,7 +715,7 @@ build_preview (NsDialog *d)
                     G_CALLBACK (preview_size_changed), d);
   gtk_box_pack_start (GTK_BOX (hbox), d->size_combo, FALSE, FALSE, 0);
 
-  d->compare = gtk_toggle_button_new_with_mnemonic (_("Show the ori_ginal"));
+  d->compare = gtk_toggle_button_new_with_label (_("Show the original"));
   gimp_help_set_help_data (d->compare,
                            _("Show the content without the style, to "
                              "compare"), NULL);
@@ -674,9 +752,7 @@ build_presets (NsDialog *d)
     }
   gtk_combo_box_set_active (GTK_COMBO_BOX (d->preset_combo), 0);
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), d->preset_combo);
-  gimp_help_set_help_data (d->preset_combo,
-                           _("Ready-made settings; choosing one sets the "
-                             "method, strength and sizes below"), NULL);
+  gimp_help_set_help_data (d->preset_combo, _(preset_tooltip), NULL);
   g_signal_connect (d->preset_combo, "changed", G_CALLBACK (preset_changed),
                     d);
   gtk_box_pack_start (GTK_BOX (hbox), label, FALSE, FALSE, 0);
@@ -695,14 +771,15 @@ build_controls (NsDialog *d)
   gtk_widget_set_size_request (vbox, 360, -1);
   gtk_box_pack_start (GTK_BOX (vbox), build_presets (d), FALSE, FALSE, 0);
 
-  add_prop (d, vbox, "style-layer", G_TYPE_NONE, _("St_yle layer"),
-            _("The layer whose style is transferred; it may belong to any "
-              "open image"));
+  d->style_chooser
+    = add_prop (d, vbox, "style-layer", G_TYPE_NONE, _("St_yle layer"),
+                _("The layer whose style is transferred; it may belong to "
+                  "any open image"));
   add_prop (d, vbox, "method", G_TYPE_NONE, _("_Method"),
             _("Cascade AdaIN and WCT are fast and strong; AdaIN mostly "
               "transfers colours; Gatys optimises slowly for the best "
               "quality"));
-  add_prop (d, vbox, "strength", GIMP_TYPE_SCALE_ENTRY, _("_Strength"),
+  add_prop (d, vbox, "strength", GIMP_TYPE_SCALE_ENTRY, _("Stren_gth"),
             _("How much style: 0 keeps the content, 1 is the full style"));
   add_prop (d, vbox, "preserve-colors", G_TYPE_NONE,
             _("Preser_ve the content's colours"),
@@ -713,7 +790,7 @@ build_controls (NsDialog *d)
   d->gatys_frame = gimp_frame_new (_("Optimisation (Gatys)"));
   gbox = vbox_new ();
   gtk_container_add (GTK_CONTAINER (d->gatys_frame), gbox);
-  add_prop (d, gbox, "iterations", G_TYPE_NONE, _("I_terations"),
+  add_prop (d, gbox, "iterations", G_TYPE_NONE, _("_Iterations"),
             _("Optimisation steps per scale: more is slower and closer "
               "to the style"));
   add_prop (d, gbox, "scales", G_TYPE_NONE, _("Num_ber of scales"),
@@ -722,16 +799,16 @@ build_controls (NsDialog *d)
             _("How strongly the result keeps the content's shapes"));
   add_prop (d, gbox, "style-weight", G_TYPE_NONE, _("Style _weight"),
             _("How strongly the result takes the style's textures"));
-  add_prop (d, gbox, "tv-weight", G_TYPE_NONE, _("TV wei_ght"),
+  add_prop (d, gbox, "tv-weight", G_TYPE_NONE, _("_TV weight"),
             _("Total-variation smoothing: higher removes noise and fine "
               "detail"));
-  add_prop (d, gbox, "init", G_TYPE_NONE, _("Initia_l image"),
+  add_prop (d, gbox, "init", G_TYPE_NONE, _("Initial image"),
             _("What the optimisation starts from"));
   gtk_widget_set_no_show_all (d->gatys_frame, TRUE);
   gtk_widget_set_visible (d->gatys_frame, method_is_gatys (d));
   gtk_box_pack_start (GTK_BOX (vbox), d->gatys_frame, FALSE, FALSE, 0);
 
-  expander = gtk_expander_new_with_mnemonic (_("_Advanced"));
+  d->expander = expander = gtk_expander_new_with_mnemonic (_("_Advanced"));
   gimp_help_set_help_data (expander,
                            _("Model, sizes, mask, output and seed"), NULL);
   abox = vbox_new ();
@@ -741,7 +818,7 @@ build_controls (NsDialog *d)
   add_prop (d, abox, "model-dir", G_TYPE_NONE, _("Model _folder"),
             _("Folder holding the model files; leave empty to look in the "
               "usual places"));
-  add_prop (d, abox, "style-size", G_TYPE_NONE, _("Style s_ize"),
+  add_prop (d, abox, "style-size", G_TYPE_NONE, _("Style si_ze"),
             _("Long side the style is resized to: smaller gives finer "
               "strokes (0 = as is)"));
   add_prop (d, abox, "max-size", G_TYPE_NONE, _("Ma_x size"),
@@ -830,7 +907,8 @@ a11y_visit (GtkWidget *w, A11yCheck *c, GtkWidget *dialog)
   /* Controls a user operates: each needs a tooltip (on it or on the row
    * around it).  The dialog's own buttons are GIMP's and skipped. */
   if ((GTK_IS_SPIN_BUTTON (w) || GTK_IS_COMBO_BOX (w)
-       || GTK_IS_TOGGLE_BUTTON (w) || GTK_IS_RANGE (w)
+       || GTK_IS_TOGGLE_BUTTON (w)
+       || (GTK_IS_RANGE (w) && !GTK_IS_SCROLLBAR (w))
        || (GTK_IS_ENTRY (w) && !gtk_widget_get_ancestor (w,
                                                         GTK_TYPE_COMBO_BOX))
        || GIMP_IS_DRAWABLE_CHOOSER (w))
@@ -864,17 +942,30 @@ a11y_self_check (NsDialog *d)
 {
   A11yCheck c = { 0 };
   A11yWalk walk = { &c, GTK_WIDGET (d->dialog) };
-  GtkRequisition req;
+  GtkRequisition req, full;
 
   c.keys = g_hash_table_new (NULL, NULL);
   c.problems = g_string_new (NULL);
   /* The Gatys rows count too: they share the window when shown. */
   gtk_container_forall (GTK_CONTAINER (d->dialog), a11y_walk, &walk);
   gtk_widget_get_preferred_size (GTK_WIDGET (d->dialog), &req, NULL);
-  debug_print (d, "a11y mnemonics=%u controls=%u problems=%s min_size=%dx%d",
+  /* The largest layout: Gatys rows shown and Advanced expanded. */
+  {
+    gboolean gatys = gtk_widget_get_visible (d->gatys_frame);
+    gboolean expanded = gtk_expander_get_expanded
+                          (GTK_EXPANDER (d->expander));
+
+    gtk_widget_set_visible (d->gatys_frame, TRUE);
+    gtk_expander_set_expanded (GTK_EXPANDER (d->expander), TRUE);
+    gtk_widget_get_preferred_size (GTK_WIDGET (d->dialog), &full, NULL);
+    gtk_widget_set_visible (d->gatys_frame, gatys);
+    gtk_expander_set_expanded (GTK_EXPANDER (d->expander), expanded);
+  }
+  debug_print (d, "a11y mnemonics=%u controls=%u problems=%s min_size=%dx%d "
+               "largest=%dx%d",
                c.n_mnemonics, c.n_controls,
                c.problems->len ? c.problems->str : " none",
-               req.width, req.height);
+               req.width, req.height, full.width, full.height);
   g_hash_table_unref (c.keys);
   g_string_free (c.problems, TRUE);
 }
@@ -886,17 +977,15 @@ check_presets (NsDialog *d)
 
   for (guint i = 0; i < d->presets->len; i++)
     {
-      GimpProcedureConfig *copy = GIMP_PROCEDURE_CONFIG
-        (gimp_config_duplicate (GIMP_CONFIG (d->config)));
       GError *error = NULL;
 
-      if (!ns_preset_apply (d->presets->pdata[i], G_OBJECT (copy), &error))
+      if (!ns_preset_check (d->presets->pdata[i],
+                            G_OBJECT_GET_CLASS (d->config), &error))
         {
           debug_print (d, "preset-invalid %s", error->message);
           g_clear_error (&error);
           bad++;
         }
-      g_object_unref (copy);
     }
   debug_print (d, "presets loaded=%u invalid=%u", d->presets->len, bad);
 }
@@ -906,12 +995,31 @@ dialog_mapped (GtkWidget *widget, NsDialog *d)
 {
   GdkWindow *win = gtk_widget_get_window (widget);
 
+  /* GimpDrawableChooser (3.0.4) draws its thumbnail only when a drawable
+   * is set, at the size allocated then: set it again now that it has a
+   * size, without treating it as a change. */
+  if (GIMP_IS_DRAWABLE_CHOOSER (d->style_chooser))
+    {
+      GimpDrawableChooser *chooser = GIMP_DRAWABLE_CHOOSER (d->style_chooser);
+
+      g_signal_handlers_block_by_func (d->config, config_notify, d);
+      gimp_drawable_chooser_set_drawable
+        (chooser, gimp_drawable_chooser_get_drawable (chooser));
+      g_signal_handlers_unblock_by_func (d->config, config_notify, d);
+    }
   if (!d->debug)
     return;
   a11y_self_check (d);
   check_presets (d);
-  debug_print (d, "mapped xid-size=%dx%d",
-               gdk_window_get_width (win), gdk_window_get_height (win));
+  {
+    gint x = 0, y = 0;
+
+    gtk_widget_translate_coordinates (d->compare, widget, 0, 0, &x, &y);
+    debug_print (d, "mapped xid-size=%dx%d compare=%d,%d,%dx%d",
+                 gdk_window_get_width (win), gdk_window_get_height (win), x,
+                 y, gtk_widget_get_allocated_width (d->compare),
+                 gtk_widget_get_allocated_height (d->compare));
+  }
   d->last_tick = 0;
   d->tick_id = g_timeout_add (10, tick, d);
 }
@@ -954,7 +1062,23 @@ ns_dialog_run (GimpProcedure *procedure, GimpProcedureConfig *config,
   gtk_container_set_border_width (GTK_CONTAINER (hbox), 12);
   gtk_box_pack_start (GTK_BOX (content), hbox, TRUE, TRUE, 0);
   gtk_box_pack_start (GTK_BOX (hbox), build_preview (&d), TRUE, TRUE, 0);
-  gtk_box_pack_start (GTK_BOX (hbox), build_controls (&d), FALSE, FALSE, 0);
+  {
+    /* The controls scroll when the Gatys rows and Advanced are open, so
+     * that the dialog stays within a 1280x800 screen. */
+    GtkWidget *sw = gtk_scrolled_window_new (NULL, NULL);
+
+    gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (sw),
+                                    GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+    gtk_scrolled_window_set_propagate_natural_width (GTK_SCROLLED_WINDOW (sw),
+                                                     TRUE);
+    gtk_scrolled_window_set_propagate_natural_height
+      (GTK_SCROLLED_WINDOW (sw), TRUE);
+    gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (sw),
+                                                CONTROLS_MAX_HEIGHT);
+    gtk_container_add (GTK_CONTAINER (sw), build_controls (&d));
+    gtk_widget_show (sw);
+    gtk_box_pack_start (GTK_BOX (hbox), sw, FALSE, FALSE, 0);
+  }
   gtk_widget_show (hbox);
 
   g_signal_connect (config, "notify", G_CALLBACK (config_notify), &d);

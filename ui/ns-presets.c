@@ -149,10 +149,12 @@ read_value (GKeyFile *kf, const char *key, GParamSpec *pspec, GValue *value,
   return TRUE;
 }
 
-gboolean
-ns_preset_apply (const NsPreset *preset, GObject *config, GError **error)
+/* Validates the preset against KLASS; sets CONFIG's properties when
+ * CONFIG is not NULL and everything is valid. */
+static gboolean
+preset_apply_real (const NsPreset *preset, GObjectClass *klass,
+                   GObject *config, GError **error)
 {
-  GObjectClass *klass = G_OBJECT_GET_CLASS (config);
   char **keys = g_key_file_get_keys (preset->keys, NS_PRESET_GROUP, NULL,
                                      NULL);
   GArray *values = g_array_new (FALSE, TRUE, sizeof (GValue));
@@ -188,7 +190,7 @@ ns_preset_apply (const NsPreset *preset, GObject *config, GError **error)
       g_array_append_val (values, v);
       g_ptr_array_add (names, keys[i]);
     }
-  if (ok)
+  if (ok && config)
     {
       g_object_freeze_notify (config);
       for (guint i = 0; i < names->len; i++)
@@ -200,4 +202,17 @@ ns_preset_apply (const NsPreset *preset, GObject *config, GError **error)
   g_ptr_array_unref (names);
   g_strfreev (keys);
   return ok;
+}
+
+gboolean
+ns_preset_apply (const NsPreset *preset, GObject *config, GError **error)
+{
+  return preset_apply_real (preset, G_OBJECT_GET_CLASS (config), config,
+                            error);
+}
+
+gboolean
+ns_preset_check (const NsPreset *preset, GObjectClass *klass, GError **error)
+{
+  return preset_apply_real (preset, klass, NULL, error);
 }

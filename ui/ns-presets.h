@@ -40,6 +40,10 @@ char **ns_presets_default_dirs (const char *user_dir);
 gboolean ns_preset_apply (const NsPreset *preset, GObject *config,
                           GError **error);
 
+/* The checks of ns_preset_apply against KLASS, without setting anything. */
+gboolean ns_preset_check (const NsPreset *preset, GObjectClass *klass,
+                          GError **error);
+
 G_END_DECLS
 
 #endif

@@ -4,6 +4,11 @@
 #include "ns-preview.h"
 
 #include <string.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 struct _NsPreview
 {
@@ -189,7 +194,7 @@ ensure_model (NsPreview *p, const char *dir, ns_model_kind kind,
 
 static void
 run_job (NsPreview *p, Job *job, const char *model_dir, ns_model_kind kind,
-         ns_params *params, gboolean images_changed)
+         ns_params *params)
 {
   ns_error err = { 0 };
   ns_image out = { 0 };
@@ -208,11 +213,9 @@ run_job (NsPreview *p, Job *job, const char *model_dir, ns_model_kind kind,
       deliver (job, NS_PREVIEW_FAILED, NULL, err.message, FALSE);
       return;
     }
-  /* A fresh context when the images change: its cache holds their
-   * encodings.  Otherwise keep it, so that a change of strength only
-   * re-runs the transform and the decoder. */
-  if (images_changed)
-    g_clear_pointer (&p->ctx, ns_context_free);
+  /* One context for the dialog's life: its cache is keyed by the image
+   * contents, so a change of strength only re-runs the transform and the
+   * decoder, and a new preview size keeps what still applies. */
   if (!p->ctx && ns_context_new (p->model, &p->ctx, &err) != NS_OK)
     {
       deliver (job, NS_PREVIEW_FAILED, NULL, err.message, loaded);
@@ -259,13 +262,19 @@ worker (gpointer data)
 {
   NsPreview *p = data;
 
+#ifdef __linux__
+  /* A little below the GUI thread, so that on a busy machine the main loop
+   * still gets the CPU promptly.  The OpenMP threads this thread starts
+   * inherit the value. */
+  setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 4);
+#endif
+
   for (;;)
     {
       Job job;
       char *model_dir;
       ns_model_kind kind;
       ns_params params;
-      gboolean images_changed = FALSE;
 
       g_mutex_lock (&p->lock);
       while (!p->has_job && !p->quit)
@@ -287,19 +296,17 @@ worker (gpointer data)
           ns_image_free (&p->content);
           p->content = *p->pending_content;
           g_clear_pointer (&p->pending_content, g_free);
-          images_changed = TRUE;
         }
       if (p->pending_style)
         {
           ns_image_free (&p->style);
           p->style = *p->pending_style;
           g_clear_pointer (&p->pending_style, g_free);
-          images_changed = TRUE;
         }
       g_atomic_int_set (&p->running, 1);
       g_mutex_unlock (&p->lock);
 
-      run_job (p, &job, model_dir, kind, &params, images_changed);
+      run_job (p, &job, model_dir, kind, &params);
       g_free (model_dir);
       g_atomic_int_set (&p->running, 0);
     }

@@ -1,40 +1,61 @@
-/* Convolution forward pass for the Gatys feature network: reflection
- * padding fused into im2col, processed in row bands (bounded workspace),
- * OpenBLAS sgemm, then bias and ReLU.  Also the naive reference. */
+/* Convolution forward pass for the Gatys feature network.
+ *
+ * The image is cut into bands of rows; each thread takes whole bands and
+ * runs, for its band, reflection-padded im2col into a private buffer
+ * small enough to stay in its L2 cache, a single-threaded OpenBLAS sgemm
+ * (OpenBLAS runs single-threaded inside an OpenMP region), then bias and
+ * ReLU on the band's output while it is still cached.  Narrow layers are
+ * memory-bound, so keeping each band in cache matters more than large
+ * sgemm calls.  1x1 convolutions skip im2col and are cut into column
+ * chunks the same way.  Also the naive reference. */
 #include "gatys-kernels.h"
+#include "gatys-conv.h"
 
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
-/* Upper bound of the im2col band, in floats (16 MiB): large enough for
- * efficient sgemm, small enough to stay cheap at 2048 px. */
-#define NS_GCONV_BAND_FLOATS ((size_t) 4 << 20)
-
-/* Rows per band; shared with conv2d_backward.c through ns_gconv_band. */
-int ns_gconv_band (const ns_conv *conv, int h, int w);
-void ns_gconv_im2col (const float *in, int cin, int h, int w, int y0, int y1,
-                      float *col, int n_threads);
+/* Target im2col floats per band (1 MiB: fits a core's L2 with room for
+ * the weights and the output band). */
+#define NS_GCONV_BAND_FLOATS ((size_t) 1 << 18)
+/* Pixels per chunk of a 1x1 convolution. */
+#define NS_GCONV_CHUNK 4096
 
 int
 ns_gconv_band (const ns_conv *conv, int h, int w)
 {
   size_t per_row = (size_t) conv->cin * 9 * (size_t) w;
-  size_t rows = per_row ? NS_GCONV_BAND_FLOATS / per_row : 1;
-  if (rows < 1)
-    rows = 1;
+  size_t rows = NS_GCONV_BAND_FLOATS / per_row;
+  /* At least two rows: col2im of bands two apart then never overlap. */
+  if (rows < 2)
+    rows = 2;
   if (rows > (size_t) h)
     rows = (size_t) h;
   return (int) rows;
 }
 
+int
+ns_gconv_thread (void)
+{
+#ifdef _OPENMP
+  return omp_get_thread_num ();
+#else
+  return 0;
+#endif
+}
+
 size_t
-ns_gconv_work_floats (const ns_conv *conv, int h, int w)
+ns_gconv_work_floats (const ns_conv *conv, int h, int w, int n_threads)
 {
   if (conv->k == 1)
     return 1;
-  return (size_t) conv->cin * 9 * (size_t) ns_gconv_band (conv, h, w)
-         * (size_t) w;
+  if (n_threads < 1)
+    n_threads = 1;
+  return (size_t) n_threads * conv->cin * 9
+         * (size_t) ns_gconv_band (conv, h, w) * (size_t) w;
 }
 
 static inline int
@@ -47,43 +68,59 @@ reflect (int i, int n)
   return i;
 }
 
-/* COL[(ci*3+ky)*3+kx][(y-y0)*w + x] = IN[ci][refl(y+ky-1)][refl(x+kx-1)]
- * for output rows y0 <= y < y1. */
 void
 ns_gconv_im2col (const float *in, int cin, int h, int w, int y0, int y1,
-                 float *col, int n_threads)
+                 float *col)
 {
   size_t bw = (size_t) (y1 - y0) * (size_t) w;
   size_t hw = (size_t) h * (size_t) w;
-  int ci;
+  int ci, ky, kx, y;
 
-#pragma omp parallel for num_threads (n_threads) schedule (static)
   for (ci = 0; ci < cin; ci++)
+    for (ky = 0; ky < 3; ky++)
+      for (kx = 0; kx < 3; kx++)
+        {
+          float *dst = col + (size_t) ((ci * 3 + ky) * 3 + kx) * bw;
+          for (y = y0; y < y1; y++)
+            {
+              const float *src = in + (size_t) ci * hw
+                                 + (size_t) reflect (y + ky - 1, h) * w;
+              float *d = dst + (size_t) (y - y0) * w;
+              if (kx == 0)
+                {
+                  d[0] = src[1];
+                  memcpy (d + 1, src, sizeof (float) * (size_t) (w - 1));
+                }
+              else if (kx == 1)
+                memcpy (d, src, sizeof (float) * (size_t) w);
+              else
+                {
+                  memcpy (d, src + 1, sizeof (float) * (size_t) (w - 1));
+                  d[w - 1] = src[w - 2];
+                }
+            }
+        }
+}
+
+/* Bias and ReLU on pixels [p0, p1) of every output channel. */
+static void
+bias_relu (const ns_conv *conv, float *out, size_t hw, size_t p0, size_t p1)
+{
+  int co;
+  for (co = 0; co < conv->cout; co++)
     {
-      int ky, kx, y;
-      for (ky = 0; ky < 3; ky++)
-        for (kx = 0; kx < 3; kx++)
+      float *o = out + (size_t) co * hw;
+      float b = conv->bias ? conv->bias[co] : 0.0f;
+      size_t i;
+      if (conv->relu)
+        for (i = p0; i < p1; i++)
           {
-            float *dst = col + (size_t) ((ci * 3 + ky) * 3 + kx) * bw;
-            for (y = y0; y < y1; y++)
-              {
-                const float *src = in + (size_t) ci * hw
-                                   + (size_t) reflect (y + ky - 1, h) * w;
-                float *d = dst + (size_t) (y - y0) * w;
-                if (kx == 0)
-                  {
-                    d[0] = src[1];
-                    memcpy (d + 1, src, sizeof (float) * (size_t) (w - 1));
-                  }
-                else if (kx == 1)
-                  memcpy (d, src, sizeof (float) * (size_t) w);
-                else
-                  {
-                    memcpy (d, src + 1, sizeof (float) * (size_t) (w - 1));
-                    d[w - 1] = src[w - 2];
-                  }
-              }
+            float v = o[i] + b;
+            o[i] = v > 0.0f ? v : 0.0f;
           }
+      else if (b != 0.0f)
+        for (i = p0; i < p1; i++)
+          o[i] += b;
     }
 }
 
@@ -92,43 +129,42 @@ ns_gconv_forward (const ns_conv *conv, const float *in, int h, int w,
                   float *out, float *work, int n_threads)
 {
   size_t hw = (size_t) h * (size_t) w;
-  int co;
 
+  if (n_threads < 1)
+    n_threads = 1;
   if (conv->k == 1)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, conv->cout,
-                 (int) hw, conv->cin, 1.0f, conv->weight, conv->cin, in,
-                 (int) hw, 0.0f, out, (int) hw);
+    {
+      int n_chunks = (int) ((hw + NS_GCONV_CHUNK - 1) / NS_GCONV_CHUNK), c;
+#pragma omp parallel for num_threads (n_threads) schedule (dynamic, 1)
+      for (c = 0; c < n_chunks; c++)
+        {
+          size_t p0 = (size_t) c * NS_GCONV_CHUNK;
+          size_t p1 = p0 + NS_GCONV_CHUNK < hw ? p0 + NS_GCONV_CHUNK : hw;
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, conv->cout,
+                       (int) (p1 - p0), conv->cin, 1.0f, conv->weight,
+                       conv->cin, in + p0, (int) hw, 0.0f, out + p0,
+                       (int) hw);
+          bias_relu (conv, out, hw, p0, p1);
+        }
+    }
   else
     {
       int band = ns_gconv_band (conv, h, w);
+      int n_bands = (h + band - 1) / band, b;
       int kk = conv->cin * 9;
-      int y0;
-      for (y0 = 0; y0 < h; y0 += band)
+      size_t per = (size_t) kk * band * w;
+#pragma omp parallel for num_threads (n_threads) schedule (dynamic, 1)
+      for (b = 0; b < n_bands; b++)
         {
-          int y1 = y0 + band < h ? y0 + band : h;
+          int y0 = b * band, y1 = y0 + band < h ? y0 + band : h;
           int bw = (y1 - y0) * w;
-          ns_gconv_im2col (in, conv->cin, h, w, y0, y1, work, n_threads);
+          float *col = work + (size_t) ns_gconv_thread () * per;
+          ns_gconv_im2col (in, conv->cin, h, w, y0, y1, col);
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, conv->cout,
-                       bw, kk, 1.0f, conv->weight, kk, work, bw, 0.0f,
+                       bw, kk, 1.0f, conv->weight, kk, col, bw, 0.0f,
                        out + (size_t) y0 * w, (int) hw);
+          bias_relu (conv, out, hw, (size_t) y0 * w, (size_t) y1 * w);
         }
-    }
-
-#pragma omp parallel for num_threads (n_threads) schedule (static)
-  for (co = 0; co < conv->cout; co++)
-    {
-      float *o = out + (size_t) co * hw;
-      float b = conv->bias ? conv->bias[co] : 0.0f;
-      size_t i;
-      if (conv->relu)
-        for (i = 0; i < hw; i++)
-          {
-            float v = o[i] + b;
-            o[i] = v > 0.0f ? v : 0.0f;
-          }
-      else if (b != 0.0f)
-        for (i = 0; i < hw; i++)
-          o[i] += b;
     }
 }
 

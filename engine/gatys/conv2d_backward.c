@@ -1,15 +1,23 @@
-/* Convolution backward pass (gradient with respect to the input):
- * W^T times the output gradient by sgemm into an im2col-shaped buffer,
- * then col2im, which adds each column entry back to the input pixel it
- * was read from -- reflected border reads fold back onto the interior.
- * Plus a naive reference (explicit padding, direct loops, pad backward). */
+/* Convolution backward pass (gradient with respect to the input).
+ *
+ * Per band of output rows: W^T times the band's output gradient by sgemm
+ * into an im2col-shaped private buffer, then col2im, which adds each
+ * column entry back onto the input pixel it was read from, so reflected
+ * border reads fold back onto the interior.  A band's col2im touches its
+ * rows and one row either side; bands are at least two rows high, so
+ * bands of the same parity never touch the same row: even bands run in
+ * parallel, then odd ones.  The ReLU mask of the forward output can be
+ * applied to each band of the output gradient on the way (fused, saving a
+ * pass over memory).  Plus a naive reference (explicit padding, direct
+ * loops, reflection-pad backward). */
 #include "gatys-kernels.h"
+#include "gatys-conv.h"
 
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
-int ns_gconv_band (const ns_conv *conv, int h, int w);
+#define NS_GCONV_CHUNK 4096
 
 static inline int
 reflect (int i, int n)
@@ -22,74 +30,105 @@ reflect (int i, int n)
 }
 
 /* The adjoint of ns_gconv_im2col: GIN[ci][refl(y+ky-1)][refl(x+kx-1)] +=
- * COL[(ci*3+ky)*3+kx][(y-y0)*w + x].  One channel per thread, so no two
- * threads write the same pixel. */
+ * COL[(ci*3+ky)*3+kx][(y-y0)*w + x]. */
 static void
-col2im (const float *col, int cin, int h, int w, int y0, int y1, float *gin,
-        int n_threads)
+col2im (const float *col, int cin, int h, int w, int y0, int y1, float *gin)
 {
   size_t bw = (size_t) (y1 - y0) * (size_t) w;
   size_t hw = (size_t) h * (size_t) w;
-  int ci;
+  int ci, ky, kx, y, x;
 
-#pragma omp parallel for num_threads (n_threads) schedule (static)
   for (ci = 0; ci < cin; ci++)
-    {
-      int ky, kx, y, x;
-      for (ky = 0; ky < 3; ky++)
-        for (kx = 0; kx < 3; kx++)
-          {
-            const float *src = col + (size_t) ((ci * 3 + ky) * 3 + kx) * bw;
-            for (y = y0; y < y1; y++)
-              {
-                float *d = gin + (size_t) ci * hw
-                           + (size_t) reflect (y + ky - 1, h) * w;
-                const float *s = src + (size_t) (y - y0) * w;
-                if (kx == 0)
-                  {
-                    d[1] += s[0];
-                    for (x = 1; x < w; x++)
-                      d[x - 1] += s[x];
-                  }
-                else if (kx == 1)
-                  for (x = 0; x < w; x++)
-                    d[x] += s[x];
-                else
-                  {
-                    for (x = 0; x < w - 1; x++)
-                      d[x + 1] += s[x];
-                    d[w - 2] += s[w - 1];
-                  }
-              }
-          }
-    }
+    for (ky = 0; ky < 3; ky++)
+      for (kx = 0; kx < 3; kx++)
+        {
+          const float *src = col + (size_t) ((ci * 3 + ky) * 3 + kx) * bw;
+          for (y = y0; y < y1; y++)
+            {
+              float *d = gin + (size_t) ci * hw
+                         + (size_t) reflect (y + ky - 1, h) * w;
+              const float *s = src + (size_t) (y - y0) * w;
+              if (kx == 0)
+                {
+                  d[1] += s[0];
+                  for (x = 1; x < w; x++)
+                    d[x - 1] += s[x];
+                }
+              else if (kx == 1)
+                for (x = 0; x < w; x++)
+                  d[x] += s[x];
+              else
+                {
+                  for (x = 0; x < w - 1; x++)
+                    d[x + 1] += s[x];
+                  d[w - 2] += s[w - 1];
+                }
+            }
+        }
+}
+
+/* GOUT[c][p] = 0 where Y[c][p] <= 0, for pixels [p0, p1). */
+static void
+relu_mask (const float *y, float *gout, int c, size_t hw, size_t p0,
+           size_t p1)
+{
+  int ch;
+  if (!y)
+    return;
+  for (ch = 0; ch < c; ch++)
+    ns_relu_backward (y + (size_t) ch * hw + p0, gout + (size_t) ch * hw + p0,
+                      p1 - p0);
 }
 
 void
-ns_gconv_backward (const ns_conv *conv, const float *gout, int h, int w,
-                   float *gin, float *work, int n_threads)
+ns_gconv_backward (const ns_conv *conv, const float *y, float *gout, int h,
+                   int w, float *gin, float *work, int n_threads)
 {
   size_t hw = (size_t) h * (size_t) w;
-  int band, kk, y0;
+  int band, n_bands, kk, phase;
+  size_t per;
 
+  if (n_threads < 1)
+    n_threads = 1;
   if (conv->k == 1)
     {
-      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, conv->cin,
-                   (int) hw, conv->cout, 1.0f, conv->weight, conv->cin, gout,
-                   (int) hw, 0.0f, gin, (int) hw);
+      int n_chunks = (int) ((hw + NS_GCONV_CHUNK - 1) / NS_GCONV_CHUNK), c;
+#pragma omp parallel for num_threads (n_threads) schedule (dynamic, 1)
+      for (c = 0; c < n_chunks; c++)
+        {
+          size_t p0 = (size_t) c * NS_GCONV_CHUNK;
+          size_t p1 = p0 + NS_GCONV_CHUNK < hw ? p0 + NS_GCONV_CHUNK : hw;
+          relu_mask (y, gout, conv->cout, hw, p0, p1);
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, conv->cin,
+                       (int) (p1 - p0), conv->cout, 1.0f, conv->weight,
+                       conv->cin, gout + p0, (int) hw, 0.0f, gin + p0,
+                       (int) hw);
+        }
       return;
     }
+
   memset (gin, 0, sizeof (float) * (size_t) conv->cin * hw);
   band = ns_gconv_band (conv, h, w);
+  n_bands = (h + band - 1) / band;
   kk = conv->cin * 9;
-  for (y0 = 0; y0 < h; y0 += band)
+  per = (size_t) kk * band * w;
+  for (phase = 0; phase < 2; phase++)
     {
-      int y1 = y0 + band < h ? y0 + band : h;
-      int bw = (y1 - y0) * w;
-      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, bw,
-                   conv->cout, 1.0f, conv->weight, kk, gout + (size_t) y0 * w,
-                   (int) hw, 0.0f, work, bw);
-      col2im (work, conv->cin, h, w, y0, y1, gin, n_threads);
+      int j, n_j = (n_bands - phase + 1) / 2;
+#pragma omp parallel for num_threads (n_threads) schedule (dynamic, 1)
+      for (j = 0; j < n_j; j++)
+        {
+          int b = phase + 2 * j;
+          int y0 = b * band, y1 = y0 + band < h ? y0 + band : h;
+          int bw = (y1 - y0) * w;
+          float *col = work + (size_t) ns_gconv_thread () * per;
+          relu_mask (y, gout, conv->cout, hw, (size_t) y0 * w,
+                     (size_t) y1 * w);
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, bw,
+                       conv->cout, 1.0f, conv->weight, kk,
+                       gout + (size_t) y0 * w, (int) hw, 0.0f, col, bw);
+          col2im (col, conv->cin, h, w, y0, y1, gin);
+        }
     }
 }
 

@@ -273,7 +273,7 @@ ns_gbuf_init (ns_gbuf *b, const ns_gnet *net, int h, int w, int n_threads,
                             ns_model_kind_name (net->kind),
                             2 << net->n_pools, 2 << net->n_pools);
           c = op->conv.cout;
-          wk = ns_gconv_work_floats (&op->conv, ch, cw);
+          wk = ns_gconv_work_floats (&op->conv, ch, cw, b->n_threads);
           if (wk > work)
             work = wk;
         }
@@ -381,10 +381,9 @@ ns_gnet_backward (ns_gbuf *b, float *gx, ns_run *run)
           src = b->tap_grad[t];
           if (tap->has_head)
             {
-              size_t nt = (size_t) tap->channels * b->oh[i] * b->ow[i];
-              ns_relu_backward (b->tap_out[t], b->tap_grad[t], nt);
-              ns_gconv_backward (&tap->head, b->tap_grad[t], b->oh[i],
-                                 b->ow[i], b->gtmp, b->work, b->n_threads);
+              ns_gconv_backward (&tap->head, b->tap_out[t], b->tap_grad[t],
+                                 b->oh[i], b->ow[i], b->gtmp, b->work,
+                                 b->n_threads);
               src = b->gtmp;
             }
           if (have)
@@ -401,12 +400,8 @@ ns_gnet_backward (ns_gbuf *b, float *gx, ns_run *run)
         ns_gpool_backward (cur, b->argmax[i], ic, ih, iw, net->pool_ceil,
                            dst);
       else
-        {
-          if (op->conv.relu)
-            ns_relu_backward (b->act[i], cur, n);
-          ns_gconv_backward (&op->conv, cur, ih, iw, dst, b->work,
-                             b->n_threads);
-        }
+        ns_gconv_backward (&op->conv, op->conv.relu ? b->act[i] : NULL,
+                           cur, ih, iw, dst, b->work, b->n_threads);
       if (!poll (run))
         return false;
       {

@@ -16,17 +16,22 @@
  * pass; the backward pass does NOT apply the ReLU mask (use
  * ns_relu_backward on the gradient first). */
 
-/* Floats of workspace the forward/backward passes need at H x W (the
- * im2col buffer, processed in row bands to keep it bounded). */
-size_t ns_gconv_work_floats (const ns_conv *conv, int h, int w);
+/* Floats of workspace the forward/backward passes need at H x W with
+ * N_THREADS threads (one im2col band per thread, a band sized to stay in
+ * L2). */
+size_t ns_gconv_work_floats (const ns_conv *conv, int h, int w,
+                             int n_threads);
 /* OUT: cout*h*w floats.  WORK: ns_gconv_work_floats floats. */
 void ns_gconv_forward (const ns_conv *conv, const float *in, int h, int w,
                        float *out, float *work, int n_threads);
-/* GIN (cin*h*w) = dL/d(input) from GOUT (cout*h*w) = dL/d(pre-ReLU
- * output): im2col^T (sgemm with W^T) then col2im, which folds the
- * reflected borders back onto the pixels they were copied from. */
-void ns_gconv_backward (const ns_conv *conv, const float *gout, int h,
-                        int w, float *gin, float *work, int n_threads);
+/* GIN (cin*h*w, overwritten) = dL/d(input) from GOUT (cout*h*w): sgemm
+ * with W^T then col2im, which folds the reflected borders back onto the
+ * pixels they were copied from.  When Y (the forward's output) is not
+ * NULL, GOUT is first multiplied in place by the ReLU mask (Y > 0), so
+ * GOUT may be dL/d(output after ReLU); with Y NULL it is dL/d(pre-ReLU). */
+void ns_gconv_backward (const ns_conv *conv, const float *y, float *gout,
+                        int h, int w, float *gin, float *work,
+                        int n_threads);
 /* Naive references (explicit padding, direct loops, double
  * accumulation), for the tests. */
 void ns_gconv_forward_ref (const ns_conv *conv, const float *in, int h,

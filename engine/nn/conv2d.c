@@ -322,9 +322,12 @@ ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
       return st;
     }
   npix_max = (size_t) ns_conv_band_pixels (conv, h, w);
+  /* Too little work to share: one thread. */
+  if (hw < (size_t) nt * NS_CONV_MIN_PIXELS)
+    nt = 1;
   n_bands = (hw + npix_max - 1) / npix_max;
   /* Whole steps of NT bands, of equal size, so no thread idles. */
-  if (n_bands > 1 && n_bands % (size_t) nt)
+  if (n_bands % (size_t) nt)
     n_bands += (size_t) nt - n_bands % (size_t) nt;
   npix_max = (hw + n_bands - 1) / n_bands;
   npix_max = (npix_max + 15) & ~(size_t) 15;
@@ -334,10 +337,12 @@ ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
   if ((size_t) nt > n_bands)
     nt = (int) n_bands;
 #ifdef _OPENMP
-  /* A single band runs on this thread with a threaded sgemm: give OpenBLAS
-     (OpenMP build, it follows omp_get_max_threads) the requested count. */
+  /* Every sgemm runs single-threaded: inside our parallel region OpenBLAS
+     (OpenMP build) does so by itself; with one band it would spread over
+     omp_get_max_threads () threads, whose fork/join costs more than small
+     products gain (and suffers badly on a busy machine). */
   saved_threads = omp_get_max_threads ();
-  omp_set_num_threads (resolve_threads (run));
+  omp_set_num_threads (1);
 #endif
 
   if (conv->k == 3)

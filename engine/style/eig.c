@@ -17,7 +17,7 @@ ns_status
 ns_eig_sym (int n, const double *a, double *eval, double *evec,
             ns_error *err)
 {
-  int lwork = -1, liwork = -1, info = 0, iwq = 0;
+  int lwork = -1, liwork = -1, info = 0, iwq = 0, saved;
   double wq = 0.0;
   double *work = NULL;
   int *iwork = NULL;
@@ -35,9 +35,11 @@ ns_eig_sym (int n, const double *a, double *eval, double *evec,
       z[(size_t) i * n + j]
         = 0.5 * (a[(size_t) i * n + j] + a[(size_t) j * n + i]);
 
+  saved = ns_blas_serial_begin ();
   dsyevd_ ("V", "U", &n, z, &n, eval, &wq, &lwork, &iwq, &liwork, &info);
   if (info != 0)
     {
+      ns_blas_serial_end (saved);
       free (z);
       return ns_fail (err, NS_ERR_INTERNAL, "dsyevd workspace query: info %d",
                       info);
@@ -48,12 +50,14 @@ ns_eig_sym (int n, const double *a, double *eval, double *evec,
   iwork = malloc (sizeof *iwork * (size_t) liwork);
   if (!work || !iwork)
     {
+      ns_blas_serial_end (saved);
       free (z);
       free (work);
       free (iwork);
       return ns_fail (err, NS_ERR_NOMEM, "eigen: out of memory");
     }
   dsyevd_ ("V", "U", &n, z, &n, eval, work, &lwork, iwork, &liwork, &info);
+  ns_blas_serial_end (saved);
   free (work);
   free (iwork);
   if (info != 0)

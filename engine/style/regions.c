@@ -190,7 +190,8 @@ ns_stats_accumulate (ns_context *ctx, ns_stats *stats, const ns_image *image,
   if (fy1 > f.h)
     fy1 = f.h;
   if (fx1 > fx0 && fy1 > fy0)
-    st = ns_fstats_add (stats, &f, fx0, fy0, fx1 - fx0, fy1 - fy0, err);
+    st = ns_fstats_add (stats, &f, fx0, fy0, fx1 - fx0, fy1 - fy0,
+                        run.n_threads, err);
   ns_tensor_free (&f);
   return st;
 }

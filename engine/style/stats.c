@@ -6,6 +6,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* Pixels per block when accumulating: bounds the double scratch buffer
  * (C x BLOCK) while keeping dsyrk efficient. */
@@ -64,14 +67,105 @@ ns_fstats_copy (ns_stats *dst, const ns_stats *src, ns_error *err)
   return NS_OK;
 }
 
-ns_status
-ns_fstats_add (ns_stats *s, const ns_tensor *f, int x0, int y0, int w, int h,
-               ns_error *err)
+int
+ns_blas_serial_begin (void)
+{
+#ifdef _OPENMP
+  int saved = omp_get_max_threads ();
+  omp_set_num_threads (1);
+  return saved;
+#else
+  return 1;
+#endif
+}
+
+void
+ns_blas_serial_end (int saved)
+{
+#ifdef _OPENMP
+  omp_set_num_threads (saved > 0 ? saved : 1);
+#else
+  (void) saved;
+#endif
+}
+
+static int
+resolve_threads (int n_threads)
+{
+#ifdef _OPENMP
+  if (n_threads <= 0)
+    n_threads = omp_get_num_procs ();
+#else
+  n_threads = 1;
+#endif
+  return n_threads < 1 ? 1 : n_threads;
+}
+
+/* Mean and centred M2 of pixels [P0, P0+NB) of the region (raster order),
+ * with BUF (c x NB doubles) as scratch. */
+static void
+block_stats (const ns_tensor *f, int x0, int y0, int w, size_t p0, size_t nb,
+             double *buf, double *bmean, double *bm2)
+{
+  const int c = f->c;
+  const size_t plane = (size_t) f->h * (size_t) f->w;
+  for (int ch = 0; ch < c; ch++)
+    {
+      const float *src = f->data + (size_t) ch * plane;
+      double *dst = buf + (size_t) ch * nb;
+      double sum = 0.0;
+      int yy = y0 + (int) (p0 / (size_t) w);
+      int xx = x0 + (int) (p0 % (size_t) w);
+      const float *row = src + (size_t) yy * f->w;
+      for (size_t k = 0; k < nb; k++)
+        {
+          dst[k] = row[xx];
+          sum += dst[k];
+          if (++xx == x0 + w)
+            {
+              xx = x0;
+              row += f->w;
+            }
+        }
+      bmean[ch] = sum / (double) nb;
+      for (size_t k = 0; k < nb; k++)
+        dst[k] -= bmean[ch];
+    }
+  cblas_dsyrk (CblasRowMajor, CblasUpper, CblasNoTrans, c, (int) nb, 1.0, buf,
+               (int) nb, 0.0, bm2, c);
+  for (int i = 0; i < c; i++)
+    for (int j = 0; j < i; j++)
+      bm2[(size_t) i * c + j] = bm2[(size_t) j * c + i];
+}
+
+/* Chan et al.: merges (NB, BMEAN, BM2) into S. */
+static void
+merge_block (ns_stats *s, double nb, const double *bmean, const double *bm2)
 {
   const int c = s->c;
-  const size_t plane = (size_t) f->h * (size_t) f->w;
-  size_t npix, done = 0;
+  double na = s->n, ntot = na + nb, fb = na * nb / ntot;
+  for (int i = 0; i < c; i++)
+    {
+      double di = bmean[i] - s->mean[i];
+      for (int j = 0; j < c; j++)
+        {
+          double dj = bmean[j] - s->mean[j];
+          s->m2[(size_t) i * c + j] += bm2[(size_t) i * c + j] + di * dj * fb;
+        }
+    }
+  for (int i = 0; i < c; i++)
+    s->mean[i] += (bmean[i] - s->mean[i]) * (nb / ntot);
+  s->n = ntot;
+}
+
+ns_status
+ns_fstats_add (ns_stats *s, const ns_tensor *f, int x0, int y0, int w, int h,
+               int n_threads, ns_error *err)
+{
+  const int c = s->c;
+  size_t npix, nblocks, cc;
   double *buf, *bmean, *bm2;
+  int nt, saved;
 
   if (f->c != c)
     return ns_fail (err, NS_ERR_SHAPE, "stats: %d channels, expected %d",
@@ -82,9 +176,14 @@ ns_fstats_add (ns_stats *s, const ns_tensor *f, int x0, int y0, int w, int h,
                     "stats: region %dx%d+%d+%d outside %dx%d features", w, h,
                     x0, y0, f->w, f->h);
   npix = (size_t) w * (size_t) h;
-  buf = malloc (sizeof *buf * (size_t) c * STATS_BLOCK);
-  bmean = malloc (sizeof *bmean * (size_t) c);
-  bm2 = malloc (sizeof *bm2 * (size_t) c * (size_t) c);
+  nblocks = (npix + STATS_BLOCK - 1) / STATS_BLOCK;
+  nt = resolve_threads (n_threads);
+  if ((size_t) nt > nblocks)
+    nt = (int) nblocks;
+  cc = (size_t) c * (size_t) c;
+  buf = malloc (sizeof *buf * (size_t) c * STATS_BLOCK * (size_t) nt);
+  bmean = malloc (sizeof *bmean * (size_t) c * (size_t) nt);
+  bm2 = malloc (sizeof *bm2 * cc * (size_t) nt);
   if (!buf || !bmean || !bm2)
     {
       free (buf);
@@ -93,52 +192,30 @@ ns_fstats_add (ns_stats *s, const ns_tensor *f, int x0, int y0, int w, int h,
       return ns_fail (err, NS_ERR_NOMEM, "stats: out of memory");
     }
 
-  while (done < npix)
+  /* Blocks in rounds of NT, one per thread, merged in block order so the
+   * result is the same for any thread count. */
+  saved = ns_blas_serial_begin ();
+  for (size_t b0 = 0; b0 < nblocks; b0 += (size_t) nt)
     {
-      size_t nb = npix - done < STATS_BLOCK ? npix - done : STATS_BLOCK;
-      double na = s->n, ntot = s->n + (double) nb, fb;
-
-      /* Gather the block (pixels DONE .. DONE+NB in region raster order). */
-      for (int ch = 0; ch < c; ch++)
+      int nr = nblocks - b0 < (size_t) nt ? (int) (nblocks - b0) : nt;
+#pragma omp parallel for schedule(static, 1) num_threads(nr)
+      for (int t = 0; t < nr; t++)
         {
-          const float *src = f->data + (size_t) ch * plane;
-          double *dst = buf + (size_t) ch * nb;
-          double sum = 0.0;
-          for (size_t k = 0; k < nb; k++)
-            {
-              size_t p = done + k;
-              int yy = y0 + (int) (p / (size_t) w);
-              int xx = x0 + (int) (p % (size_t) w);
-              dst[k] = src[(size_t) yy * f->w + xx];
-              sum += dst[k];
-            }
-          bmean[ch] = sum / (double) nb;
-          for (size_t k = 0; k < nb; k++)
-            dst[k] -= bmean[ch];
+          size_t p0 = (b0 + (size_t) t) * STATS_BLOCK;
+          size_t nb = npix - p0 < STATS_BLOCK ? npix - p0 : STATS_BLOCK;
+          block_stats (f, x0, y0, w, p0, nb,
+                       buf + (size_t) t * c * STATS_BLOCK,
+                       bmean + (size_t) t * c, bm2 + (size_t) t * cc);
         }
-      cblas_dsyrk (CblasRowMajor, CblasUpper, CblasNoTrans, c, (int) nb, 1.0,
-                   buf, (int) nb, 0.0, bm2, c);
-      for (int i = 0; i < c; i++)
-        for (int j = 0; j < i; j++)
-          bm2[(size_t) i * c + j] = bm2[(size_t) j * c + i];
-
-      /* Chan et al.: merge (na, mean, m2) with (nb, bmean, bm2). */
-      fb = na * (double) nb / ntot;
-      for (int i = 0; i < c; i++)
+      for (int t = 0; t < nr; t++)
         {
-          double di = bmean[i] - s->mean[i];
-          for (int j = 0; j < c; j++)
-            {
-              double dj = bmean[j] - s->mean[j];
-              s->m2[(size_t) i * c + j] += bm2[(size_t) i * c + j]
-                                           + di * dj * fb;
-            }
+          size_t p0 = (b0 + (size_t) t) * STATS_BLOCK;
+          size_t nb = npix - p0 < STATS_BLOCK ? npix - p0 : STATS_BLOCK;
+          merge_block (s, (double) nb, bmean + (size_t) t * c,
+                       bm2 + (size_t) t * cc);
         }
-      for (int i = 0; i < c; i++)
-        s->mean[i] += (bmean[i] - s->mean[i]) * ((double) nb / ntot);
-      s->n = ntot;
-      done += nb;
     }
+  ns_blas_serial_end (saved);
   free (buf);
   free (bmean);
   free (bm2);
@@ -244,42 +321,56 @@ ns_affine_apply (const ns_affine *m, const ns_tensor *in, ns_tensor *out,
       return NS_OK;
     }
 
-  /* Full map in double, in column blocks to bound the scratch memory. */
+  /* Full map in double, in column blocks (bounded scratch), blocks spread
+   * over our threads with single-threaded BLAS inside. */
   {
-    const size_t block = 4096;
-    double *din = malloc (sizeof *din * (size_t) c * block);
-    double *dout = malloc (sizeof *dout * (size_t) c * block);
-    if (!din || !dout)
+    const size_t block = 2048;
+    const size_t nblocks = (plane + block - 1) / block;
+    int saved = ns_blas_serial_begin ();
+    int failed = 0;
+#pragma omp parallel num_threads(n_threads) reduction(| : failed)
+    {
+      double *din = malloc (sizeof *din * (size_t) c * block);
+      double *dout = malloc (sizeof *dout * (size_t) c * block);
+      if (!din || !dout)
+        failed = 1;
+      else
+        {
+#pragma omp for schedule(static)
+          for (size_t bi = 0; bi < nblocks; bi++)
+            {
+              size_t p0 = bi * block;
+              size_t nb = plane - p0 < block ? plane - p0 : block;
+              for (int ch = 0; ch < c; ch++)
+                {
+                  const float *src = in->data + (size_t) ch * plane + p0;
+                  double *d = din + (size_t) ch * nb;
+                  for (size_t k = 0; k < nb; k++)
+                    d[k] = src[k];
+                }
+              /* DOUT (c x nb) = A (c x c) DIN (c x nb). */
+              cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c,
+                           (int) nb, c, 1.0, m->a, c, din, (int) nb, 0.0,
+                           dout, (int) nb);
+              for (int ch = 0; ch < c; ch++)
+                {
+                  float *dst = out->data + (size_t) ch * plane + p0;
+                  const double *d = dout + (size_t) ch * nb;
+                  double b = m->b[ch];
+                  for (size_t k = 0; k < nb; k++)
+                    dst[k] = (float) (d[k] + b);
+                }
+            }
+        }
+      free (din);
+      free (dout);
+    }
+    ns_blas_serial_end (saved);
+    if (failed)
       {
-        free (din);
-        free (dout);
         ns_tensor_free (out);
         return ns_fail (err, NS_ERR_NOMEM, "affine map: out of memory");
       }
-    for (size_t p0 = 0; p0 < plane; p0 += block)
-      {
-        size_t nb = plane - p0 < block ? plane - p0 : block;
-        for (int ch = 0; ch < c; ch++)
-          {
-            const float *src = in->data + (size_t) ch * plane + p0;
-            double *d = din + (size_t) ch * nb;
-            for (size_t k = 0; k < nb; k++)
-              d[k] = src[k];
-          }
-        /* DOUT (c x nb) = A (c x c) DIN (c x nb). */
-        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c, (int) nb,
-                     c, 1.0, m->a, c, din, (int) nb, 0.0, dout, (int) nb);
-        for (int ch = 0; ch < c; ch++)
-          {
-            float *dst = out->data + (size_t) ch * plane + p0;
-            const double *d = dout + (size_t) ch * nb;
-            double b = m->b[ch];
-            for (size_t k = 0; k < nb; k++)
-              dst[k] = (float) (d[k] + b);
-          }
-      }
-    free (din);
-    free (dout);
   }
   return NS_OK;
 }

@@ -17,12 +17,6 @@
 
 #include "../gatys/gatys.h"
 
-/* Weak until engine/gatys builds ns_gatys_stylize: a missing optimiser
- * then reports NS_ERR_UNSUPPORTED instead of breaking every link.
- * TODO(lead): make this a plain reference once engine/gatys is complete
- * (a weak reference does not pull the member out of a static archive). */
-#pragma weak ns_gatys_stylize
-
 #define NS_MIN_SIZE 16
 #define NS_MAX_SIZE 65536
 #define NS_MAX_STYLES 16
@@ -220,12 +214,12 @@ encode (const ns_model *model, int idx, const ns_image *img, int pad_to,
 }
 
 static ns_status
-stats_of (const ns_tensor *f, ns_stats *s, ns_error *err)
+stats_of (const ns_tensor *f, ns_stats *s, int n_threads, ns_error *err)
 {
   ns_status st = ns_fstats_init (s, f->c, err);
   if (st != NS_OK)
     return st;
-  st = ns_fstats_add (s, f, 0, 0, f->w, f->h, err);
+  st = ns_fstats_add (s, f, 0, 0, f->w, f->h, n_threads, err);
   if (st != NS_OK)
     ns_fstats_clear (s);
   return st;
@@ -360,9 +354,8 @@ ensure_style (ns_context *ctx, style_entry *e, const ns_image *style,
   if (!need)
     return NS_OK;
 
-  if (style_size > 0
-      && (style->width > style_size || style->height > style_size
-          || (style->width != style_size && style->height != style_size)))
+  /* STYLE_SIZE sets the long side, enlarging small styles as well. */
+  if (style_size > 0)
     {
       int w, h;
       fit_long_side (style->width, style->height, style_size, &w, &h);
@@ -386,7 +379,7 @@ ensure_style (ns_context *ctx, style_entry *e, const ns_image *style,
       st = encode (model, i, img, 1, &f, run, err);
       ctx->counters.style_encodes++;
       if (st == NS_OK)
-        st = stats_of (&f, &e->stats[i], err);
+        st = stats_of (&f, &e->stats[i], run->n_threads, err);
       ns_tensor_free (&f);
       if (st == NS_OK)
         e->have[i] = true;
@@ -824,7 +817,7 @@ stylize_ff (ns_context *ctx, const ns_params *params, const ns_image *content,
               st = encode (model, i, src, pad_to, &ce->feat, &run, err);
               ctx->counters.content_encodes++;
               if (st == NS_OK)
-                st = stats_of (&ce->feat, &ce->stats, err);
+                st = stats_of (&ce->feat, &ce->stats, run.n_threads, err);
               if (st != NS_OK)
                 {
                   content_entry_clear (ce);
@@ -845,7 +838,7 @@ stylize_ff (ns_context *ctx, const ns_params *params, const ns_image *content,
           st = encode (model, i, src, pad_to, &fc_own, &run, err);
           ctx->counters.content_encodes++;
           if (st == NS_OK)
-            st = stats_of (&fc_own, &cs_own, err);
+            st = stats_of (&fc_own, &cs_own, run.n_threads, err);
           fc = &fc_own;
           cs = &cs_own;
         }
@@ -930,8 +923,6 @@ ns_stylize (ns_context *ctx, const ns_params *params, const ns_image *content,
     return st;
   if (params->method == NS_METHOD_GATYS)
     {
-      if (!ns_gatys_stylize)
-        return ns_fail (err, NS_ERR_UNSUPPORTED, "gatys not built");
       return ns_gatys_stylize (ctx->model, params, content, styles, n_styles,
                                mask, out, NULL, err);
     }

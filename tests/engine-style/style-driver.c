@@ -38,6 +38,34 @@ now (void)
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Time per progress stage: the time since the previous callback is
+ * charged to the current stage. */
+typedef struct
+{
+  const char *names[16];
+  double secs[16];
+  int n;
+  double last;
+} stage_times;
+
+static bool
+on_progress (float f, const char *stage, void *data)
+{
+  stage_times *t = data;
+  double tn = now ();
+  int i;
+  (void) f;
+  for (i = 0; i < t->n; i++)
+    if (strcmp (t->names[i], stage) == 0)
+      break;
+  if (i == t->n && t->n < 16)
+    t->names[t->n++] = stage;
+  if (i < 16)
+    t->secs[i] += tn - t->last;
+  t->last = tn;
+  return true;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -75,9 +103,17 @@ main (int argc, char **argv)
     }
   st.image = &style;
   st.weight = 1.0f;
+  stage_times times;
+  memset (&times, 0, sizeof times);
+  if (getenv ("NS_STAGE_TIMES"))
+    {
+      params.progress = on_progress;
+      params.progress_user_data = &times;
+    }
   for (int r = 0; r < repeat; r++)
     {
       double t0 = now ();
+      times.last = t0;
       /* A fresh context per timed run: no cache hits. */
       if (r > 0)
         {
@@ -92,6 +128,8 @@ main (int argc, char **argv)
         }
       printf ("time %.3f s\n", now () - t0);
     }
+  for (int i = 0; i < times.n; i++)
+    printf ("  %-18s %.3f s (all runs)\n", times.names[i], times.secs[i]);
   {
     int64_t shape[3] = { 3, content.height, content.width };
     if (!tu_npy_write (argv[6], out.data, shape, 3))

@@ -53,8 +53,8 @@ test_adain (void)
   make_features (&fs, c, 9, 7, 2.0);
   TU_CHECK (ns_fstats_init (&cs, c, NULL) == NS_OK);
   TU_CHECK (ns_fstats_init (&ss, c, NULL) == NS_OK);
-  TU_CHECK (ns_fstats_add (&cs, &fc, 0, 0, 11, 13, NULL) == NS_OK);
-  TU_CHECK (ns_fstats_add (&ss, &fs, 0, 0, 7, 9, NULL) == NS_OK);
+  TU_CHECK (ns_fstats_add (&cs, &fc, 0, 0, 11, 13, 2, NULL) == NS_OK);
+  TU_CHECK (ns_fstats_add (&ss, &fs, 0, 0, 7, 9, 2, NULL) == NS_OK);
   ns_adain_mean_std (&cs, cm, cstd);
   ns_adain_mean_std (&ss, sm, sstd);
   TU_CHECK (ns_adain_map (cm, cstd, sm, sstd, c, &map, NULL) == NS_OK);
@@ -153,8 +153,8 @@ test_wct (int c, int hc, int wc, int hs, int ws)
   make_features (&fs, c, hs, ws, 3.0);
   ns_fstats_init (&cs, c, NULL);
   ns_fstats_init (&ss, c, NULL);
-  TU_CHECK (ns_fstats_add (&cs, &fc, 0, 0, wc, hc, NULL) == NS_OK);
-  TU_CHECK (ns_fstats_add (&ss, &fs, 0, 0, ws, hs, NULL) == NS_OK);
+  TU_CHECK (ns_fstats_add (&cs, &fc, 0, 0, wc, hc, 2, NULL) == NS_OK);
+  TU_CHECK (ns_fstats_add (&ss, &fs, 0, 0, ws, hs, 2, NULL) == NS_OK);
   TU_CHECK (ns_wct_whitening (&cs, wm, NULL) == NS_OK);
   TU_CHECK (ns_wct_coloring (&ss, col, NULL) == NS_OK);
   TU_CHECK (ns_wct_map (wm, cs.mean, col, ss.mean, c, &map, NULL) == NS_OK);
@@ -296,10 +296,10 @@ test_stats_merge (void)
     f.data[k] += 1000.0f;
   ns_fstats_init (&whole, 5, NULL);
   ns_fstats_init (&parts, 5, NULL);
-  TU_CHECK (ns_fstats_add (&whole, &f, 0, 0, 30, 20, NULL) == NS_OK);
-  TU_CHECK (ns_fstats_add (&parts, &f, 0, 0, 17, 9, NULL) == NS_OK);
-  TU_CHECK (ns_fstats_add (&parts, &f, 17, 0, 13, 9, NULL) == NS_OK);
-  TU_CHECK (ns_fstats_add (&parts, &f, 0, 9, 30, 11, NULL) == NS_OK);
+  TU_CHECK (ns_fstats_add (&whole, &f, 0, 0, 30, 20, 2, NULL) == NS_OK);
+  TU_CHECK (ns_fstats_add (&parts, &f, 0, 0, 17, 9, 2, NULL) == NS_OK);
+  TU_CHECK (ns_fstats_add (&parts, &f, 17, 0, 13, 9, 2, NULL) == NS_OK);
+  TU_CHECK (ns_fstats_add (&parts, &f, 0, 9, 30, 11, 2, NULL) == NS_OK);
   TU_CHECK (parts.n == whole.n && whole.n == 600);
   for (int i = 0; i < 5; i++)
     dm = fmax (dm, fabs (whole.mean[i] - parts.mean[i]));
@@ -311,7 +311,7 @@ test_stats_merge (void)
   TU_CHECK (dm < 1e-9);
   TU_CHECK (d2 < 1e-9 * m2max);
   /* Bad regions are refused, not read out of bounds. */
-  TU_CHECK (ns_fstats_add (&parts, &f, 25, 0, 10, 5, NULL)
+  TU_CHECK (ns_fstats_add (&parts, &f, 25, 0, 10, 5, 2, NULL)
             == NS_ERR_INVALID_ARG);
   ns_fstats_clear (&whole);
   ns_fstats_clear (&parts);

@@ -395,11 +395,11 @@ test_progress_cancel (void)
   TU_CHECK (warm_calls < total_calls);
 
   /* Cancel at various points, on fresh and on warm contexts. */
-  for (int i = 0; i < 5; i++)
+  for (int i = 0; i < 3; i++)
     for (int warm = 0; warm < 2; warm++)
       {
         int n = warm ? warm_calls : total_calls;
-        int points[] = { 1, 2, n / 4, n / 2, n - 1 };
+        int points[] = { 1, n / 3, n - 1 };
         ns_context *cx;
         ns_context_new (cd16x, &cx, NULL);
         if (warm)
@@ -412,7 +412,6 @@ test_progress_cancel (void)
         memset (&log, 0, sizeof log);
         log.monotonic = true;
         log.cancel_at = points[i] > 0 ? points[i] : 1;
-        (void) n;
         memset (&err, 0, sizeof err);
         TU_CHECK (ns_stylize (cx, &p, &c, &st, 1, NULL, &o, &err)
                   == NS_ERR_CANCELLED);
@@ -601,7 +600,9 @@ test_gatys_dispatch (void)
   r = ns_stylize (ctx, &p, &c, &st, 1, NULL, &o, &err);
   printf ("gatys dispatch: %s%s%s\n", ns_status_string (r),
           r != NS_OK ? ": " : "", r != NS_OK ? err.message : "");
-  TU_CHECK (r == NS_OK || r == NS_ERR_UNSUPPORTED);
+  TU_CHECK (r == NS_OK);
+  for (int i = 0; i < 3 * 32 * 32; i++)
+    TU_CHECK (o.data[i] >= 0.0f && o.data[i] <= 1.0f);
   ns_context_free (ctx);
   ns_image_free (&c), ns_image_free (&s), ns_image_free (&o);
 }

@@ -9,6 +9,7 @@
  * step of 1e-2 that cannot cross one, as ggml's and kann's checks do.
  * Losses (polynomials of degree <= 4) use a small step in double-summed
  * losses.  Whole-network checks use directional derivatives. */
+#include "gatys-conv.h"
 #include "gatys-net.h"
 #include "testutil.h"
 
@@ -65,7 +66,7 @@ check_conv (int cin, int cout, int k, int h, int w, bool relu)
 
   conv.weight = wt;
   conv.bias = bias;
-  work = malloc (ns_gconv_work_floats (&conv, h, w) * sizeof (float));
+  work = malloc (ns_gconv_work_floats (&conv, h, w, 2) * sizeof (float));
 
   /* Forward: fused padding + sgemm vs explicit padding + loops. */
   ns_gconv_forward (&conv, x, h, w, y, work, 2);
@@ -73,9 +74,30 @@ check_conv (int cin, int cout, int k, int h, int w, bool relu)
   TU_CHECK (tu_max_rel_diff (y, yr, nout) < 1e-5);
 
   /* Backward vs reference (on the linear part: no ReLU mask). */
-  ns_gconv_backward (&conv, r, h, w, gin, work, 2);
+  ns_gconv_backward (&conv, NULL, r, h, w, gin, work, 2);
   ns_gconv_backward_ref (&conv, r, h, w, gref);
   TU_CHECK (tu_max_rel_diff (gin, gref, nin) < 1e-5);
+
+  /* The fused ReLU mask: backward (Y, R) == backward_ref (R * (Y > 0)). */
+  if (relu)
+    {
+      float *rm = malloc (nout * sizeof (float));
+      float *gf = malloc (nin * sizeof (float));
+      memcpy (rm, r, nout * sizeof (float));
+      ns_gconv_backward (&conv, y, rm, h, w, gf, work, 2);
+      memcpy (rm, r, nout * sizeof (float));
+      ns_relu_backward (y, rm, nout);
+      ns_gconv_backward_ref (&conv, rm, h, w, gref);
+      TU_CHECK (tu_max_rel_diff (gf, gref, nin) < 1e-5);
+      free (rm);
+      free (gf);
+    }
+  printf ("conv %dx%d %d->%d %dx%d (%d row bands): optimised vs reference "
+          "ok\n", k, k, cin, cout, w, h,
+          k == 3 ? (h + ns_gconv_band (&conv, h, w) - 1)
+                     / ns_gconv_band (&conv, h, w) : 1);
+  if (nin > 4096)
+    goto done;
 
   /* Backward vs central differences of L = <R, conv(X) - bias>: exact for
      a linear map, so a step of 0.5 is fine.  All pixels of channel 0 and
@@ -104,6 +126,7 @@ check_conv (int cin, int cout, int k, int h, int w, bool relu)
           "%.3g)\n", k, k, cin, cout, w, h, maxd, scale);
   TU_CHECK (maxd <= 1e-4 * fmax (1.0, scale));
 
+done:
   free (wt); free (bias); free (x); free (r); free (y); free (yr);
   free (gin); free (gref); free (work);
 }
@@ -473,6 +496,11 @@ main (void)
   check_conv (6, 4, 3, 9, 5, true);
   check_conv (3, 3, 1, 5, 4, false);     /* the 1x1 input layer */
   check_conv (4, 9, 1, 3, 6, true);      /* an aux head */
+  /* Several row bands (even then odd bands in parallel), a last band of
+     one row, 1x1 chunks. */
+  check_conv (64, 4, 3, 33, 256, true);
+  check_conv (48, 5, 3, 44, 200, false);
+  check_conv (8, 16, 1, 70, 90, true);
   check_reflpad ();
   check_relu ();
   check_pool (false, 6);

@@ -5,6 +5,7 @@
  *   bench-preview [CONTENT_LONG_SIDE [STYLE_LONG_SIDE [RUNS]]]
  * Defaults: 384 (the dialog's preview size), 256, 5. */
 #include "ns.h"
+#include "style/style.h" /* ns_context_get_counters: what was re-encoded */
 #include "testutil.h"
 #include "ui-testimg.h"
 
@@ -93,9 +94,19 @@ main (int argc, char **argv)
     return 1;
   for (int i = 0; i < runs; i++)
     {
+      ns_context_counters n;
+
       params.strength = 0.3f + 0.4f * (float) (i % 2);
       if (!run (ctx, &params, &content, &style, &b, &strength[i]))
         return 1;
+      /* The point of the cache: no style encoding, and not the first
+       * (deepest) content encoding either. */
+      ns_context_get_counters (ctx, &n);
+      if (i == 0)
+        printf ("  strength change: %d style encodes, %d content encodes, "
+                "%d decodes\n", n.style_encodes, n.content_encodes,
+                n.decodes);
+      TU_CHECK (n.style_encodes == 0);
     }
   ns_context_free (ctx);
 

@@ -66,6 +66,7 @@ wait_log () {
   for ((i = 0; i < $3 * 10; i++)); do
     [ "$(grep -c -- "$1" "$LOG" 2>/dev/null)" -ge "$2" ] && return 0
     kill -0 "$gpid" 2>/dev/null || return 1
+    grep -q 'Plug-in crashed' "$LOG" && return 1
     sleep 0.1
   done
   return 1
@@ -73,8 +74,19 @@ wait_log () {
 field () { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 # --- 1. the dialog opens and shows a rendered preview
-wid=$(timeout 120 xdotool search --sync --name '^Neural Style Transfer$' | head -1)
-[ -n "$wid" ] || fail "the dialog did not appear"
+# find_dialog SECONDS: the dialog's window id, failing early on a crash.
+find_dialog () {
+  local i w
+  for ((i = 0; i < $1 * 5; i++)); do
+    w=$(xdotool search --name '^Neural Style Transfer$' 2>/dev/null | head -1)
+    [ -n "$w" ] && { echo "$w"; return 0; }
+    grep -q 'Plug-in crashed' "$LOG" && return 1
+    kill -0 "$gpid" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+wid=$(find_dialog 120) || fail "the dialog did not appear"
 echo "dialog appeared after $(ms) ms"
 wait_log 'ns-dialog: preview-ready' 1 120 || fail "no preview was rendered"
 sleep 0.7
@@ -83,9 +95,15 @@ grep -m1 'ns-dialog: a11y' "$LOG"
 grep -m1 'ns-dialog: presets' "$LOG"
 grep -q 'ns-dialog: a11y .*problems= none' "$LOG" || fail "accessibility self-check"
 grep -q 'ns-dialog: presets loaded=[1-9][0-9]* invalid=0' "$LOG" || fail "presets"
-size=$(grep -m1 'ns-dialog: mapped' "$LOG" | sed 's/.*xid-size=//')
+mapped=$(grep -m1 'ns-dialog: mapped' "$LOG")
+size=$(field xid-size "$mapped")
+IFS=',x' read -r cx cy cw ch <<<"$(field compare "$mapped")"
 echo "dialog size: $size"
 [ "${size%x*}" -le 1280 ] && [ "${size#*x}" -le 800 ] || fail "dialog larger than 1280x800"
+largest=$(field largest "$(grep -m1 'ns-dialog: a11y' "$LOG")")
+echo "dialog size with the Gatys rows and Advanced open: $largest"
+[ "${largest%x*}" -le 1280 ] && [ "${largest#*x}" -le 800 ] \
+  || fail "the dialog with every row shown is larger than 1280x800"
 
 line=$(grep 'ns-dialog: preview-ready' "$LOG" | tail -1)
 area=$(field area "$line"); s1=$(field strength "$line")
@@ -95,10 +113,12 @@ python3 "$here/uicheck.py" crop "$out/dialog-1.png" $ax $ay $aw $ah "$out/previe
   || fail "crop"
 
 # --- 2. "Show the original" shows the plain content in the same place
-xdotool windowfocus --sync "$wid"
-xdotool key alt+g; sleep 0.7
+# (the button has no mnemonic: all letters are taken; click it)
+xdotool mousemove --window "$wid" $((cx + cw / 2)) $((cy + ch / 2)) click 1
+sleep 0.7
 import -window "$wid" "$out/dialog-orig.png"
-xdotool key alt+g; sleep 0.3
+xdotool click 1; sleep 0.5
+xdotool windowfocus --sync "$wid"
 python3 "$here/uicheck.py" crop "$out/dialog-orig.png" $ax $ay $aw $ah "$out/original.png"
 d_orig=$(python3 "$here/uicheck.py" stats "$out/original.png" "$work/content.png")
 d_style=$(python3 "$here/uicheck.py" stats "$out/preview-1.png" "$out/original.png")
@@ -112,7 +132,7 @@ python3 -c "import sys; sys.exit(0 if $d_style > 0.05 else 1)" \
 
 # --- 3. a strength change (typed) updates the preview
 n=$(grep -c 'ns-dialog: preview-ready' "$LOG")
-xdotool key alt+s; sleep 0.2
+xdotool key alt+g; sleep 0.2
 xdotool key ctrl+a; xdotool type --delay 50 "0.25"; xdotool key Tab
 wait_log 'ns-dialog: preview-ready' $((n + 1)) 60 || fail "no preview after the strength change"
 sleep 0.7
@@ -143,8 +163,21 @@ grep 'ns-dialog: closed' "$LOG" | head -1
 
 # --- 5. Escape while the first preview computes: closes at once, no change
 wait_log 'ns-dialog: mapped' 2 120 || fail "the second dialog did not appear"
-wid2=$(timeout 60 xdotool search --sync --name '^Neural Style Transfer$' | head -1)
+wid2=$(find_dialog 60) || fail "the second dialog did not appear"
 xdotool windowfocus --sync "$wid2"
+# A preset sets its arguments (the last one: "Texture only (keep colours)").
+xdotool key alt+p; sleep 0.2; xdotool key End
+wait_log 'ns-dialog: preset-applied' 1 10 || fail "choosing a preset did nothing"
+line=$(grep -m1 'ns-dialog: preset-applied' "$LOG"); echo "$line"
+grep -q 'preset-applied name="Texture only (keep colours)" strength=0.900 preserve-colors=1' \
+  <<<"$line" || fail "the preset did not set its values"
+# The Gatys rows appear only for that method (the last one in the list).
+xdotool key alt+m; sleep 0.2; xdotool key End
+wait_log 'ns-dialog: method=3 gatys-visible=1' 1 10 \
+  || fail "choosing Gatys did not show its rows"
+grep -m1 'ns-dialog: method=3' "$LOG"
+sleep 0.3
+import -window "$wid2" "$out/dialog-gatys.png"
 tc=$(date +%s%N)
 xdotool key Escape
 for ((i = 0; i < 100; i++)); do

@@ -30,15 +30,14 @@ typedef enum
 
 typedef struct
 {
-  const char *name;   /* also the --rows key and bench_torch.py --net */
+  const char *name; /* also the --rows key and bench_torch.py --net */
   const char *label;
   bench_model model;
   ns_method method;
 } bench_row;
 
 static const bench_row rows[] = {
-  { "adain", "AdaIN, VGG-19 relu4_1 (random)", BENCH_VGG19,
-    NS_METHOD_ADAIN },
+  { "adain", "AdaIN, VGG-19 relu4_1 (random)", BENCH_VGG19, NS_METHOD_ADAIN },
   { "cascade", "cd16x cascade AdaIN 5..1", BENCH_CD16X,
     NS_METHOD_CASCADE_ADAIN },
   { "wct", "cd16x WCT 5..1", BENCH_CD16X, NS_METHOD_WCT },
@@ -47,9 +46,9 @@ static const bench_row rows[] = {
 typedef struct
 {
   bool ok;
-  double seconds;   /* best of the repeats */
-  double flops;     /* per stylization */
-  double rss_mib;   /* peak resident set of the child */
+  double seconds; /* best of the repeats */
+  double flops;   /* per stylization */
+  double rss_mib; /* peak resident set of the child */
   char msg[512];
 } bench_result;
 
@@ -120,8 +119,8 @@ run_ours_child (int fd, const char *dir, ns_method method, int size,
       fclose (f);
       _exit (1);
     }
-  if (!nst_image_synthetic (&content, size, size, 0, &error)
-      || !nst_image_synthetic (&style, size, size, 1, &error))
+  if (!nst_image_synthetic (&content, size, size, 0, &error) ||
+      !nst_image_synthetic (&style, size, size, 1, &error))
     {
       fprintf (f, "err %s\n", error->message);
       fclose (f);
@@ -188,8 +187,8 @@ parse_answer (const char *text, bench_result *res)
       if (g_str_has_prefix (p, "ok ") || g_str_has_prefix (p, "err "))
         line = p;
     }
-  if (g_str_has_prefix (line, "ok ")
-      && sscanf (line + 3, "%lf %lf", &res->seconds, &res->flops) == 2)
+  if (g_str_has_prefix (line, "ok ") &&
+      sscanf (line + 3, "%lf %lf", &res->seconds, &res->flops) == 2)
     res->ok = true;
   else if (g_str_has_prefix (line, "err "))
     {
@@ -292,8 +291,7 @@ bench_exec (char **argv, bench_result *res)
       dup2 (fds[1], STDOUT_FILENO);
       close (fds[1]);
       execv (argv[0], argv);
-      fprintf (stdout, "err cannot run %s: %s\n", argv[0],
-               g_strerror (errno));
+      fprintf (stdout, "err cannot run %s: %s\n", argv[0], g_strerror (errno));
       _exit (127);
     }
   close (fds[1]);
@@ -304,7 +302,8 @@ bench_exec (char **argv, bench_result *res)
 
 /* True when PYTHON can import torch. */
 static bool
-torch_available (const char *python, char *why, size_t why_len)
+torch_available (const char *python, char *why, size_t why_len,
+                 double *base_rss)
 {
   char *argv[] = { (char *) python, "-c",
                    "import torch; print('ok 0 0 torch', torch.__version__)",
@@ -319,6 +318,7 @@ torch_available (const char *python, char *why, size_t why_len)
   bench_exec (argv, &r);
   if (!r.ok)
     g_snprintf (why, why_len, "%s cannot import torch", python);
+  *base_rss = r.rss_mib;
   return r.ok;
 }
 
@@ -341,7 +341,8 @@ static const GOptionEntry bench_entries[] = {
     "Threads for both engines (default: all cores)", "N" },
   { "model-dir-cd16x", 0, 0, G_OPTION_ARG_FILENAME, &b_cd16x,
     "cd16x model folder (default: $NS_SHARED_DIR/models/cd16x, then the "
-    "usual model folders)", "DIR" },
+    "usual model folders)",
+    "DIR" },
   { "no-torch", 0, 0, G_OPTION_ARG_NONE, &b_no_torch,
     "Do not run the PyTorch side (the AdaIN row needs it for its weights)",
     NULL },
@@ -351,14 +352,15 @@ static const GOptionEntry bench_entries[] = {
     "Subset of adain,cascade,wct (default: all)", "LIST" },
   { "torch-script", 0, 0, G_OPTION_ARG_FILENAME, &b_script,
     "bench_torch.py to use (default: $NS_BENCH_TORCH_SCRIPT, else "
-    "tools/bench/ of the source tree)", "FILE" },
+    "tools/bench/ of the source tree)",
+    "FILE" },
   { "python", 0, 0, G_OPTION_ARG_FILENAME, &b_python,
     "Python with PyTorch (default /usr/bin/python3)", "EXE" },
   { NULL }
 };
 
 static void G_GNUC_NORETURN G_GNUC_PRINTF (1, 2)
-bench_usage (const char *fmt, ...)
+    bench_usage (const char *fmt, ...)
 {
   va_list ap;
   fprintf (stderr, "nstyle bench: ");
@@ -430,8 +432,8 @@ static void
 print_cell (const bench_result *r)
 {
   if (r->ok)
-    printf (" %8.3f %8.1f %9.0f |", r->seconds,
-            r->flops / r->seconds / 1e9, r->rss_mib);
+    printf (" %8.3f %8.1f %9.0f |", r->seconds, r->flops / r->seconds / 1e9,
+            r->rss_mib);
   else
     printf (" %8s %8s %9s |", "-", "-", "-");
 }
@@ -444,6 +446,7 @@ nst_bench_main (int argc, char **argv)
   int sizes[16], n_sizes = 0, threads = 0, repeat = 2;
   bool use_row[G_N_ELEMENTS (rows)];
   bool torch = false;
+  double torch_rss = 0.0;
   char why[256] = "";
   char *script, *cd16x, *vgg_dir = NULL, *python;
   GPtrArray *notes = g_ptr_array_new_with_free_func (g_free);
@@ -452,11 +455,11 @@ nst_bench_main (int argc, char **argv)
 
   octx = g_option_context_new ("- benchmark against PyTorch");
   g_option_context_set_summary (
-    octx,
-    "For each size, times (a) canonical AdaIN (VGG-19 to relu4_1 and its\n"
-    "decoder, random weights of the real shapes), (b) cd16x cascade AdaIN\n"
-    "and (c) cd16x WCT, in this engine and in PyTorch (same networks, same\n"
-    "algorithm, same thread count), each row in its own process.");
+      octx,
+      "For each size, times (a) canonical AdaIN (VGG-19 to relu4_1 and its\n"
+      "decoder, random weights of the real shapes), (b) cd16x cascade AdaIN\n"
+      "and (c) cd16x WCT, in this engine and in PyTorch (same networks, same\n"
+      "algorithm, same thread count), each row in its own process.");
   g_option_context_add_main_entries (octx, bench_entries, NULL);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
     {
@@ -475,8 +478,7 @@ nst_bench_main (int argc, char **argv)
     for (int i = 0; parts[i]; i++)
       {
         if (n_sizes == (int) G_N_ELEMENTS (sizes))
-          bench_usage ("--sizes: at most %d sizes",
-                       (int) G_N_ELEMENTS (sizes));
+          bench_usage ("--sizes: at most %d sizes", (int) G_N_ELEMENTS (sizes));
         sizes[n_sizes++] = parse_pos ("--sizes", parts[i], 8192);
       }
     g_strfreev (parts);
@@ -518,20 +520,27 @@ nst_bench_main (int argc, char **argv)
   if (b_no_torch)
     g_ptr_array_add (notes, g_strdup ("PyTorch column skipped (--no-torch)"));
   else if (!g_file_test (script, G_FILE_TEST_IS_REGULAR))
-    g_ptr_array_add (notes, g_strdup_printf (
-                              "PyTorch column skipped: %s not found "
-                              "(--torch-script)", script));
-  else if (!(torch = torch_available (python, why, sizeof why)))
-    g_ptr_array_add (notes, g_strdup_printf (
-                              "PyTorch column skipped: %s", why));
+    g_ptr_array_add (notes,
+                     g_strdup_printf ("PyTorch column skipped: %s not found "
+                                      "(--torch-script)",
+                                      script));
+  else if (!(torch = torch_available (python, why, sizeof why, &torch_rss)))
+    g_ptr_array_add (notes,
+                     g_strdup_printf ("PyTorch column skipped: %s", why));
+  else
+    g_ptr_array_add (
+        notes, g_strdup_printf ("PyTorch's peak RSS includes the interpreter "
+                                "and the torch library: %.0f MiB for `import "
+                                "torch` alone",
+                                torch_rss));
 
   cd16x = find_cd16x ();
   if (!cd16x && (use_row[1] || use_row[2]))
     {
-      g_ptr_array_add (notes, g_strdup (
-                                "cd16x rows skipped: no cd16x model "
-                                "(--model-dir-cd16x DIR, or "
-                                "tools/download-models.sh --kind cd16x)"));
+      g_ptr_array_add (notes,
+                       g_strdup ("cd16x rows skipped: no cd16x model "
+                                 "(--model-dir-cd16x DIR, or "
+                                 "tools/download-models.sh --kind cd16x)"));
       use_row[1] = use_row[2] = false;
     }
 
@@ -541,9 +550,9 @@ nst_bench_main (int argc, char **argv)
     {
       if (!torch)
         {
-          g_ptr_array_add (notes, g_strdup (
-                                    "AdaIN row skipped: its random weights "
-                                    "are written by PyTorch"));
+          g_ptr_array_add (notes,
+                           g_strdup ("AdaIN row skipped: its random weights "
+                                     "are written by PyTorch"));
           use_row[0] = false;
         }
       else
@@ -555,23 +564,25 @@ nst_bench_main (int argc, char **argv)
           vgg_dir = g_dir_make_tmp ("nstyle-bench-XXXXXX", &error);
           if (!vgg_dir)
             {
-              g_ptr_array_add (notes, g_strdup_printf (
-                                        "AdaIN row skipped: %s",
-                                        error->message));
+              g_ptr_array_add (notes, g_strdup_printf ("AdaIN row skipped: %s",
+                                                       error->message));
               g_clear_error (&error);
               use_row[0] = false;
             }
           else
             {
               char *argv2[] = { python, maker, vgg_dir, NULL };
-              fprintf (stderr, "nstyle bench: writing random VGG-19 "
-                               "weights into %s\n", vgg_dir);
+              fprintf (stderr,
+                       "nstyle bench: writing random VGG-19 "
+                       "weights into %s\n",
+                       vgg_dir);
               bench_exec (argv2, &r);
               if (!r.ok)
                 {
-                  g_ptr_array_add (notes, g_strdup_printf (
-                                            "AdaIN row skipped: %s failed: "
-                                            "%s", maker, r.msg));
+                  g_ptr_array_add (
+                      notes, g_strdup_printf ("AdaIN row skipped: %s failed: "
+                                              "%s",
+                                              maker, r.msg));
                   use_row[0] = false;
                 }
             }
@@ -599,10 +610,12 @@ nst_bench_main (int argc, char **argv)
         if (torch)
           {
             char size_s[16], thr_s[16], rep_s[16];
-            char *argv2[] = { python, script, "--net", (char *) rows[r].name,
-                              "--size", size_s, "--threads", thr_s,
-                              "--repeat", rep_s, "--model-dir", (char *) dir,
-                              NULL };
+            char *argv2[] = {
+              python,     script, "--net",       (char *) rows[r].name,
+              "--size",   size_s, "--threads",   thr_s,
+              "--repeat", rep_s,  "--model-dir", (char *) dir,
+              NULL
+            };
             g_snprintf (size_s, sizeof size_s, "%d", sizes[s]);
             g_snprintf (thr_s, sizeof thr_s, "%d", threads);
             g_snprintf (rep_s, sizeof rep_s, "%d", repeat);
@@ -639,19 +652,20 @@ nst_bench_main (int argc, char **argv)
         else
           printf (" %6s\n", "-");
         if (!o->ok)
-          g_ptr_array_add (notes, g_strdup_printf ("ours %s %d: %s",
-                                                   rows[r].name, sizes[s],
-                                                   o->msg));
+          g_ptr_array_add (notes,
+                           g_strdup_printf ("ours %s %d: %s", rows[r].name,
+                                            sizes[s], o->msg));
         if (torch && !t->ok)
-          g_ptr_array_add (notes, g_strdup_printf ("torch %s %d: %s",
-                                                   rows[r].name, sizes[s],
-                                                   t->msg));
+          g_ptr_array_add (notes,
+                           g_strdup_printf ("torch %s %d: %s", rows[r].name,
+                                            sizes[s], t->msg));
         /* Both sides count FLOPs independently: flag a disagreement. */
         if (o->ok && t->ok && fabs (o->flops - t->flops) > 0.01 * o->flops)
-          g_ptr_array_add (notes, g_strdup_printf (
-                                    "%s %d: FLOP counts differ (ours %.3g, "
-                                    "torch %.3g)", rows[r].name, sizes[s],
-                                    o->flops, t->flops));
+          g_ptr_array_add (
+              notes,
+              g_strdup_printf ("%s %d: FLOP counts differ (ours %.3g, "
+                               "torch %.3g)",
+                               rows[r].name, sizes[s], o->flops, t->flops));
       }
   if (notes->len)
     {

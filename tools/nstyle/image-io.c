@@ -25,9 +25,9 @@ load_pixbuf (const char *path, GError **error)
   pb = gdk_pixbuf_new_from_file (path, error);
   if (!pb)
     return NULL;
-  if (gdk_pixbuf_get_bits_per_sample (pb) != 8
-      || gdk_pixbuf_get_colorspace (pb) != GDK_COLORSPACE_RGB
-      || gdk_pixbuf_get_n_channels (pb) < 3)
+  if (gdk_pixbuf_get_bits_per_sample (pb) != 8 ||
+      gdk_pixbuf_get_colorspace (pb) != GDK_COLORSPACE_RGB ||
+      gdk_pixbuf_get_n_channels (pb) < 3)
     {
       g_set_error (error, nst_error_quark (), 1,
                    "%s: unsupported pixel layout (need 8-bit RGB or RGBA)",
@@ -42,8 +42,7 @@ load_pixbuf (const char *path, GError **error)
 }
 
 bool
-nst_image_load (const char *path, ns_image *rgb, float **alpha,
-                GError **error)
+nst_image_load (const char *path, ns_image *rgb, float **alpha, GError **error)
 {
   GdkPixbuf *pb;
   const guint8 *pixels;
@@ -132,8 +131,8 @@ nst_mask_load (const char *path, int width, int height, ns_image *mask,
   n = (size_t) rgb.width * (size_t) rgb.height;
   lum = g_malloc (n * sizeof (float));
   for (size_t i = 0; i < n; i++)
-    lum[i] = 0.299f * rgb.data[i] + 0.587f * rgb.data[n + i]
-             + 0.114f * rgb.data[2 * n + i];
+    lum[i] = 0.299f * rgb.data[i] + 0.587f * rgb.data[n + i] +
+             0.114f * rgb.data[2 * n + i];
   if (rgb.width != width || rgb.height != height)
     {
       resized = nst_plane_resize (lum, rgb.width, rgb.height, width, height,
@@ -171,8 +170,8 @@ nst_image_type_for_path (const char *path)
     const char *ext;
     const char *type;
   } map[] = {
-    { ".png", "png" },   { ".jpg", "jpeg" }, { ".jpeg", "jpeg" },
-    { ".jpe", "jpeg" },  { ".tif", "tiff" }, { ".tiff", "tiff" },
+    { ".png", "png" },  { ".jpg", "jpeg" }, { ".jpeg", "jpeg" },
+    { ".jpe", "jpeg" }, { ".tif", "tiff" }, { ".tiff", "tiff" },
   };
   const char *dot = strrchr (path, '.');
   const char *slash = strrchr (path, '/');
@@ -188,8 +187,8 @@ nst_image_type_for_path (const char *path)
         for (GSList *l = formats; l; l = l->next)
           {
             gchar *name = gdk_pixbuf_format_get_name (l->data);
-            if (g_strcmp0 (name, map[i].type) == 0
-                && gdk_pixbuf_format_is_writable (l->data))
+            if (g_strcmp0 (name, map[i].type) == 0 &&
+                gdk_pixbuf_format_is_writable (l->data))
               ok = true;
             g_free (name);
           }
@@ -257,8 +256,7 @@ nst_image_save (const char *path, const char *tmp_path, const ns_image *img,
   if (!type)
     {
       g_set_error (error, nst_error_quark (), 5,
-                   "%s: unknown output format (use .png, .jpg or .tif)",
-                   path);
+                   "%s: unknown output format (use .png, .jpg or .tif)", path);
       return false;
     }
   keep_alpha = alpha && strcmp (type, "jpeg") != 0;
@@ -289,8 +287,7 @@ nst_image_save (const char *path, const char *tmp_path, const ns_image *img,
   if (strcmp (type, "jpeg") == 0)
     ok = gdk_pixbuf_save (pb, tmp_path, type, error, "quality", "95", NULL);
   else if (strcmp (type, "tiff") == 0)
-    ok = gdk_pixbuf_save (pb, tmp_path, type, error, "compression", "8",
-                          NULL);
+    ok = gdk_pixbuf_save (pb, tmp_path, type, error, "compression", "8", NULL);
   else
     ok = gdk_pixbuf_save (pb, tmp_path, type, error, NULL);
   g_object_unref (pb);

@@ -53,11 +53,11 @@ static GOptionEntry main_entries[] = {
     "Output image; format from the extension (.png, .jpg, .tif)", "FILE" },
   { "method", 'm', 0, G_OPTION_ARG_STRING, &opt_method,
     "cascade-adain, wct, adain or gatys (default: cascade-adain for "
-    "multi-level models, adain otherwise)", "NAME" },
+    "multi-level models, adain otherwise)",
+    "NAME" },
   { "model", 0, 0, G_OPTION_ARG_FILENAME, &opt_model,
     "Folder with the model's files (default: see MODELS below)", "DIR" },
-  { "alpha", 'a', 0, G_OPTION_ARG_STRING, &opt_alpha,
-    NULL, "A" },
+  { "alpha", 'a', 0, G_OPTION_ARG_STRING, &opt_alpha, NULL, "A" },
   { "style-weights", 0, 0, G_OPTION_ARG_STRING, &opt_weights,
     "Comma-separated weights, one per style (default: equal)", "W,W,..." },
   { "preserve-colors", 0, 0, G_OPTION_ARG_NONE, &opt_preserve,
@@ -81,31 +81,26 @@ static GOptionEntry main_entries[] = {
 };
 
 static GOptionEntry gatys_entries[] = {
-  { "iterations", 0, 0, G_OPTION_ARG_STRING, &opt_iterations,
-    NULL, "N" },
-  { "content-weight", 0, 0, G_OPTION_ARG_STRING, &opt_content_weight,
-    NULL, "W" },
-  { "style-weight", 0, 0, G_OPTION_ARG_STRING, &opt_style_weight,
-    NULL, "W" },
-  { "tv-weight", 0, 0, G_OPTION_ARG_STRING, &opt_tv_weight,
-    NULL, "W" },
+  { "iterations", 0, 0, G_OPTION_ARG_STRING, &opt_iterations, NULL, "N" },
+  { "content-weight", 0, 0, G_OPTION_ARG_STRING, &opt_content_weight, NULL,
+    "W" },
+  { "style-weight", 0, 0, G_OPTION_ARG_STRING, &opt_style_weight, NULL, "W" },
+  { "tv-weight", 0, 0, G_OPTION_ARG_STRING, &opt_tv_weight, NULL, "W" },
   { "init", 0, 0, G_OPTION_ARG_FILENAME, &opt_init,
     "Start from the content, noise, or an image FILE", "content|noise|FILE" },
-  { "scales", 0, 0, G_OPTION_ARG_STRING, &opt_scales,
-    NULL, "N" },
-  { "seed", 0, 0, G_OPTION_ARG_STRING, &opt_seed,
-    "Random seed", "N" },
+  { "scales", 0, 0, G_OPTION_ARG_STRING, &opt_scales, NULL, "N" },
+  { "seed", 0, 0, G_OPTION_ARG_STRING, &opt_seed, "Random seed", "N" },
   { NULL }
 };
 
 static const char summary[] =
-  "Transfers the style of one or more pictures onto a content picture.\n"
-  "\n"
-  "Example:\n"
-  "  nstyle -c photo.jpg -s starry_night.jpg --size 1024 -o out.png\n"
-  "\n"
-  "Gatys optimisation options: nstyle --help-gatys\n"
-  "Benchmark: nstyle bench --help";
+    "Transfers the style of one or more pictures onto a content picture.\n"
+    "\n"
+    "Example:\n"
+    "  nstyle -c photo.jpg -s starry_night.jpg --size 1024 -o out.png\n"
+    "\n"
+    "Gatys optimisation options: nstyle --help-gatys\n"
+    "Benchmark: nstyle bench --help";
 
 /* The engine's defaults, shown in --help (strings leak: printed once). */
 static void
@@ -115,11 +110,12 @@ set_help_defaults (void)
   for (GOptionEntry *e = main_entries; e->long_name; e++)
     if (strcmp (e->long_name, "alpha") == 0)
       e->description = g_strdup_printf ("Style strength in [0,1] (default "
-                                        "%g)", p.strength);
+                                        "%g)",
+                                        p.strength);
     else if (strcmp (e->long_name, "style-size") == 0)
       e->description = g_strdup_printf (
-        "Resize the styles' long side to N, 0 = keep (default %d)",
-        p.style_size);
+          "Resize the styles' long side to N, 0 = keep (default %d)",
+          p.style_size);
   for (GOptionEntry *e = gatys_entries; e->long_name; e++)
     if (strcmp (e->long_name, "iterations") == 0)
       e->description = g_strdup_printf ("Iterations per scale (default %d)",
@@ -131,12 +127,12 @@ set_help_defaults (void)
       e->description = g_strdup_printf ("Style loss weight (default %g)",
                                         p.gatys.style_weight);
     else if (strcmp (e->long_name, "tv-weight") == 0)
-      e->description = g_strdup_printf (
-        "Total-variation weight (default %g)", p.gatys.tv_weight);
+      e->description = g_strdup_printf ("Total-variation weight (default %g)",
+                                        p.gatys.tv_weight);
     else if (strcmp (e->long_name, "scales") == 0)
       e->description = g_strdup_printf (
-        "Coarse-to-fine scales, 1 = single scale (default %d)",
-        p.gatys.scales);
+          "Coarse-to-fine scales, 1 = single scale (default %d)",
+          p.gatys.scales);
 }
 
 static char *
@@ -145,27 +141,26 @@ make_description (void)
   char *user = g_build_filename (g_get_home_dir (), ".config", "GIMP", "3.0",
                                  "neural-style", "models", NULL);
   char *d = g_strdup_printf (
-    "MODELS\n"
-    "  Without --model, the first complete folder among\n"
-    "    $NS_MODELS_DIR/<kind>, %s/<kind>,\n"
-    "    %s/models/<kind>\n"
-    "  is used, <kind> being cd16x, vgg19 then lst-r31 in each place.\n"
-    "  Get models with tools/download-models.sh --kind cd16x.\n"
-    "\n"
-    "EXIT STATUS\n"
-    "  0 success, 2 usage error, 3 unreadable or corrupt image,\n"
-    "  4 model missing or corrupt, 5 engine failure,\n"
-    "  6 output cannot be written, 130 interrupted (Ctrl-C, SIGTERM).\n"
-    "  On failure or interruption no output file is left behind.\n",
-    user, NS_DATADIR);
+      "MODELS\n"
+      "  Without --model, the first complete folder among\n"
+      "    $NS_MODELS_DIR/<kind>, %s/<kind>,\n"
+      "    %s/models/<kind>\n"
+      "  is used, <kind> being cd16x, vgg19 then lst-r31 in each place.\n"
+      "  Get models with tools/download-models.sh --kind cd16x.\n"
+      "\n"
+      "EXIT STATUS\n"
+      "  0 success, 2 usage error, 3 unreadable or corrupt image,\n"
+      "  4 model missing or corrupt, 5 engine failure,\n"
+      "  6 output cannot be written, 130 interrupted (Ctrl-C, SIGTERM).\n"
+      "  On failure or interruption no output file is left behind.\n",
+      user, NS_DATADIR);
   g_free (user);
   return d;
 }
 
 /* ------------------------------------------------------------ parsing */
 
-static void G_GNUC_PRINTF (1, 2)
-usage_error (const char *fmt, ...)
+static void G_GNUC_PRINTF (1, 2) usage_error (const char *fmt, ...)
 {
   va_list ap;
   fprintf (stderr, "nstyle: ");
@@ -272,9 +267,12 @@ exit_code_for_status (ns_status s)
 {
   switch (s)
     {
-    case NS_OK: return NST_EXIT_OK;
-    case NS_ERR_CANCELLED: return NST_EXIT_CANCELLED;
-    default: return NST_EXIT_ENGINE;
+    case NS_OK:
+      return NST_EXIT_OK;
+    case NS_ERR_CANCELLED:
+      return NST_EXIT_CANCELLED;
+    default:
+      return NST_EXIT_ENGINE;
     }
 }
 
@@ -300,8 +298,7 @@ resize_long_side (ns_image *img, float **alpha, int long_side)
     }
   if (ns_image_resize (img, nw, nh, &dst, &err) != NS_OK)
     {
-      fprintf (stderr, "nstyle: resizing to %dx%d: %s\n", nw, nh,
-               err.message);
+      fprintf (stderr, "nstyle: resizing to %dx%d: %s\n", nw, nh, err.message);
       return false;
     }
   ns_image_free (img);
@@ -385,7 +382,7 @@ stylize_main (int argc, char **argv)
   char *desc;
   ns_params params = ns_params_default ();
   bool method_given = false;
-  int n_styles, size = 0, style_size;
+  int n_styles, size = 0;
   double *weights = NULL;
   ns_image content = { 0 }, out = { 0 }, mask = { 0 }, init = { 0 };
   float *alpha = NULL;
@@ -416,6 +413,7 @@ stylize_main (int argc, char **argv)
       msg = g_strdup (error->message);
       g_error_free (error);
       g_option_context_free (octx);
+      g_free (desc);
       usage_error ("%s", msg);
     }
   g_option_context_free (octx);
@@ -441,7 +439,8 @@ stylize_main (int argc, char **argv)
     {
       if (!ns_method_from_name (opt_method, &params.method))
         usage_error ("--method: unknown method '%s' (use cascade-adain, "
-                     "wct, adain or gatys)", opt_method);
+                     "wct, adain or gatys)",
+                     opt_method);
       method_given = true;
     }
   if (opt_alpha)
@@ -449,10 +448,8 @@ stylize_main (int argc, char **argv)
   if (opt_size)
     size = (int) parse_int ("--size", opt_size, 0, 65536);
   if (opt_style_size)
-    {
-      style_size = (int) parse_int ("--style-size", opt_style_size, 0, 65536);
-      params.style_size = style_size;
-    }
+    params.style_size = (int) parse_int ("--style-size", opt_style_size, 0,
+                                         65536);
   if (opt_max_size)
     params.max_size = (int) parse_int ("--max-size", opt_max_size, 0, 65536);
   if (opt_threads)
@@ -480,17 +477,18 @@ stylize_main (int argc, char **argv)
   if (opt_mask && n_styles > 2)
     usage_error ("--mask works with one or two styles, not %d", n_styles);
   if (opt_iterations)
-    params.gatys.iterations
-      = (int) parse_int ("--iterations", opt_iterations, 1, 1000000);
+    params.gatys.iterations = (int) parse_int ("--iterations", opt_iterations,
+                                               1, 1000000);
   if (opt_content_weight)
-    params.gatys.content_weight = (float) parse_double (
-      "--content-weight", opt_content_weight, 0.0, 1e12);
+    params.gatys.content_weight = (float) parse_double ("--content-weight",
+                                                        opt_content_weight, 0.0,
+                                                        1e12);
   if (opt_style_weight)
-    params.gatys.style_weight = (float) parse_double (
-      "--style-weight", opt_style_weight, 0.0, 1e12);
+    params.gatys.style_weight =
+        (float) parse_double ("--style-weight", opt_style_weight, 0.0, 1e12);
   if (opt_tv_weight)
-    params.gatys.tv_weight
-      = (float) parse_double ("--tv-weight", opt_tv_weight, 0.0, 1e12);
+    params.gatys.tv_weight = (float) parse_double ("--tv-weight", opt_tv_weight,
+                                                   0.0, 1e12);
   if (opt_scales)
     params.gatys.scales = (int) parse_int ("--scales", opt_scales, 1, 16);
   if (opt_seed)
@@ -532,12 +530,12 @@ stylize_main (int argc, char **argv)
   {
     int code = NST_EXIT_OK;
 
-#define FAIL(c)                                                               \
-  do                                                                          \
-    {                                                                         \
-      code = (c);                                                             \
-      goto done;                                                              \
-    }                                                                         \
+#define FAIL(c)   \
+  do              \
+    {             \
+      code = (c); \
+      goto done;  \
+    }             \
   while (0)
 
     styles_img = g_new0 (ns_image, n_styles);
@@ -553,8 +551,8 @@ stylize_main (int argc, char **argv)
       {
         if (!nst_image_load (opt_styles[i], &styles_img[i], NULL, &error))
           {
-            fprintf (stderr, "nstyle: cannot read style image %d: %s\n",
-                     i + 1, error->message);
+            fprintf (stderr, "nstyle: cannot read style image %d: %s\n", i + 1,
+                     error->message);
             FAIL (NST_EXIT_IMAGE);
           }
         styles[i].image = &styles_img[i];
@@ -562,15 +560,13 @@ stylize_main (int argc, char **argv)
       }
     if (!resize_long_side (&content, &alpha, size))
       FAIL (NST_EXIT_ENGINE);
-    if (opt_mask
-        && !nst_mask_load (opt_mask, content.width, content.height, &mask,
-                           &error))
+    if (opt_mask &&
+        !nst_mask_load (opt_mask, content.width, content.height, &mask, &error))
       {
-        fprintf (stderr, "nstyle: cannot read the mask: %s\n",
-                 error->message);
+        fprintf (stderr, "nstyle: cannot read the mask: %s\n", error->message);
         FAIL (NST_EXIT_IMAGE);
       }
-    if (params.gatys.init == NS_INIT_IMAGE)
+    if (params.method == NS_METHOD_GATYS && params.gatys.init == NS_INIT_IMAGE)
       {
         ns_image raw;
         if (!nst_image_load (opt_init, &raw, NULL, &error))
@@ -601,11 +597,11 @@ stylize_main (int argc, char **argv)
     if (!model)
       goto done;
     if (!method_given)
-      params.method = ns_model_num_levels (model) > 1
-                        ? NS_METHOD_CASCADE_ADAIN : NS_METHOD_ADAIN;
+      params.method = ns_model_num_levels (model) > 1 ? NS_METHOD_CASCADE_ADAIN
+                                                      : NS_METHOD_ADAIN;
 
-    if (ns_image_alloc (&out, content.width, content.height, &err) != NS_OK
-        || ns_context_new (model, &ctx, &err) != NS_OK)
+    if (ns_image_alloc (&out, content.width, content.height, &err) != NS_OK ||
+        ns_context_new (model, &ctx, &err) != NS_OK)
       {
         fprintf (stderr, "nstyle: %s\n", err.message);
         FAIL (NST_EXIT_ENGINE);

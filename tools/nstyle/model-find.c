@@ -18,8 +18,7 @@ model_bases (void)
   if (env && *env)
     g_ptr_array_add (a, g_strdup (env));
   g_ptr_array_add (a, g_build_filename (g_get_home_dir (), ".config", "GIMP",
-                                        "3.0", "neural-style", "models",
-                                        NULL));
+                                        "3.0", "neural-style", "models", NULL));
   g_ptr_array_add (a, g_build_filename (NS_DATADIR, "models", NULL));
   g_ptr_array_add (a, NULL);
   return (char **) g_ptr_array_free (a, FALSE);
@@ -38,8 +37,7 @@ kind_complete (const char *dir, ns_model_kind kind, GString *missing)
       if (!g_file_test (p, G_FILE_TEST_IS_REGULAR))
         {
           if (missing)
-            g_string_append_printf (missing, "%s%s", ok ? "" : ", ",
-                                    files[i]);
+            g_string_append_printf (missing, "%s%s", ok ? "" : ", ", files[i]);
           ok = false;
         }
       g_free (p);
@@ -88,10 +86,10 @@ nst_model_find (ns_model_kind kind, GString *looked_at)
 void
 nst_model_print_help (ns_model_kind kind)
 {
-  const char *name = ns_model_kind_name (kind == NS_MODEL_AUTO
-                                         ? NS_MODEL_CD16X : kind);
-  const char *const *files = ns_model_kind_files (kind == NS_MODEL_AUTO
-                                                  ? NS_MODEL_CD16X : kind);
+  const char *name = ns_model_kind_name (kind == NS_MODEL_AUTO ? NS_MODEL_CD16X
+                                                               : kind);
+  const char *const *files = ns_model_kind_files (
+      kind == NS_MODEL_AUTO ? NS_MODEL_CD16X : kind);
   const char *env = g_getenv ("NS_MODELS_DIR");
   char *user = g_build_filename (g_get_home_dir (), ".config", "GIMP", "3.0",
                                  "neural-style", "models", NULL);

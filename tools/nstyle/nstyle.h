@@ -35,8 +35,8 @@ bool nst_mask_load (const char *path, int width, int height, ns_image *mask,
                     GError **error);
 
 /* Resizes a single-channel plane with the engine's resampler. */
-float *nst_plane_resize (const float *plane, int w, int h, int new_w,
-                         int new_h, GError **error);
+float *nst_plane_resize (const float *plane, int w, int h, int new_w, int new_h,
+                         GError **error);
 
 /* The gdk-pixbuf saver type for PATH's extension ("png", "jpeg", "tiff"),
  * or NULL when unknown or not writable. */
