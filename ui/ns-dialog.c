@@ -57,6 +57,8 @@ typedef struct
   gint content_loaded_size;
   gint style_loaded_id;
   gint style_loaded_size;
+  gint mask_loaded_id;    /* 0: no mask loaded */
+  gint mask_loaded_size;
 
   guint debounce_id;
   guint wanted_gen;
@@ -276,6 +278,101 @@ load_style (NsDialog *d, GimpDrawable *style)
   return TRUE;
 }
 
+/* The mask over the previewed region, as the plug-in places it: a mask
+ * of the content's image by the image offsets, a mask of another image
+ * (content-sized) at the same pixel positions; 0 outside the mask. */
+static void
+load_mask (NsDialog *d)
+{
+  GimpDrawable *mask = NULL;
+  gint cw = gdk_pixbuf_get_width (d->content_pb);
+  gint ch = gdk_pixbuf_get_height (d->content_pb);
+  gint mx, my, mw, mh, ix0, iy0, ix1, iy1, dx0, dy0, dx1, dy1;
+  gdouble sx = (gdouble) cw / d->sel_w, sy = (gdouble) ch / d->sel_h;
+  ns_image *img;
+  GBytes *bytes = NULL;
+  gint tw = 0, th = 0, bpp = 0;
+
+  g_object_get (d->config, "mask", &mask, NULL);
+  if (!drawable_usable (mask))
+    {
+      if (d->mask_loaded_id)
+        ns_preview_set_mask (d->preview, NULL);
+      d->mask_loaded_id = 0;
+      g_clear_object (&mask);
+      return;
+    }
+  if (d->mask_loaded_id == gimp_item_get_id (GIMP_ITEM (mask))
+      && d->mask_loaded_size == d->content_loaded_size)
+    {
+      g_object_unref (mask);
+      return;
+    }
+
+  /* The region in the mask's coordinates. */
+  mx = d->sel_x;
+  my = d->sel_y;
+  if (gimp_item_get_image (GIMP_ITEM (mask)) == d->image)
+    {
+      gint cx, cy, ox, oy;
+
+      gimp_drawable_get_offsets (d->drawable, &cx, &cy);
+      gimp_drawable_get_offsets (mask, &ox, &oy);
+      mx += cx - ox;
+      my += cy - oy;
+    }
+  mw = gimp_drawable_get_width (mask);
+  mh = gimp_drawable_get_height (mask);
+  ix0 = MAX (mx, 0);
+  iy0 = MAX (my, 0);
+  ix1 = MIN (mx + d->sel_w, mw);
+  iy1 = MIN (my + d->sel_h, mh);
+
+  img = g_new0 (ns_image, 1);
+  if (ns_image_alloc (img, cw, ch, NULL) != NS_OK)
+    {
+      g_free (img);
+      g_object_unref (mask);
+      return;
+    }
+  memset (img->data, 0, sizeof (float) * 3 * (size_t) cw * ch);
+  /* The part of the preview the mask covers. */
+  dx0 = (gint) ((ix0 - mx) * sx + 0.5);
+  dy0 = (gint) ((iy0 - my) * sy + 0.5);
+  dx1 = MIN (cw, (gint) ((ix1 - mx) * sx + 0.5));
+  dy1 = MIN (ch, (gint) ((iy1 - my) * sy + 0.5));
+  if (ix1 > ix0 && iy1 > iy0 && dx1 > dx0 && dy1 > dy0)
+    bytes = gimp_drawable_get_sub_thumbnail_data (mask, ix0, iy0, ix1 - ix0,
+                                                  iy1 - iy0, dx1 - dx0,
+                                                  dy1 - dy0, &tw, &th, &bpp);
+  if (bytes)
+    {
+      gsize len;
+      const guchar *px = g_bytes_get_data (bytes, &len);
+      size_t plane = (size_t) cw * ch;
+
+      if (bpp >= 1 && bpp <= 4 && len >= (gsize) tw * th * bpp)
+        for (gint y = 0; y < th && dy0 + y < ch; y++)
+          for (gint x = 0; x < tw && dx0 + x < cw; x++)
+            {
+              const guchar *p = px + ((size_t) y * tw + x) * bpp;
+              /* Layers are read as seen (perceptual grey). */
+              float v = bpp >= 3 ? (0.2126f * p[0] + 0.7152f * p[1]
+                                    + 0.0722f * p[2]) / 255.0f
+                                 : p[0] / 255.0f;
+              size_t i = (size_t) (dy0 + y) * cw + (dx0 + x);
+
+              img->data[i] = img->data[plane + i] = img->data[2 * plane + i]
+                = v;
+            }
+      g_bytes_unref (bytes);
+    }
+  ns_preview_set_mask (d->preview, img);
+  d->mask_loaded_id = gimp_item_get_id (GIMP_ITEM (mask));
+  d->mask_loaded_size = d->content_loaded_size;
+  g_object_unref (mask);
+}
+
 /* ----------------------------------------------------------- preview */
 
 static void
@@ -324,6 +421,7 @@ request_preview (NsDialog *d)
       set_status (d, FALSE, _("Could not read the layers."));
       goto out;
     }
+  load_mask (d);
 
   kind = gimp_procedure_config_get_choice_id (d->config, "model");
   found_dir = ns_ui_model_find (model_dir, kind, &found_kind);
@@ -388,7 +486,8 @@ preview_done (const NsPreviewResult *r, gpointer user_data)
   NsDialog *d = user_data;
   gdouble since_request = (g_get_monotonic_time () - d->request_time) / 1000.0;
 
-  if (r->generation != d->wanted_gen)
+  if (r->generation != d->wanted_gen
+      || (r->status != NS_PREVIEW_FAILED && !r->image))
     return;
   if (r->status == NS_PREVIEW_FAILED)
     {
@@ -494,7 +593,7 @@ config_notify (GObject *config, GParamSpec *pspec, NsDialog *d)
     gtk_combo_box_set_active (GTK_COMBO_BOX (d->preset_combo), 0);
 
   /* Arguments that do not change the preview. */
-  if (strcmp (name, "output") == 0 || strcmp (name, "mask") == 0)
+  if (strcmp (name, "output") == 0)
     return;
   if (!method_is_gatys (d)
       && (strcmp (name, "seed") == 0 || strcmp (name, "iterations") == 0
@@ -826,7 +925,8 @@ build_controls (NsDialog *d)
               "large images (0 = full size)"));
   add_prop (d, abox, "mask", G_TYPE_NONE, _("Mas_k"),
             _("Optional: where to apply the style (white = style, black = "
-              "original); not shown in the preview"));
+              "original); from this image, or another image's drawable of "
+              "the layer's size"));
   add_prop (d, abox, "output", G_TYPE_NONE, _("O_utput"),
             _("Where the result goes"));
   add_prop (d, abox, "seed", G_TYPE_NONE, _("S_eed"),

@@ -29,6 +29,8 @@ struct _NsPreview
   ns_params job_params;
   ns_image *pending_content;
   ns_image *pending_style;
+  gboolean mask_pending;
+  ns_image *pending_mask;
 
   /* Atomics: the generation whose results are still wanted (0 = none),
    * whether the worker is computing, whether callbacks are still wanted. */
@@ -43,6 +45,7 @@ struct _NsPreview
   ns_context *ctx;
   ns_image content;
   ns_image style;
+  ns_image mask; /* data NULL: none */
 };
 
 typedef struct
@@ -81,6 +84,7 @@ preview_clear (gpointer data)
   g_free (p->job_model_dir);
   image_free_heap (p->pending_content);
   image_free_heap (p->pending_style);
+  image_free_heap (p->pending_mask);
 }
 
 static gboolean
@@ -249,7 +253,11 @@ run_job (NsPreview *p, Job *job, const char *model_dir, ns_model_kind kind,
       deliver (job, NS_PREVIEW_FAILED, NULL, err.message, loaded);
       return;
     }
-  st = ns_stylize (p->ctx, params, &p->content, &style, 1, NULL, &out, &err);
+  st = ns_stylize (p->ctx, params, &p->content, &style, 1,
+                   p->mask.data && p->mask.width == p->content.width
+                     && p->mask.height == p->content.height
+                     ? &p->mask : NULL,
+                   &out, &err);
   if (st == NS_OK)
     deliver (job, NS_PREVIEW_DONE, &out, NULL, loaded);
   else if (st != NS_ERR_CANCELLED)
@@ -303,6 +311,14 @@ worker (gpointer data)
           p->style = *p->pending_style;
           g_clear_pointer (&p->pending_style, g_free);
         }
+      if (p->mask_pending)
+        {
+          ns_image_free (&p->mask);
+          if (p->pending_mask)
+            p->mask = *p->pending_mask;
+          g_clear_pointer (&p->pending_mask, g_free);
+          p->mask_pending = FALSE;
+        }
       g_atomic_int_set (&p->running, 1);
       g_mutex_unlock (&p->lock);
 
@@ -316,6 +332,7 @@ worker (gpointer data)
   g_clear_pointer (&p->model_dir, g_free);
   ns_image_free (&p->content);
   ns_image_free (&p->style);
+  ns_image_free (&p->mask);
   return NULL;
 }
 
@@ -347,6 +364,16 @@ ns_preview_set_images (NsPreview *p, ns_image *content, ns_image *style)
       image_free_heap (p->pending_style);
       p->pending_style = style;
     }
+  g_mutex_unlock (&p->lock);
+}
+
+void
+ns_preview_set_mask (NsPreview *p, ns_image *mask)
+{
+  g_mutex_lock (&p->lock);
+  image_free_heap (p->pending_mask);
+  p->pending_mask = mask;
+  p->mask_pending = TRUE;
   g_mutex_unlock (&p->lock);
 }
 

@@ -44,6 +44,11 @@ NsPreview *ns_preview_new (NsPreviewFn fn, gpointer user_data);
 void ns_preview_set_images (NsPreview *preview, ns_image *content,
                             ns_image *style);
 
+/* Replaces the mask (takes ownership; NULL = no mask).  It must have the
+ * content's size when the next request runs, else it is ignored.  Takes
+ * effect with the next request. */
+void ns_preview_set_mask (NsPreview *preview, ns_image *mask);
+
 /* Queues a render of the current images with PARAMS (its progress fields
  * are ignored) using the model of KIND in MODEL_DIR.  Any request still
  * queued or running is cancelled.  Returns the request's generation. */

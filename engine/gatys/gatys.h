@@ -15,7 +15,9 @@
  * Feature network, by MODEL's kind:
  *  - NS_MODEL_CD16X: enc5 (the trunk up to relu5_1) with its convN1_aux
  *    1x1 heads (+ReLU), which imitate the full-width VGG-19 reluN_1.  Style
- *    loss on the five aux outputs, content loss on relu4_1's aux output.
+ *    loss on the five aux outputs, content loss on relu3_1's aux output
+ *    (measured best, see featnet.c; it needs a larger style weight, about
+ *    30, than a deeper content layer for the same amount of style).
  *  - NS_MODEL_VGG19: the normalised VGG-19, style relu1_1..relu5_1,
  *    content relu4_2.
  *  - NS_MODEL_LST_R31: the normalised VGG-19 up to relu3_1, style
@@ -31,19 +33,25 @@
  *   total   = content_weight * content
  *             + style_weight * strength * style + tv_weight * tv
  *
- * PARAMS->gatys: iterations per scale, weights, init (content, seeded noise
- * or init_image), scales (coarse to fine, each scale half the size of the
- * next, the smallest at least 64 px on its short side when possible),
- * use_adam / learning_rate (else L-BFGS), image_every / image_cb.
+ * PARAMS->gatys: iterations per scale, weights, init (content, seeded
+ * uniform noise or init_image), scales (coarse to fine, each scale half the
+ * size of the next, fewer scales when the coarsest short side would fall
+ * under 64 px), use_adam / learning_rate (else L-BFGS with 20 correction
+ * pairs, see ns_lbfgs_step), image_every / image_cb (the iteration count
+ * runs on across scales).  PARAMS->strength scales the style weight.
  * PARAMS->preserve_colors keeps CONTENT's chroma (luminance transfer);
  * max_size caps the working size (the result is resized to CONTENT's size);
  * style_size sets the styles' long side at the final scale (0: the content's
  * working long side).  MASK: with one style, OUT = mask * stylized +
  * (1 - mask) * content; masks with several styles are unsupported.
  *
- * Progress: ns_run_tick once per iteration (stage "optimising, scale i/n")
- * and between layers (work 0) so that cancelling is prompt.  RUN may be
- * NULL (then one is made from PARAMS).
+ * Progress: ns_run_tick once per iteration with that iteration's FLOPs
+ * (stage "optimising" or "optimising, scale i/n"; "encoding style" before
+ * each scale) and between layers with no work, so that cancelling takes
+ * effect within one layer.  RUN may be NULL (then one is made from
+ * PARAMS); RUN->total is set to RUN->done plus this call's estimated work.
+ * Threads: PARAMS->n_threads (0 = all cores) bands of rows are processed
+ * in parallel, each with a single-threaded OpenBLAS sgemm.
  *
  * Stopping early:
  *  - IMAGE_CB returning false stops the optimisation: NS_OK, OUT holds the

@@ -20,6 +20,8 @@
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -189,22 +191,33 @@ ns_conv_check (const ns_conv *conv, const ns_tensor *in, ns_error *err)
   return NS_OK;
 }
 
-/* ---------------------------------------------------- few output channels
- * A decoder's last layer (cin -> 3) gives sgemm an M of 3: it then streams
- * the whole unfolded matrix for very little arithmetic.  Computing it
- * directly is several times faster: for each input row (reflected into a
- * padded copy once) accumulate the three taps of every output channel,
- * vectorised along x. */
-#define NS_CONV_DIRECT_MAX_COUT 4
+/* ------------------------------------------- few input or output channels
+ * The image's first layer (3 -> 64) and a decoder's last (64 -> 3) give
+ * sgemm a K of 27 or an M of 3: it then spends its time loading and
+ * storing C or streaming the unfolded matrix for little arithmetic.
+ * Computed directly they are several times faster: for each input channel
+ * reflect its three source rows into a padded copy once, then add the nine
+ * taps to every output channel's accumulator row, vectorised along x. */
+#define NS_CONV_DIRECT_MAX_CH 4
 
-/* Output rows [Y0, Y1) of a 3x3 conv with few output channels.  ACC holds
- * cout rows of w floats, PROW w + 2. */
-static void
+/* The engine is built for baseline x86-64 (SSE2); this loop is ours, not
+ * OpenBLAS's, so let the loader pick an AVX2 or AVX-512 build of it. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define NS_CLONES                                                             \
+  __attribute__ ((target_clones ("arch=skylake-avx512", "arch=haswell",       \
+                                 "default")))
+#else
+#define NS_CLONES
+#endif
+
+/* Output rows [Y0, Y1).  ACC holds cout rows of w floats, PROW 3 (w + 2). */
+NS_CLONES static void
 conv3x3_direct_rows (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
                      int y0, int y1, float *acc, float *prow)
 {
   const int h = in->h, w = in->w, cin = conv->cin, cout = conv->cout;
   const size_t hw = (size_t) h * w;
+  float *p0 = prow, *p1 = prow + w + 2, *p2 = prow + 2 * (w + 2);
 
   for (int y = y0; y < y1; y++)
     {
@@ -215,23 +228,29 @@ conv3x3_direct_rows (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
             acc[(size_t) co * w + x] = b;
         }
       for (int ci = 0; ci < cin; ci++)
-        for (int ky = 0; ky < 3; ky++)
-          {
-            const float *src = in->data + (size_t) ci * hw
-                               + (size_t) reflect_index (y + ky - 1, h) * w;
-            memcpy (prow + 1, src, sizeof (float) * (size_t) w);
-            prow[0] = src[reflect_index (-1, w)];
-            prow[w + 1] = src[reflect_index (w, w)];
-            for (int co = 0; co < cout; co++)
-              {
-                const float *k = conv->weight
-                                 + (((size_t) co * cin + ci) * 3 + ky) * 3;
-                const float k0 = k[0], k1 = k[1], k2 = k[2];
-                float *a = acc + (size_t) co * w;
-                for (int x = 0; x < w; x++)
-                  a[x] += k0 * prow[x] + k1 * prow[x + 1] + k2 * prow[x + 2];
-              }
-          }
+        {
+          for (int ky = 0; ky < 3; ky++)
+            {
+              const float *src = in->data + (size_t) ci * hw
+                                 + (size_t) reflect_index (y + ky - 1, h) * w;
+              float *p = prow + (size_t) ky * (w + 2);
+              memcpy (p + 1, src, sizeof (float) * (size_t) w);
+              p[0] = src[reflect_index (-1, w)];
+              p[w + 1] = src[reflect_index (w, w)];
+            }
+          for (int co = 0; co < cout; co++)
+            {
+              const float *k = conv->weight + ((size_t) co * cin + ci) * 9;
+              const float k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3],
+                          k4 = k[4], k5 = k[5], k6 = k[6], k7 = k[7],
+                          k8 = k[8];
+              float *a = acc + (size_t) co * w;
+              for (int x = 0; x < w; x++)
+                a[x] += k0 * p0[x] + k1 * p0[x + 1] + k2 * p0[x + 2]
+                        + k3 * p1[x] + k4 * p1[x + 1] + k5 * p1[x + 2]
+                        + k6 * p2[x] + k7 * p2[x + 1] + k8 * p2[x + 2];
+            }
+        }
       for (int co = 0; co < cout; co++)
         {
           float *o = out->data + (size_t) co * hw + (size_t) y * w;
@@ -253,7 +272,7 @@ conv3x3_direct (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
   const double row_flops = ns_conv_flops (conv, 1, w);
   int rows_per_step = (int) (NS_CONV_STEP_FLOPS / row_flops);
   float *scratch;
-  size_t per_thread = (size_t) conv->cout * w + (size_t) w + 2;
+  size_t per_thread = (size_t) conv->cout * w + 3 * ((size_t) w + 2);
 
   if (rows_per_step < nt)
     rows_per_step = nt;
@@ -308,11 +327,19 @@ ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
     return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
   if ((st = ns_tensor_alloc (out, conv->cout, h, w, err)) != NS_OK)
     return st;
+  if (getenv ("NS_TUNE_HUGE"))
+    {
+      uintptr_t a = ((uintptr_t) out->data + 4095) & ~(uintptr_t) 4095;
+      uintptr_t e = ((uintptr_t) (out->data + ns_tensor_numel (out))) & ~(uintptr_t) 4095;
+      if (e > a + (4u << 20))
+        madvise ((void *) a, e - a, MADV_HUGEPAGE);
+    }
 
   hw = (size_t) h * w;
   kdim = (size_t) conv->cin * conv->k * conv->k;
   nt = resolve_threads (run);
-  if (conv->k == 3 && conv->cout <= NS_CONV_DIRECT_MAX_COUT)
+  if (conv->k == 3 && (conv->cout <= NS_CONV_DIRECT_MAX_CH
+                       || conv->cin <= NS_CONV_DIRECT_MAX_CH))
     {
       if (nt > h)
         nt = h;

@@ -326,51 +326,56 @@ ns_affine_apply (const ns_affine *m, const ns_tensor *in, ns_tensor *out,
   {
     const size_t block = 2048;
     const size_t nblocks = (plane + block - 1) / block;
-    int saved = ns_blas_serial_begin ();
-    int failed = 0;
-#pragma omp parallel num_threads(n_threads) reduction(| : failed)
-    {
-      double *din = malloc (sizeof *din * (size_t) c * block);
-      double *dout = malloc (sizeof *dout * (size_t) c * block);
-      if (!din || !dout)
-        failed = 1;
-      else
-        {
-#pragma omp for schedule(static)
-          for (size_t bi = 0; bi < nblocks; bi++)
-            {
-              size_t p0 = bi * block;
-              size_t nb = plane - p0 < block ? plane - p0 : block;
-              for (int ch = 0; ch < c; ch++)
-                {
-                  const float *src = in->data + (size_t) ch * plane + p0;
-                  double *d = din + (size_t) ch * nb;
-                  for (size_t k = 0; k < nb; k++)
-                    d[k] = src[k];
-                }
-              /* DOUT (c x nb) = A (c x c) DIN (c x nb). */
-              cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c,
-                           (int) nb, c, 1.0, m->a, c, din, (int) nb, 0.0,
-                           dout, (int) nb);
-              for (int ch = 0; ch < c; ch++)
-                {
-                  float *dst = out->data + (size_t) ch * plane + p0;
-                  const double *d = dout + (size_t) ch * nb;
-                  double b = m->b[ch];
-                  for (size_t k = 0; k < nb; k++)
-                    dst[k] = (float) (d[k] + b);
-                }
-            }
-        }
-      free (din);
-      free (dout);
-    }
-    ns_blas_serial_end (saved);
-    if (failed)
+    int nt = n_threads < (int) nblocks ? n_threads : (int) nblocks;
+    double *din, *dout;
+    int saved;
+
+    if (nt < 1)
+      nt = 1;
+    din = malloc (sizeof *din * (size_t) c * block * (size_t) nt);
+    dout = malloc (sizeof *dout * (size_t) c * block * (size_t) nt);
+    if (!din || !dout)
       {
+        free (din);
+        free (dout);
         ns_tensor_free (out);
         return ns_fail (err, NS_ERR_NOMEM, "affine map: out of memory");
       }
+    saved = ns_blas_serial_begin ();
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (size_t bi = 0; bi < nblocks; bi++)
+      {
+#ifdef _OPENMP
+        size_t t = (size_t) omp_get_thread_num ();
+#else
+        size_t t = 0;
+#endif
+        double *di = din + t * (size_t) c * block;
+        double *dd = dout + t * (size_t) c * block;
+        size_t p0 = bi * block;
+        size_t nb = plane - p0 < block ? plane - p0 : block;
+        for (int ch = 0; ch < c; ch++)
+          {
+            const float *src = in->data + (size_t) ch * plane + p0;
+            double *d = di + (size_t) ch * nb;
+            for (size_t k = 0; k < nb; k++)
+              d[k] = src[k];
+          }
+        /* DD (c x nb) = A (c x c) DI (c x nb). */
+        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c, (int) nb,
+                     c, 1.0, m->a, c, di, (int) nb, 0.0, dd, (int) nb);
+        for (int ch = 0; ch < c; ch++)
+          {
+            float *dst = out->data + (size_t) ch * plane + p0;
+            const double *d = dd + (size_t) ch * nb;
+            double b = m->b[ch];
+            for (size_t k = 0; k < nb; k++)
+              dst[k] = (float) (d[k] + b);
+          }
+      }
+    ns_blas_serial_end (saved);
+    free (din);
+    free (dout);
   }
   return NS_OK;
 }

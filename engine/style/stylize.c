@@ -7,7 +7,23 @@
  *
  * Every transform is a per-pixel affine map of the features (AdaIN:
  * diagonal, WCT: full), so several styles mix exactly by mixing their maps,
- * and the strength alpha is alpha * map + (1 - alpha) * identity. */
+ * and the strength alpha is alpha * map + (1 - alpha) * identity.  With a
+ * mask (downsampled to each level's feature grid by area averaging) the
+ * features are m * T0 + (1 - m) * T1, T1 being style 1's map or, with one
+ * style, the identity; the style weights are then not used.
+ *
+ * Sizes: the content is padded (right/bottom, reflection) to a multiple of
+ * the encoder's downsampling and cropped back after decoding; styles are
+ * encoded unpadded (they only give statistics) after resizing their long
+ * side to style_size; max_size stylizes a downscaled content and resizes
+ * the clamped result back.  Colour preservation is a post-process
+ * (color.c).
+ *
+ * Cache (struct ns_context): per style image (hashed with style_size) the
+ * feature statistics per level and the derived AdaIN mean/std and WCT
+ * colouring matrix; for the content (hashed with max_size and the first
+ * level) the deepest encoding, its statistics and derived terms.  Nothing
+ * is global, so contexts may run on different threads. */
 #include "style.h"
 
 #include <math.h>

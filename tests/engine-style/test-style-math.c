@@ -282,6 +282,68 @@ check_eig (int n, int rank)
   free (p1), free (p2);
 }
 
+/* Mixing styles by mixing their maps equals mixing the transformed
+ * features (what ns_stylize documents), for AdaIN and WCT maps. */
+static void
+test_mix (bool wct)
+{
+  const int c = 7;
+  ns_tensor fc, f1, f2, o1, o2, om;
+  ns_stats cs, s1, s2;
+  ns_affine m1, m2, mix;
+  double w1 = 0.25, w2 = 0.75, md = 0, mv = 0;
+
+  make_features (&fc, c, 10, 9, 0.7);
+  make_features (&f1, c, 8, 8, 1.5);
+  make_features (&f2, c, 9, 12, 0.2);
+  ns_fstats_init (&cs, c, NULL);
+  ns_fstats_init (&s1, c, NULL);
+  ns_fstats_init (&s2, c, NULL);
+  ns_fstats_add (&cs, &fc, 0, 0, 9, 10, 1, NULL);
+  ns_fstats_add (&s1, &f1, 0, 0, 8, 8, 1, NULL);
+  ns_fstats_add (&s2, &f2, 0, 0, 12, 9, 1, NULL);
+  if (wct)
+    {
+      double w[49], c1[49], c2[49];
+      ns_wct_whitening (&cs, w, NULL);
+      ns_wct_coloring (&s1, c1, NULL);
+      ns_wct_coloring (&s2, c2, NULL);
+      ns_wct_map (w, cs.mean, c1, s1.mean, c, &m1, NULL);
+      ns_wct_map (w, cs.mean, c2, s2.mean, c, &m2, NULL);
+    }
+  else
+    {
+      double cm[7], cd[7], am[7], ad[7], bm[7], bd[7];
+      ns_adain_mean_std (&cs, cm, cd);
+      ns_adain_mean_std (&s1, am, ad);
+      ns_adain_mean_std (&s2, bm, bd);
+      ns_adain_map (cm, cd, am, ad, c, &m1, NULL);
+      ns_adain_map (cm, cd, bm, bd, c, &m2, NULL);
+    }
+  ns_affine_init (&mix, c, !wct, NULL);
+  ns_affine_accumulate (&mix, &m1, w1);
+  ns_affine_accumulate (&mix, &m2, w2);
+  /* Strength 0.6 on top. */
+  ns_affine_scale_add_identity (&mix, 0.6, 0.4);
+  ns_affine_apply (&m1, &fc, &o1, 1, NULL);
+  ns_affine_apply (&m2, &fc, &o2, 1, NULL);
+  ns_affine_apply (&mix, &fc, &om, 2, NULL);
+  for (size_t k = 0; k < ns_tensor_numel (&fc); k++)
+    {
+      double ref = 0.6 * (w1 * o1.data[k] + w2 * o2.data[k])
+                   + 0.4 * fc.data[k];
+      md = fmax (md, fabs (ref - om.data[k]));
+      mv = fmax (mv, fabs (ref));
+    }
+  printf ("mix %s: max diff %.3g (max |ref| %.3g)\n", wct ? "wct" : "adain",
+          md, mv);
+  TU_CHECK (md <= 1e-5 * (1 + mv));
+  ns_affine_clear (&m1), ns_affine_clear (&m2), ns_affine_clear (&mix);
+  ns_fstats_clear (&cs), ns_fstats_clear (&s1), ns_fstats_clear (&s2);
+  ns_tensor_free (&fc), ns_tensor_free (&f1), ns_tensor_free (&f2);
+  ns_tensor_free (&o1), ns_tensor_free (&o2), ns_tensor_free (&om);
+}
+
 /* ------------------------------------------------------------- stats */
 
 static void
@@ -522,6 +584,8 @@ main (void)
   check_eig (64, 0);
   check_eig (32, 5);
   check_eig (24, 1);
+  test_mix (false);
+  test_mix (true);
   test_stats_merge ();
   test_luminance ();
   test_names ();

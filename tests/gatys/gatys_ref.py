@@ -17,8 +17,9 @@ files and computes the same objective (see engine/gatys/gatys.h):
       DIR/{content,style}.npy with cw 1, sw 100, tvw 0; prints one line
       "torch S_PER_EVAL EVALS SECONDS TOTAL STYLE".
   gatys_ref.py mkvgg OUT
-      writes a vgg_normalised.pth-shaped file (legacy format) with the real
-      input layer and He-initialised random convolutions (seed 0).
+      writes a vgg_normalised.pth-shaped file (legacy format, keys 0..42,
+      i.e. up to conv5_1) with the real input layer and He-initialised
+      random convolutions (seed 0).
 KIND: cd16x (enc5.pth with the conv*_aux heads) or vgg19 (vgg_normalised.pth
 layout) or lst (vgg_r31.pth).
 """
@@ -37,7 +38,7 @@ def layers(kind):
                'conv42', 'conv43', 'conv44', 'P', 'conv51']
         style = [(1, 'conv11_aux'), (4, 'conv21_aux'), (7, 'conv31_aux'),
                  (12, 'conv41_aux'), (17, 'conv51_aux')]
-        content = (12, 'conv41_aux')
+        content = (7, 'conv31_aux')
         ceil = False
     elif kind == 'vgg19':
         ops = ['0', '2', '5', 'P', '9', '12', 'P', '16', '19', '22', '25',
@@ -164,8 +165,10 @@ def cmd_bench(kind, path, d, iters, history):
 
 def cmd_mkvgg(out):
     torch.manual_seed(0)
+    # Up to conv5_1 (key 42), all the Gatys losses read: conv5_2..5_4
+    # would only make the file 28 MB larger.
     widths = [64, 64, 'P', 128, 128, 'P', 256, 256, 256, 256, 'P',
-              512, 512, 512, 512, 'P', 512, 512, 512, 512]
+              512, 512, 512, 512, 'P', 512]
     sd = {}
     w0 = torch.zeros(3, 3, 1, 1)
     for o, i in ((0, 2), (1, 1), (2, 0)):

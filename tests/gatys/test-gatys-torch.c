@@ -1,13 +1,16 @@
 /* The Gatys objective and its gradient vs PyTorch autograd (float64) on
  * the cd16x enc5 network with its aux heads and a 64x48 image.
  *
+ * Also the canonical normalised VGG-19 layout (random weights written by
+ * the script at test time) and lst-r31 (relu1_1..relu3_1).
+ *
  * Tolerances (float32 engine vs float64 reference): total loss and each
  * part within 1e-5 relative; gradient within 1e-4 of its largest
  * magnitude everywhere, and relative L2 error below 1e-4 (measured:
  * about 1e-7, 6e-7 and 4e-7).
  *
- * Usage: test-gatys-torch PYTHON SCRIPT.  Skips (77) without the shared
- * models or without PyTorch. */
+ * Usage: test-gatys-torch PYTHON SCRIPT.  Skips (77) without PyTorch;
+ * the shared-model cases are left out without ../shared. */
 #include "gatys-net.h"
 #include "testutil.h"
 
@@ -36,16 +39,17 @@ make_image (float *x, int w, int h, uint64_t *state)
         }
 }
 
-int
-main (int argc, char **argv)
+/* Loss and gradient of one network vs the script. */
+static void
+check_kind (const char *python, const char *script, const char *kind_name,
+            ns_model_kind kind, const char *model_path, int w, int h)
 {
-  char *enc5 = tu_shared_path_or_skip ("models/cd16x/enc5.pth");
   char dir[] = "/tmp/ns-gatys-torch-XXXXXX", path[4096], cmd[8192];
   ns_weights *wf = NULL;
   ns_error err = { 0 };
   ns_gnet net;
   ns_gobj obj;
-  const int w = 64, h = 48, sw = 56, sh = 40;
+  const int sw = w - 8, sh = h - 8;
   size_t n = (size_t) 3 * w * h, i;
   float *x = malloc (n * 4), *content = malloc (n * 4), *g = malloc (n * 4);
   ns_image style = { sw, sh, malloc ((size_t) 3 * sw * sh * 4) };
@@ -57,27 +61,14 @@ main (int argc, char **argv)
   const double cw = 1.0, stw = 100.0, tvw = 5.0;
   float *ref_loss, *ref_grad;
 
-  if (argc < 3)
+  printf ("--- %s (%s), %dx%d\n", kind_name, model_path, w, h);
+  if (ns_weights_load_pth (model_path, &wf, &err) != NS_OK)
     {
-      fprintf (stderr, "usage: %s PYTHON SCRIPT\n", argv[0]);
-      return 1;
+      fprintf (stderr, "loading %s: %s\n", model_path, err.message);
+      tu_failures++;
+      return;
     }
-  snprintf (cmd, sizeof cmd, "%s -c 'import torch, numpy' 2>/dev/null",
-            argv[1]);
-  if (system (cmd) != 0)
-    {
-      printf ("SKIP: %s has no torch/numpy\n", argv[1]);
-      return NS_TEST_SKIP;
-    }
-
-  if (ns_weights_load_pth (enc5, &wf, &err) != NS_OK)
-    {
-      fprintf (stderr, "loading %s: %s\n", enc5, err.message);
-      return 1;
-    }
-  TU_CHECK (ns_gnet_build (NS_MODEL_CD16X, &wf, 1, NULL, &net, &err)
-            == NS_OK);
-  TU_CHECK (net.n_style == 5 && net.taps[net.content].channels == 512);
+  TU_CHECK (ns_gnet_build (kind, &wf, 1, NULL, &net, &err) == NS_OK);
 
   make_image (content, w, h, &state);
   make_image (style.data, sw, sh, &state);
@@ -95,15 +86,18 @@ main (int argc, char **argv)
   TU_CHECK (ns_gobj_eval (x, &f, g, &obj));
 
   if (!mkdtemp (dir))
-    return 1;
+    {
+      tu_failures++;
+      return;
+    }
   snprintf (path, sizeof path, "%s/x.npy", dir);
   tu_npy_write (path, x, shape, 3);
   snprintf (path, sizeof path, "%s/content.npy", dir);
   tu_npy_write (path, content, shape, 3);
   snprintf (path, sizeof path, "%s/style.npy", dir);
   tu_npy_write (path, style.data, sshape, 3);
-  snprintf (cmd, sizeof cmd, "%s %s grad cd16x %s %s %g %g %g", argv[1],
-            argv[2], enc5, dir, cw, stw, tvw);
+  snprintf (cmd, sizeof cmd, "%s %s grad %s %s %s %g %g %g", python, script,
+            kind_name, model_path, dir, cw, stw, tvw);
   rnd = system (cmd);
   TU_CHECK (rnd == 0);
   snprintf (path, sizeof path, "%s/ref_loss.npy", dir);
@@ -147,6 +141,64 @@ main (int argc, char **argv)
   free (content);
   free (g);
   free (style.data);
-  free (enc5);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *shared;
+  char cmd[8192], vgg[] = "/tmp/ns-gatys-vgg-XXXXXX", path[4200];
+  int ran = 0;
+
+  if (argc < 3)
+    {
+      fprintf (stderr, "usage: %s PYTHON SCRIPT\n", argv[0]);
+      return 1;
+    }
+  snprintf (cmd, sizeof cmd, "%s -c 'import torch, numpy' 2>/dev/null",
+            argv[1]);
+  if (system (cmd) != 0)
+    {
+      printf ("SKIP: %s has no torch/numpy\n", argv[1]);
+      return NS_TEST_SKIP;
+    }
+
+  /* The canonical normalised VGG-19 layout (ceil-mode pools, content at
+     relu4_2) with random weights written by the script: needs no shared
+     data.  Odd sizes exercise the ceil-mode pools' partial windows. */
+  if (mkdtemp (vgg))
+    {
+      snprintf (path, sizeof path, "%s/vgg_normalised.pth", vgg);
+      snprintf (cmd, sizeof cmd, "%s %s mkvgg %s", argv[1], argv[2], path);
+      TU_CHECK (system (cmd) == 0);
+      check_kind (argv[1], argv[2], "vgg19", NS_MODEL_VGG19, path, 67, 45);
+      snprintf (cmd, sizeof cmd, "rm -rf '%s'", vgg);
+      if (system (cmd) != 0)
+        fprintf (stderr, "could not remove %s\n", vgg);
+      ran++;
+    }
+
+  shared = tu_shared_dir ();
+  if (shared)
+    {
+      snprintf (path, sizeof path, "%s/models/cd16x/enc5.pth", shared);
+      if (access (path, R_OK) == 0)
+        {
+          check_kind (argv[1], argv[2], "cd16x", NS_MODEL_CD16X, path, 64,
+                      48);
+          ran++;
+        }
+      else
+        printf ("cd16x: %s absent, not checked\n", path);
+      snprintf (path, sizeof path, "%s/models/lst-r31/vgg_r31.pth", shared);
+      if (access (path, R_OK) == 0)
+        {
+          check_kind (argv[1], argv[2], "lst", NS_MODEL_LST_R31, path, 64,
+                      48);
+          ran++;
+        }
+      else
+        printf ("lst-r31: %s absent, not checked\n", path);
+    }
   return tu_finish ("test-gatys-torch");
 }

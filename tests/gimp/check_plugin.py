@@ -332,6 +332,21 @@ def case_closed_style():
     check(len(img.get_layers()) == 1, 'no layer added')
 
 
+def case_tiny():
+    # The engine refuses images below its minimum size: a caller error,
+    # reported with the engine's message.
+    img = load('content/flowers.jpg', 64, 48)
+    tiny = Gimp.Layer.new(img, 'tiny', 8, 8, Gimp.ImageType.RGBA_IMAGE, 100.0,
+                          Gimp.LayerMode.NORMAL)
+    img.insert_layer(tiny, None, 0)
+    simg = load('style/wave.jpg', 64, 48)
+    status, layer, err = run(img, tiny, style_layer=simg.get_layers()[0],
+                             model='cd16x')
+    check(status == Gimp.PDBStatusType.CALLING_ERROR and '8x8' in err,
+          'an 8x8 layer: CALLING_ERROR with the engine message')
+    check(len(img.get_layers()) == 2, 'no layer added')
+
+
 def case_no_style():
     img, drw, simg, sdrw = content_with_alpha_and_offsets()
     status, layer, err = run(img, drw, model='cd16x')

@@ -45,6 +45,18 @@ named)
 (define lay2 (plug-in-neural-style #:run-mode RUN-NONINTERACTIVE #:image img
                #:drawables (vector drw) #:style-layer sdrw #:style-size 64))
 (check (= 3 (vector-length (gimp-image-get-layers img))) \"second call with defaults\")
+; the other methods and options, on the same content
+(define lay3 (plug-in-neural-style #:run-mode RUN-NONINTERACTIVE #:image img
+               #:drawables (vector drw) #:style-layer sdrw #:method \"wct\"
+               #:preserve-colors #t #:max-size 48 #:style-size 64
+               #:output \"selection-on-copy\"))
+(define lay4 (plug-in-neural-style #:run-mode RUN-NONINTERACTIVE #:image img
+               #:drawables (vector drw) #:style-layer sdrw #:method \"adain\"
+               #:style-size 64 #:strength 0.5))
+(define lay5 (plug-in-neural-style #:run-mode RUN-NONINTERACTIVE #:image img
+               #:drawables (vector drw) #:style-layer sdrw #:method \"gatys\"
+               #:style-size 64 #:iterations 5 #:scales 1 #:init \"noise\" #:seed 3))
+(check (= 6 (vector-length (gimp-image-get-layers img))) \"wct, adain and gatys calls\")
 (gimp-image-delete img) (gimp-image-delete simg)
 (display \"SCRIPTFU-NAMED-OK\") (newline)"
   [ "$RC" -eq 0 ] || die "Script-Fu batch failed (rc=$RC)"

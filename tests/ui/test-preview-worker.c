@@ -7,12 +7,14 @@
  *    cache skips the style/content encodings);
  *  - the main loop keeps running while the worker computes (a 10 ms timer
  *    keeps firing; the largest gap is printed);
+ *  - a mask limits the style to its white part;
  *  - freeing while a preview computes returns promptly and delivers
  *    nothing afterwards. */
 #include "ns-preview.h"
 #include "testutil.h"
 #include "ui-testimg.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +209,47 @@ main (void)
   TU_CHECK (t.last_status == NS_PREVIEW_DONE && !t.last_model_loaded);
   TU_CHECK (ui_mean_abs_diff (&t.last, &full) > 0.01);
 
+  /* 5. A mask: style on the left half only, the content on the right. */
+  {
+    ns_image *mask = g_new0 (ns_image, 1);
+    size_t plane = (size_t) content.width * content.height;
+    double dl = 0, dr = 0;
+    int half = content.width / 2;
+
+    if (ns_image_alloc (mask, content.width, content.height, NULL) != NS_OK)
+      abort ();
+    for (int y = 0; y < content.height; y++)
+      for (int x = 0; x < content.width; x++)
+        for (int c = 0; c < 3; c++)
+          mask->data[c * plane + (size_t) y * content.width + x]
+            = x < half ? 1.0f : 0.0f;
+    ns_preview_set_images (p, copy_heap (&content), copy_heap (&style));
+    ns_preview_set_mask (p, mask);
+    ns_preview_request (p, model_dir, NS_MODEL_CD16X, &params);
+    busy_ms += wait_result (&t);
+    TU_CHECK (t.last_status == NS_PREVIEW_DONE);
+    for (int c = 0; c < 3; c++)
+      for (int y = 0; y < content.height; y++)
+        for (int x = 0; x < content.width; x++)
+          {
+            size_t i = c * plane + (size_t) y * content.width + x;
+            double d = fabs ((double) t.last.data[i] - content.data[i]);
+
+            if (x < half - 8)
+              dl += d;
+            else if (x >= half + 8)
+              dr += d;
+          }
+    dl /= 3.0 * content.height * (half - 8);
+    dr /= 3.0 * content.height * (content.width - half - 8);
+    printf ("masked preview: |result - content| left (style) %.4f, "
+            "right (original) %.4f\n", dl, dr);
+    /* The engine blends in feature space (the unstyled part still goes
+     * through the decoders), so "original" means nearer the content. */
+    TU_CHECK (dl > 0.05 && dr < 0.8 * dl);
+    ns_preview_set_mask (p, NULL);
+  }
+
   qsort (strength_ms, 3, sizeof (double), cmp_double);
   printf ("preview %dx%d, style %dx%d, cd16x, %s:\n"
           "  full preview      %.1f ms\n"
@@ -215,12 +258,12 @@ main (void)
           ns_method_name (params.method), full_ms, strength_ms[1]);
   TU_CHECK (strength_ms[1] < full_ms);
 
-  /* 5. The main loop was never blocked by the computations. */
+  /* 6. The main loop was never blocked by the computations. */
   printf ("main loop: %u ticks of 10 ms in %.0f ms of previews, "
           "max gap %.1f ms\n", t.ticks, busy_ms, t.max_gap_ms);
   TU_CHECK (t.ticks >= busy_ms / 10.0 * 0.25);
 
-  /* 6. Freeing while a preview computes: prompt, and nothing delivered. */
+  /* 7. Freeing while a preview computes: prompt, and nothing delivered. */
   ns_preview_set_images (p, copy_heap (&content), copy_heap (&style));
   ns_preview_request (p, model_dir, NS_MODEL_CD16X, &params);
   g_usleep (30 * 1000);
