@@ -62,6 +62,9 @@ typedef struct
 
   guint debounce_id;
   guint wanted_gen;
+  guint shown_gen;        /* generation of RESULT_PB */
+  guint drawn_gen;        /* last generation painted (debug output) */
+  gboolean drawn_original;
   gint64 request_time;
   gboolean applying_preset;
 
@@ -502,6 +505,7 @@ preview_done (const NsPreviewResult *r, gpointer user_data)
 
   g_clear_object (&d->result_pb);
   d->result_pb = pixbuf_from_image (r->image);
+  d->shown_gen = r->generation;
   gtk_widget_queue_draw (d->area);
 
   if (r->status == NS_PREVIEW_DONE)
@@ -540,9 +544,22 @@ static gboolean
 area_draw (GtkWidget *area, cairo_t *cr, NsDialog *d)
 {
   GdkPixbuf *pb = d->result_pb;
+  gboolean original = !pb || gtk_toggle_button_get_active
+                               (GTK_TOGGLE_BUTTON (d->compare));
 
-  if (!pb || gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (d->compare)))
+  if (original)
     pb = d->content_pb;
+  /* Tests wait for this before taking screenshots. */
+  if (d->debug && pb
+      && (original != d->drawn_original
+          || (!original && d->shown_gen != d->drawn_gen)))
+    {
+      d->drawn_original = original;
+      if (!original)
+        d->drawn_gen = d->shown_gen;
+      debug_print (d, "drawn %s gen=%u", original ? "original" : "preview",
+                   d->shown_gen);
+    }
   if (pb)
     {
       gint aw = gtk_widget_get_allocated_width (area);

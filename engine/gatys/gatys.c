@@ -115,6 +115,8 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
   int bw = 0, bh = 0, style_long;
   double total_work = 0.0, wsum = 0.0;
   bool stopped = false, cancelled = false;
+  /* RUN keeps a pointer to the stage label: it must outlive the loop. */
+  char stage[64];
 
   /* ---- arguments */
   if (!model || !params || !out || !styles || n_styles < 1)
@@ -221,7 +223,6 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
       const ns_image *sty_p[16];
       ns_lbfgs *lb = NULL;
       ns_adam *adam = NULL;
-      char stage[64];
       int sw, sh, it;
       size_t n;
       double f = 0.0, best_f = INFINITY;
@@ -230,8 +231,11 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
       fit_size (ww, wh, long_side >> (n_scales - 1 - s), min_side, &sw, &sh);
       n = (size_t) 3 * sw * sh;
       iter_work = 3.0 * ns_gnet_flops (&net, sh, sw);
-      snprintf (stage, sizeof stage, n_scales > 1
-                ? "optimising, scale %d/%d" : "optimising", s + 1, n_scales);
+      if (n_scales > 1)
+        snprintf (stage, sizeof stage, "optimising, scale %d/%d", s + 1,
+                  n_scales);
+      else
+        snprintf (stage, sizeof stage, "optimising");
       ns_run_stage (run, "encoding style");
 
       memset (sty, 0, sizeof sty);
@@ -409,17 +413,20 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
       ns_lbfgs_free (lb);
     }
 
-  if (best && (st == NS_OK || cancelled))
+  /* Cancelled while encoding a scale's targets: still a cancel, and the
+     previous scale's best image is still the result so far. */
+  if (st == NS_ERR_CANCELLED)
     {
-      ns_status fst = finish (params, best, bw, bh, content, mask, out, err);
-      if (st == NS_OK)
-        st = fst;
+      cancelled = true;
+      st = NS_OK;
     }
+  if (best && st == NS_OK)
+    st = finish (params, best, bw, bh, content, mask, out, err);
   ns_free (x);
   ns_free (g);
   ns_free (best);
   ns_image_free (&work_content);
-  if (cancelled && (st == NS_OK || st == NS_ERR_CANCELLED))
+  if (cancelled && st == NS_OK)
     return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
   return st;
 }

@@ -1,5 +1,6 @@
 #!/bin/bash
-# GUI test of the dialog, inside the GIMP 3 chroot, under Xvfb (1280x800):
+# GUI test of the dialog, inside the GIMP 3 chroot, under its own Xvfb
+# (1280x800):
 #   test-dialog.sh PLUGIN_BINARY
 # GIMP opens a test image (../shared content + a hidden style layer) and
 # calls plug-in-neural-style interactively (tests/ui/driver.py).  With
@@ -17,13 +18,10 @@ set -uo pipefail
 skip () { echo "SKIP: $*"; exit 77; }
 fail () { echo "FAIL: $*"; [ -f "${LOG:-}" ] && tail -40 "$LOG"; exit 1; }
 
-for tool in gimp-3.0 xvfb-run xdotool import python3; do
+for tool in gimp-3.0 Xvfb xdotool import python3; do
   command -v $tool >/dev/null \
     || skip "$tool not found (run the ui tests inside the GIMP 3 chroot: tools/inchroot)"
 done
-if [ -z "${DISPLAY:-}" ]; then
-  exec xvfb-run -a -s "-screen 0 1280x800x24" "$0" "$@"
-fi
 
 plugin=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,9 +32,27 @@ shared=${NS_SHARED_DIR:-}
 out=${NS_BUILD_ROOT:-$PWD}/tests/ui/out
 mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/ns-ui-test.XXXXXX")
-gpid=
-cleanup () { [ -n "$gpid" ] && kill "$gpid" 2>/dev/null; rm -rf "$work"; }
+gpid=; xpid=
+cleanup () {
+  [ -n "$gpid" ] && kill "$gpid" 2>/dev/null
+  [ -n "$xpid" ] && kill "$xpid" 2>/dev/null
+  rm -rf "$work"
+}
 trap cleanup EXIT
+
+# Our own X server (1280x800).  -displayfd lets Xvfb pick a free display:
+# xvfb-run -a decides by lock files in /tmp, which each chroot session has
+# its own of, while X's abstract sockets are shared.
+Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>"$work/display" \
+  2>"$work/xvfb.log" &
+xpid=$!
+for ((i = 0; i < 100; i++)); do
+  [ -s "$work/display" ] && break
+  sleep 0.05
+done
+[ -s "$work/display" ] || { cat "$work/xvfb.log"; fail "Xvfb did not start"; }
+export DISPLAY=:$(head -1 "$work/display")
+echo "Xvfb on $DISPLAY"
 
 mkdir -p "$work/plug-ins/neural-style" "$work/profile"
 ln -s "$plugin" "$work/plug-ins/neural-style/neural-style"
@@ -89,7 +105,8 @@ find_dialog () {
 wid=$(find_dialog 120) || fail "the dialog did not appear"
 echo "dialog appeared after $(ms) ms"
 wait_log 'ns-dialog: preview-ready' 1 120 || fail "no preview was rendered"
-sleep 0.7
+wait_log 'ns-dialog: drawn preview gen=1' 1 20 || fail "the preview was not drawn"
+sleep 0.3
 echo "first preview after $(ms) ms: $(grep -m1 'ns-dialog: preview-ready' "$LOG")"
 grep -m1 'ns-dialog: a11y' "$LOG"
 grep -m1 'ns-dialog: presets' "$LOG"
@@ -114,10 +131,13 @@ python3 "$here/uicheck.py" crop "$out/dialog-1.png" $ax $ay $aw $ah "$out/previe
 
 # --- 2. "Show the original" shows the plain content in the same place
 # (the button has no mnemonic: all letters are taken; click it)
+n=$(grep -c 'ns-dialog: drawn' "$LOG")
 xdotool mousemove --window "$wid" $((cx + cw / 2)) $((cy + ch / 2)) click 1
-sleep 0.7
+wait_log 'ns-dialog: drawn original' 1 20 || fail "the original was not drawn"
+sleep 0.3
 import -window "$wid" "$out/dialog-orig.png"
-xdotool click 1; sleep 0.5
+xdotool click 1
+wait_log 'ns-dialog: drawn' $((n + 2)) 20 || fail "the preview was not drawn again"
 xdotool windowfocus --sync "$wid"
 python3 "$here/uicheck.py" crop "$out/dialog-orig.png" $ax $ay $aw $ah "$out/original.png"
 d_orig=$(python3 "$here/uicheck.py" stats "$out/original.png" "$work/content.png")
@@ -135,8 +155,10 @@ n=$(grep -c 'ns-dialog: preview-ready' "$LOG")
 xdotool key alt+g; sleep 0.2
 xdotool key ctrl+a; xdotool type --delay 50 "0.25"; xdotool key Tab
 wait_log 'ns-dialog: preview-ready' $((n + 1)) 60 || fail "no preview after the strength change"
-sleep 0.7
 line=$(grep 'ns-dialog: preview-ready' "$LOG" | tail -1)
+g=$(field gen "$line")
+wait_log "ns-dialog: drawn preview gen=$g" 1 20 || fail "the new preview was not drawn"
+sleep 0.3
 echo "after the strength change: $line"
 [ "$(field strength "$line")" = "0.250" ] || fail "strength did not change to 0.25"
 import -window "$wid" "$out/dialog-2.png"
@@ -165,6 +187,10 @@ grep 'ns-dialog: closed' "$LOG" | head -1
 wait_log 'ns-dialog: mapped' 2 120 || fail "the second dialog did not appear"
 wid2=$(find_dialog 60) || fail "the second dialog did not appear"
 xdotool windowfocus --sync "$wid2"
+# The values of the OK run persist (GimpProcedureConfig): strength 0.25.
+wait_log 'ns-dialog: request gen=1 ' 2 30 || fail "the second dialog made no preview request"
+line=$(grep 'ns-dialog: request gen=1 ' "$LOG" | sed -n 2p); echo "second dialog: $line"
+[ "$(field strength "$line")" = "0.250" ] || fail "the strength of the OK run was not kept"
 # A preset sets its arguments (the last one: "Texture only (keep colours)").
 xdotool key alt+p; sleep 0.2; xdotool key End
 wait_log 'ns-dialog: preset-applied' 1 10 || fail "choosing a preset did nothing"
