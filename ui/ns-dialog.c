@@ -668,8 +668,13 @@ preset_changed (GtkComboBox *combo, NsDialog *d)
   gint i = gtk_combo_box_get_active (combo) - 1;
   GError *error = NULL;
 
-  if (i < 0 || (guint) i >= d->presets->len || d->applying_preset)
+  if (d->applying_preset)
     return;
+  if (i < 0 || (guint) i >= d->presets->len)
+    {
+      gimp_help_set_help_data (d->preset_combo, _(preset_tooltip), NULL);
+      return;
+    }
   d->applying_preset = TRUE;
   {
     const NsPreset *p = d->presets->pdata[i];

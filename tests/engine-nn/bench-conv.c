@@ -2,7 +2,10 @@
  * (VGG-19 to relu4_1 + decoder) and the time of the whole networks, with
  * random weights (no files needed), against OpenBLAS's sgemm.
  *
- *   bench-conv [SIZE [THREADS [REPEATS]]]     (default 512 2 3)
+ *   bench-conv [SIZE [THREADS [REPEATS [net]]]]     (default 512 2 3)
+ *
+ * "net": only the whole networks (no per-layer table, no 4*SIZE
+ * cancellation-latency run). */
  */
 #include "nn.h"
 
@@ -147,6 +150,7 @@ main (int argc, char **argv)
   int size = argc > 1 ? atoi (argv[1]) : 512;
   int threads = argc > 2 ? atoi (argv[2]) : 2;
   int reps = argc > 3 ? atoi (argv[3]) : 3;
+  bool net_only = argc > 4 && strcmp (argv[4], "net") == 0;
   uint64_t seed = 42;
   ns_run run;
   ns_net enc, dec;
@@ -160,7 +164,8 @@ main (int argc, char **argv)
   omp_set_num_threads (threads);
 #endif
 
-  /* sgemm peak on a large square-ish product. */
+  /* sgemm peak on a large square-ish product (threaded by OpenBLAS). */
+  if (!net_only)
   {
     int m = 512, n = 4096, k = 2304;
     float *a = malloc (sizeof (float) * (size_t) m * k);
@@ -186,7 +191,7 @@ main (int argc, char **argv)
 
   printf ("%-24s %8s %8s %9s %12s\n", "conv (cin->cout k @HxW)", "GFLOP",
           "ms", "GFLOP/s", "GFLOP/cpu-s");
-  for (int part = 0; part < 2; part++)
+  for (int part = 0; part < (net_only ? 0 : 2); part++)
     {
       const shape *s = part ? dec_shapes : enc_shapes;
       int n = part ? (int) (sizeof dec_shapes / sizeof dec_shapes[0])
@@ -275,7 +280,8 @@ main (int argc, char **argv)
           (2 * ns_net_flops (&enc, size, size)
            + ns_net_flops (&dec, size / 8, size / 8)) / best * 1e-9);
   ns_tensor_free (&in);
-  cancel_latency (4 * size, threads);
+  if (!net_only)
+    cancel_latency (4 * size, threads);
   ns_net_clear (&enc);
   ns_net_clear (&dec);
   for (int i = 0; i < n_weights_pool; i++)

@@ -3,7 +3,8 @@
 pad + conv + ReLU) and canonical AdaIN (VGG-19 to relu4_1 on content and
 style + decoder) at SIZE x SIZE with THREADS threads.
 
-usage: /usr/bin/python3 bench_torch.py [SIZE [THREADS [REPEATS]]]
+usage: /usr/bin/python3 bench_torch.py [SIZE [THREADS [REPEATS [net]]]]
+("net": only the whole network, not each layer)
 """
 import sys
 import time
@@ -15,6 +16,7 @@ import torch.nn.functional as F
 size = int(sys.argv[1]) if len(sys.argv) > 1 else 512
 threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 reps = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+net_only = len(sys.argv) > 4 and sys.argv[4] == "net"
 torch.set_num_threads(threads)
 
 ENC = [(3, 3, 1, 1), (3, 64, 3, 1), (64, 64, 3, 1), "pool", (64, 128, 3, 2),
@@ -53,7 +55,7 @@ def best(fn):
 with torch.no_grad():
     print("%-24s %10s %8s %9s" % ("conv (cin->cout k @HxW)", "GFLOP", "ms",
                                   "GFLOP/s"))
-    for part, spec in (("enc", ENC), ("dec", DEC)):
+    for part, spec in () if net_only else (("enc", ENC), ("dec", DEC)):
         for s in spec:
             if isinstance(s, str):
                 continue

@@ -105,7 +105,8 @@ find_dialog () {
 wid=$(find_dialog 120) || fail "the dialog did not appear"
 echo "dialog appeared after $(ms) ms"
 wait_log 'ns-dialog: preview-ready' 1 120 || fail "no preview was rendered"
-wait_log 'ns-dialog: drawn preview gen=1' 1 20 || fail "the preview was not drawn"
+g=$(field gen "$(grep -m1 'ns-dialog: preview-ready' "$LOG")")
+wait_log "ns-dialog: drawn preview gen=$g" 1 20 || fail "the preview was not drawn"
 sleep 0.3
 echo "first preview after $(ms) ms: $(grep -m1 'ns-dialog: preview-ready' "$LOG")"
 grep -m1 'ns-dialog: a11y' "$LOG"
