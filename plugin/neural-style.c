@@ -125,7 +125,7 @@ ns_plug_in_create_procedure (GimpPlugIn *plug_in, const gchar *name)
                                   "GIMP Neural Style authors", "2026");
 
   gimp_procedure_add_drawable_argument (procedure, "style-layer",
-                                        _("_Style"),
+                                        _("St_yle layer"),
                                         _("Drawable whose style is transferred "
                                           "(may belong to any open image)"),
                                         TRUE, G_PARAM_READWRITE);
@@ -160,16 +160,16 @@ ns_plug_in_create_procedure (GimpPlugIn *plug_in, const gchar *name)
                                       _("Folder holding the model files; "
                                         "empty = look up the model"),
                                       "", G_PARAM_READWRITE);
-  gimp_procedure_add_double_argument (procedure, "strength", _("S_trength"),
+  gimp_procedure_add_double_argument (procedure, "strength", _("Stren_gth"),
                                       _("0 = content only, 1 = full style"),
                                       0.0, 1.0, CLAMP (def.strength, 0.0, 1.0),
                                       G_PARAM_READWRITE);
   gimp_procedure_add_boolean_argument (procedure, "preserve-colors",
-                                       _("_Preserve colors"),
+                                       _("Preser_ve colors"),
                                        _("Keep the content's colours "
                                          "(transfer luminance only)"),
                                        def.preserve_colors, G_PARAM_READWRITE);
-  gimp_procedure_add_int_argument (procedure, "style-size", _("St_yle size"),
+  gimp_procedure_add_int_argument (procedure, "style-size", _("Style si_ze"),
                                    _("Long side the style is resized to "
                                      "(0 = as is)"),
                                    0, 4096, 512, G_PARAM_READWRITE);
@@ -186,7 +186,7 @@ ns_plug_in_create_procedure (GimpPlugIn *plug_in, const gchar *name)
                                           "areas come back close to the original"),
                                         TRUE, G_PARAM_READWRITE);
   gimp_procedure_add_choice_argument
-    (procedure, "output", _("_Output"), _("Where the result goes"),
+    (procedure, "output", _("O_utput"), _("Where the result goes"),
      gimp_choice_new_with_values
        ("new-layer", OUTPUT_NEW_LAYER, _("New layer"),
           _("A new layer, masked by the selection"),
@@ -195,7 +195,7 @@ ns_plug_in_create_procedure (GimpPlugIn *plug_in, const gchar *name)
           _("A copy of the layer with the selection area replaced"),
         NULL),
      "new-layer", G_PARAM_READWRITE);
-  gimp_procedure_add_int_argument (procedure, "seed", _("See_d"),
+  gimp_procedure_add_int_argument (procedure, "seed", _("S_eed"),
                                    _("Random seed (noise initialisation)"),
                                    0, G_MAXINT, 0, G_PARAM_READWRITE);
 
@@ -206,7 +206,7 @@ ns_plug_in_create_procedure (GimpPlugIn *plug_in, const gchar *name)
                                    CLAMP (def.gatys.iterations, 1, 10000),
                                    G_PARAM_READWRITE);
   gimp_procedure_add_double_argument (procedure, "content-weight",
-                                      _("_Content weight"),
+                                      _("Co_ntent weight"),
                                       _("Gatys: weight of the content loss"),
                                       0.0, 1e9,
                                       CLAMP (def.gatys.content_weight, 0.0, 1e9),
@@ -223,12 +223,12 @@ ns_plug_in_create_procedure (GimpPlugIn *plug_in, const gchar *name)
                                       0.0, 1e9,
                                       CLAMP (def.gatys.tv_weight, 0.0, 1e9),
                                       G_PARAM_READWRITE);
-  gimp_procedure_add_int_argument (procedure, "scales", _("Sc_ales"),
+  gimp_procedure_add_int_argument (procedure, "scales", _("Num_ber of scales"),
                                    _("Gatys: coarse-to-fine levels"),
                                    1, 6, CLAMP (def.gatys.scales, 1, 6),
                                    G_PARAM_READWRITE);
   gimp_procedure_add_choice_argument
-    (procedure, "init", _("I_nit"), _("Gatys: starting image"),
+    (procedure, "init", _("Initial image"), _("Gatys: starting image"),
      gimp_choice_new_with_values
        ("content", NS_INIT_CONTENT, _("Content"), NULL,
         "noise", NS_INIT_NOISE, _("Noise"), NULL,

@@ -4,7 +4,7 @@
 # 1. host build (gcc 12, -Werror), all host suites
 # 2. host build under ASan+UBSan, engine suites
 # 3. the .pth loader fuzzer for a bounded time
-# 4. the GIMP 3 chroot: engine build with gcc 14 (-Werror), plug-in and UI suites
+# 4. the GIMP 3 chroot (built or reused by tools/setup-trixie-chroot.sh): engine build with gcc 14 (-Werror), plug-in and UI suites
 # Ends with one line "N passed, N failed, N skipped".
 # Env: NS_SHARED_DIR (default ../shared), NS_CHROOT (default /srv/trixie),
 #      NS_FUZZ_SECONDS (default 60), NS_SKIP_CHROOT=1, NS_SKIP_ASAN=1.
@@ -57,6 +57,7 @@ fi
 
 if [ "${NS_SKIP_CHROOT:-0}" != 1 ]; then
   log "GIMP 3 chroot ($CHROOT): engine with gcc 14, plug-in, dialog"
+  bash tools/setup-trixie-chroot.sh "$CHROOT" || echo "chroot setup FAILED"
   if [ -x "$CHROOT/usr/bin/gimp-console-3.0" ]; then
     parent=$(cd "$SRC/.." && pwd)
     shared_real=$(cd "$NS_SHARED_DIR" 2>/dev/null && pwd || echo "")

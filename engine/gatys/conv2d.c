@@ -18,23 +18,54 @@
 #include <omp.h>
 #endif
 
-/* Target im2col floats per band (1 MiB: fits a core's L2 with room for
- * the weights and the output band). */
+/* Banded mode: target im2col floats per band (1 MiB: a core's L2 with
+ * room for the output band), and at least this many pixels per band so
+ * that packing the weights once per sgemm call stays negligible. */
 #define NS_GCONV_BAND_FLOATS ((size_t) 1 << 18)
+#define NS_GCONV_MIN_BAND_PIXELS 1024
+/* Whole mode: im2col floats per (sequential) band, 32 MiB. */
+#define NS_GCONV_WHOLE_FLOATS ((size_t) 1 << 23)
 /* Pixels per chunk of a 1x1 convolution. */
 #define NS_GCONV_CHUNK 4096
 
-int
-ns_gconv_band (const ns_conv *conv, int h, int w)
+static int
+clamp_rows (size_t rows, int h)
 {
-  size_t per_row = (size_t) conv->cin * 9 * (size_t) w;
-  size_t rows = NS_GCONV_BAND_FLOATS / per_row;
   /* At least two rows: col2im of bands two apart then never overlap. */
   if (rows < 2)
     rows = 2;
   if (rows > (size_t) h)
     rows = (size_t) h;
   return (int) rows;
+}
+
+int
+ns_gconv_band (const ns_conv *conv, int h, int w)
+{
+  size_t per_row = (size_t) conv->cin * 9 * (size_t) w;
+  size_t rows = NS_GCONV_BAND_FLOATS / per_row;
+  size_t min_rows = (NS_GCONV_MIN_BAND_PIXELS + (size_t) w - 1) / (size_t) w;
+  return clamp_rows (rows > min_rows ? rows : min_rows, h);
+}
+
+int
+ns_gconv_whole_band (const ns_conv *conv, int h, int w)
+{
+  size_t per_row = (size_t) conv->cin * 9 * (size_t) w;
+  return clamp_rows (NS_GCONV_WHOLE_FLOATS / per_row, h);
+}
+
+bool
+ns_gconv_banded (const ns_conv *conv, int h, int w, int n_threads)
+{
+  int n_bands;
+  if (n_threads <= 1)
+    return true;
+  if (conv->k == 1)
+    return ((size_t) h * w + NS_GCONV_CHUNK - 1) / NS_GCONV_CHUNK
+           >= (size_t) (2 * n_threads);
+  n_bands = (h + ns_gconv_band (conv, h, w) - 1) / ns_gconv_band (conv, h, w);
+  return n_bands >= 2 * n_threads;
 }
 
 int
@@ -50,12 +81,15 @@ ns_gconv_thread (void)
 size_t
 ns_gconv_work_floats (const ns_conv *conv, int h, int w, int n_threads)
 {
+  size_t per_row = (size_t) conv->cin * 9 * (size_t) w;
+  size_t banded, whole;
   if (conv->k == 1)
     return 1;
   if (n_threads < 1)
     n_threads = 1;
-  return (size_t) n_threads * conv->cin * 9
-         * (size_t) ns_gconv_band (conv, h, w) * (size_t) w;
+  banded = (size_t) n_threads * per_row * (size_t) ns_gconv_band (conv, h, w);
+  whole = per_row * (size_t) ns_gconv_whole_band (conv, h, w);
+  return ns_gconv_banded (conv, h, w, n_threads) ? banded : whole;
 }
 
 static inline int
@@ -129,9 +163,46 @@ ns_gconv_forward (const ns_conv *conv, const float *in, int h, int w,
                   float *out, float *work, int n_threads)
 {
   size_t hw = (size_t) h * (size_t) w;
+  int kk = conv->cin * 9;
 
   if (n_threads < 1)
     n_threads = 1;
+  if (!ns_gconv_banded (conv, h, w, n_threads))
+    {
+      /* Few bands (a small image, deep wide layers): OpenBLAS threads
+         each large sgemm instead. */
+      int band = conv->k == 1 ? h : ns_gconv_whole_band (conv, h, w), y0, co;
+      for (y0 = 0; y0 < h; y0 += band)
+        {
+          int y1 = y0 + band < h ? y0 + band : h;
+          int bw = (y1 - y0) * w, ci;
+          if (conv->k == 1)
+            {
+              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                           conv->cout, (int) hw, conv->cin, 1.0f,
+                           conv->weight, conv->cin, in, (int) hw, 0.0f, out,
+                           (int) hw);
+              break;
+            }
+#pragma omp parallel for num_threads (n_threads) schedule (static)
+          for (ci = 0; ci < conv->cin; ci++)
+            ns_gconv_im2col (in + (size_t) ci * hw, 1, h, w, y0, y1,
+                             work + (size_t) ci * 9 * bw);
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, conv->cout,
+                       bw, kk, 1.0f, conv->weight, kk, work, bw, 0.0f,
+                       out + (size_t) y0 * w, (int) hw);
+        }
+#pragma omp parallel for num_threads (n_threads) schedule (static)
+      for (co = 0; co < conv->cout; co++)
+        {
+          ns_conv one = *conv;
+          one.cout = 1;
+          one.bias = conv->bias ? conv->bias + co : NULL;
+          bias_relu (&one, out + (size_t) co * hw, hw, 0, hw);
+        }
+      return;
+    }
+
   if (conv->k == 1)
     {
       int n_chunks = (int) ((hw + NS_GCONV_CHUNK - 1) / NS_GCONV_CHUNK), c;
@@ -151,7 +222,6 @@ ns_gconv_forward (const ns_conv *conv, const float *in, int h, int w,
     {
       int band = ns_gconv_band (conv, h, w);
       int n_bands = (h + band - 1) / band, b;
-      int kk = conv->cin * 9;
       size_t per = (size_t) kk * band * w;
 #pragma omp parallel for num_threads (n_threads) schedule (dynamic, 1)
       for (b = 0; b < n_bands; b++)

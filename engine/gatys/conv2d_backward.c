@@ -90,6 +90,42 @@ ns_gconv_backward (const ns_conv *conv, const float *y, float *gout, int h,
 
   if (n_threads < 1)
     n_threads = 1;
+  if (!ns_gconv_banded (conv, h, w, n_threads))
+    {
+      /* Few bands: mask, then large sequential bands with OpenBLAS
+         threading each sgemm and col2im parallel over channels. */
+      int co, y0;
+      kk = conv->cin * 9;
+      if (y)
+        {
+#pragma omp parallel for num_threads (n_threads) schedule (static)
+          for (co = 0; co < conv->cout; co++)
+            relu_mask (y + (size_t) co * hw, gout + (size_t) co * hw, 1, hw,
+                       0, hw);
+        }
+      if (conv->k == 1)
+        {
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, conv->cin,
+                       (int) hw, conv->cout, 1.0f, conv->weight, conv->cin,
+                       gout, (int) hw, 0.0f, gin, (int) hw);
+          return;
+        }
+      memset (gin, 0, sizeof (float) * (size_t) conv->cin * hw);
+      band = ns_gconv_whole_band (conv, h, w);
+      for (y0 = 0; y0 < h; y0 += band)
+        {
+          int y1 = y0 + band < h ? y0 + band : h;
+          int bw = (y1 - y0) * w, ci;
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, bw,
+                       conv->cout, 1.0f, conv->weight, kk,
+                       gout + (size_t) y0 * w, (int) hw, 0.0f, work, bw);
+#pragma omp parallel for num_threads (n_threads) schedule (static)
+          for (ci = 0; ci < conv->cin; ci++)
+            col2im (work + (size_t) ci * 9 * bw, 1, h, w, y0, y1,
+                    gin + (size_t) ci * hw);
+        }
+      return;
+    }
   if (conv->k == 1)
     {
       int n_chunks = (int) ((hw + NS_GCONV_CHUNK - 1) / NS_GCONV_CHUNK), c;

@@ -4,8 +4,18 @@
 
 #include "gatys-kernels.h"
 
-/* Rows per band at H x W (>= 2 unless H < 2). */
+/* Two ways to run a layer: "banded", each thread taking whole bands of
+ * rows with a single-threaded sgemm on an L2-sized im2col buffer (narrow
+ * layers on large images: memory-bound, cache locality wins), or
+ * "whole", large sequential bands with OpenBLAS threading each sgemm
+ * (small images, deep wide layers: too few bands to share out, and the
+ * weights are too large to pack once per small band).  Banded when there
+ * are at least two bands per thread. */
+bool ns_gconv_banded (const ns_conv *conv, int h, int w, int n_threads);
+/* Rows per band at H x W, banded mode (>= 2 unless H < 2). */
 int ns_gconv_band (const ns_conv *conv, int h, int w);
+/* Rows per band, whole mode. */
+int ns_gconv_whole_band (const ns_conv *conv, int h, int w);
 /* The calling thread's index in the current OpenMP team (0 outside). */
 int ns_gconv_thread (void);
 /* Reflection-padded im2col of output rows [Y0, Y1) (single-threaded). */

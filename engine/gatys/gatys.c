@@ -408,6 +408,12 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
                 }
             }
         }
+      /* NS_GATYS_DEBUG=1 prints a line per scale (for benchmarks). */
+      if (getenv ("NS_GATYS_DEBUG"))
+        fprintf (stderr, "gatys: scale %d/%d %dx%d: %d iterations, %d "
+                 "evaluations, loss %.6g (content %.4g style %.4g tv %.4g)\n",
+                 s + 1, n_scales, sw, sh, it, obj.evals, best_f,
+                 obj.last_content, obj.last_style, obj.last_tv);
       ns_gobj_free (&obj);
       ns_adam_free (adam);
       ns_lbfgs_free (lb);

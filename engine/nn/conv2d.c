@@ -32,13 +32,17 @@
 /* Scratch per thread for the unfolded band.  Large enough that sgemm's
  * packing of the weights is amortised over many pixels, small enough to
  * stay near L2/L3 and bounded for huge images. */
+#ifndef NS_CONV_SCRATCH_BYTES
 #define NS_CONV_SCRATCH_BYTES ((size_t) 6 << 20)
+#endif
 /* Fewer pixels than this per band make sgemm inefficient; the budget is
  * then exceeded rather than the band shrunk further. */
 #define NS_CONV_MIN_PIXELS 64
 /* Upper bound on pixels per band so that a step stays short (fast
  * cancellation) and the [cout][npix] output block stays cache-friendly. */
+#ifndef NS_CONV_MAX_PIXELS
 #define NS_CONV_MAX_PIXELS 8192
+#endif
 /* Work between two progress/cancellation checks. */
 #define NS_CONV_STEP_FLOPS 2e9
 
@@ -304,6 +308,30 @@ ns_status
 ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
            ns_run *run, ns_error *err)
 {
+  ns_status st;
+  float *buf;
+
+  if (out)
+    memset (out, 0, sizeof *out);
+  if ((st = ns_conv_check (conv, in, err)) != NS_OK)
+    return st;
+  if (!out)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "conv2d: NULL output");
+  if (run && run->cancelled)
+    return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
+  if ((st = ns_tensor_alloc (out, conv->cout, in->h, in->w, err)) != NS_OK)
+    return st;
+  buf = out->data;
+  st = ns_conv2d_buf (conv, in, buf, out, run, err);
+  if (st != NS_OK)
+    ns_free (buf);
+  return st;
+}
+
+ns_status
+ns_conv2d_buf (const ns_conv *conv, const ns_tensor *in, float *buf,
+               ns_tensor *out, ns_run *run, ns_error *err)
+{
   const int h = in ? in->h : 0, w = in ? in->w : 0;
   size_t hw, kdim, npix_max, n_bands;
   int nt, saved_threads = 1;
@@ -315,12 +343,14 @@ ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
     memset (out, 0, sizeof *out);
   if ((st = ns_conv_check (conv, in, err)) != NS_OK)
     return st;
-  if (!out)
+  if (!out || !buf)
     return ns_fail (err, NS_ERR_INVALID_ARG, "conv2d: NULL output");
   if (run && run->cancelled)
     return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
-  if ((st = ns_tensor_alloc (out, conv->cout, h, w, err)) != NS_OK)
-    return st;
+  out->c = conv->cout;
+  out->h = h;
+  out->w = w;
+  out->data = buf;
 
   hw = (size_t) h * w;
   kdim = (size_t) conv->cin * conv->k * conv->k;
@@ -331,7 +361,7 @@ ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
         nt = h;
       st = conv3x3_direct (conv, in, out, nt, run, err);
       if (st != NS_OK)
-        ns_tensor_free (out);
+        memset (out, 0, sizeof *out);
       return st;
     }
   npix_max = (size_t) ns_conv_band_pixels (conv, h, w);
@@ -365,7 +395,7 @@ ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
           || !ns_size_mul (bytes, (size_t) nt, &bytes)
           || !(scratch = ns_alloc (bytes)))
         {
-          ns_tensor_free (out);
+          memset (out, 0, sizeof *out);
 #ifdef _OPENMP
           omp_set_num_threads (saved_threads);
 #endif
@@ -428,7 +458,7 @@ ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
       if (run && !ns_run_tick (run, flops))
         {
           ns_free (scratch);
-          ns_tensor_free (out);
+          memset (out, 0, sizeof *out);
 #ifdef _OPENMP
           omp_set_num_threads (saved_threads);
 #endif

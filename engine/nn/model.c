@@ -325,13 +325,63 @@ static const dec_step lst_decoder[] = {
   { NULL, false }, { "conv10", true }, { "conv11", false }
 };
 
-/* naoto0804/pytorch-AdaIN decoder: nn.Sequential indices of the convs
- * (pad, conv, ReLU triples; upsamplings at 3, 16 and 23). */
-static const dec_step vgg19_decoder[] = {
-  { "1", true }, { NULL, false }, { "5", true }, { "8", true },
-  { "11", true }, { "14", true }, { NULL, false }, { "18", true },
-  { "21", true }, { NULL, false }, { "25", true }, { "28", false }
-};
+/* naoto0804/pytorch-AdaIN decoder: nn.Sequential of (pad, conv, ReLU)
+ * triples with upsamplings after the 1st, 5th and 7th convs, the last conv
+ * without ReLU; in net.py the conv keys are 1, 5, 8, 11, 14, 18, 21, 25,
+ * 28.  The keys are taken from the file in numeric order rather than
+ * hard-coded, so an equivalent Sequential with other indices loads too. */
+#define VGG19_DEC_CONVS 9
+
+static int
+cmp_int (const void *a, const void *b)
+{
+  int x = *(const int *) a, y = *(const int *) b;
+  return (x > y) - (x < y);
+}
+
+static ns_status
+vgg19_decoder_steps (const ns_weights *w, const char *file, dec_step *steps,
+                     char (*keys)[16], int *n_steps, ns_error *err)
+{
+  int idx[VGG19_DEC_CONVS];
+  int n = 0, s = 0;
+
+  for (int i = 0; i < ns_weights_count (w); i++)
+    {
+      const ns_weight *t = ns_weights_get (w, i);
+      int k, len = 0;
+      if (t && sscanf (t->name, "%d.weight%n", &k, &len) == 1
+          && t->name[len] == '\0' && k >= 0)
+        {
+          if (n == VGG19_DEC_CONVS)
+            return ns_fail (err, NS_ERR_FORMAT,
+                            "%s: more than %d convolutions (keys N.weight); "
+                            "expected the pytorch-AdaIN decoder", file,
+                            VGG19_DEC_CONVS);
+          idx[n++] = k;
+        }
+    }
+  if (n != VGG19_DEC_CONVS)
+    return ns_fail (err, NS_ERR_FORMAT,
+                    "%s: %d convolutions (keys N.weight), expected %d "
+                    "(the pytorch-AdaIN decoder)", file, n, VGG19_DEC_CONVS);
+  qsort (idx, (size_t) n, sizeof idx[0], cmp_int);
+  for (int c = 0; c < n; c++)
+    {
+      snprintf (keys[c], sizeof keys[c], "%d", idx[c]);
+      steps[s].key = keys[c];
+      steps[s].relu = c != n - 1;
+      s++;
+      if (c == 0 || c == 4 || c == 6)
+        {
+          steps[s].key = NULL;
+          steps[s].relu = false;
+          s++;
+        }
+    }
+  *n_steps = s;
+  return NS_OK;
+}
 
 /* ------------------------------------------------------------- loading */
 
@@ -437,6 +487,8 @@ load_single (ns_model *m, key_style style, int level, bool ceil,
 {
   const char *const *files = ns_model_kind_files (m->kind);
   const ns_weights *we, *wd;
+  dec_step steps[VGG19_DEC_CONVS + 3];
+  char keys[VGG19_DEC_CONVS][16];
   ns_status st;
 
   m->n_levels = 1;
@@ -444,9 +496,17 @@ load_single (ns_model *m, key_style style, int level, bool ceil,
   if ((st = load_file (m, files[0], &we, err)) != NS_OK
       || (st = build_encoder (&m->enc[0], we, files[0], style, level, 1, ceil,
                               err)) != NS_OK
-      || (st = load_file (m, files[1], &wd, err)) != NS_OK
-      || (st = build_decoder (&m->dec[0], wd, files[1], dec, n_dec,
-                              m->enc[0].out_channels, err)) != NS_OK)
+      || (st = load_file (m, files[1], &wd, err)) != NS_OK)
+    return st;
+  if (!dec)
+    {
+      if ((st = vgg19_decoder_steps (wd, files[1], steps, keys, &n_dec, err))
+          != NS_OK)
+        return st;
+      dec = steps;
+    }
+  if ((st = build_decoder (&m->dec[0], wd, files[1], dec, n_dec,
+                           m->enc[0].out_channels, err)) != NS_OK)
     return st;
   return check_pair (&m->enc[0], &m->dec[0], files[0], files[1], err);
 }
@@ -500,9 +560,7 @@ ns_model_load (const char *dir, ns_model_kind kind, ns_model **out,
       st = load_cd16x (m, err);
       break;
     case NS_MODEL_VGG19:
-      st = load_single (m, KEYS_SEQUENTIAL, 4, true, vgg19_decoder,
-                        (int) (sizeof vgg19_decoder / sizeof vgg19_decoder[0]),
-                        err);
+      st = load_single (m, KEYS_SEQUENTIAL, 4, true, NULL, 0, err);
       break;
     default:
       st = load_single (m, KEYS_LST, 3, false, lst_decoder,

@@ -144,22 +144,22 @@ ns_net_find_tap (const ns_net *net, const char *name)
   return -1;
 }
 
-/* Runs one layer: IN -> OUT (allocated). */
+/* Runs one layer: IN -> OUT, written into BUF. */
 static ns_status
 layer_forward (const ns_net *net, const ns_layer *l, const ns_tensor *in,
-               ns_tensor *out, ns_run *run, ns_error *err)
+               float *buf, ns_tensor *out, ns_run *run, ns_error *err)
 {
   ns_status st;
   switch (l->kind)
     {
     case NS_LAYER_CONV:
-      st = ns_conv2d (&l->conv, in, out, run, err);
+      st = ns_conv2d_buf (&l->conv, in, buf, out, run, err);
       break;
     case NS_LAYER_POOL:
-      st = ns_maxpool2x2 (in, net->pool_ceil, out, err);
+      st = ns_maxpool2x2_buf (in, net->pool_ceil, buf, out, err);
       break;
     case NS_LAYER_UPSAMPLE:
-      st = ns_upsample2x (in, out, err);
+      st = ns_upsample2x_buf (in, buf, out, err);
       break;
     default:
       st = ns_fail (err, NS_ERR_INTERNAL, "unknown layer kind");
@@ -168,6 +168,44 @@ layer_forward (const ns_net *net, const ns_layer *l, const ns_tensor *in,
   if (st != NS_OK && st != NS_ERR_CANCELLED && err)
     ns_error_prefix (err, "layer %s", l->name);
   return st;
+}
+
+/* The largest activation (floats) layers [FIRST, LAST) produce from an
+ * input of C x H x W; false on overflow. */
+static bool
+max_activation (const ns_net *net, int first, int last, int c, int h, int w,
+                size_t *numel)
+{
+  size_t best = 0, n;
+  for (int i = first; i < last; i++)
+    {
+      const ns_layer *l = &net->layers[i];
+      switch (l->kind)
+        {
+        case NS_LAYER_CONV:
+          c = l->conv.cout;
+          break;
+        case NS_LAYER_POOL:
+          h = net->pool_ceil ? (h + 1) / 2 : h / 2;
+          w = net->pool_ceil ? (w + 1) / 2 : w / 2;
+          break;
+        case NS_LAYER_UPSAMPLE:
+          if (h > (1 << 29) || w > (1 << 29))
+            return false;
+          h *= 2;
+          w *= 2;
+          break;
+        }
+      if (c < 0 || h < 0 || w < 0)
+        return false;
+      if (!ns_size_mul ((size_t) c, (size_t) h, &n)
+          || !ns_size_mul (n, (size_t) w, &n))
+        return false;
+      if (n > best)
+        best = n;
+    }
+  *numel = best > 0 ? best : 1;
+  return true;
 }
 
 static ns_status
@@ -186,7 +224,8 @@ net_run (const ns_net *net, int first, int last, const ns_tensor *in,
          ns_run *run, ns_error *err)
 {
   ns_tensor cur;
-  bool cur_owned = false;
+  float *buf[2] = { NULL, NULL };
+  size_t buf_numel = 0;
   ns_status st = NS_OK;
 
   if (out)
@@ -214,25 +253,40 @@ net_run (const ns_net *net, int first, int last, const ns_tensor *in,
   if (first == last)
     return out ? copy_tensor (in, out, err) : NS_OK;
 
+  {
+    size_t bytes;
+    if (!max_activation (net, first, last, in->c, in->h, in->w, &buf_numel)
+        || !ns_size_mul (buf_numel, sizeof (float), &bytes))
+      return ns_fail (err, NS_ERR_NOMEM, "net forward: a %dx%d input is too "
+                      "large", in->w, in->h);
+    buf[0] = ns_alloc (bytes);
+    buf[1] = last - first > 1 ? ns_alloc (bytes) : NULL;
+    if (!buf[0] || (last - first > 1 && !buf[1]))
+      {
+        ns_free (buf[0]);
+        ns_free (buf[1]);
+        return ns_fail (err, NS_ERR_NOMEM,
+                        "out of memory for two %.1f MiB activations",
+                        (double) bytes / (1024.0 * 1024.0));
+      }
+  }
+
+  /* Layer i reads CUR (the caller's input, then one buffer) and writes
+     the other buffer. */
   cur = *in;
   for (int i = first; i < last; i++)
     {
       ns_tensor next;
+      float *dst = buf[(i - first) & 1];
       if (run && run->cancelled)
         {
           st = ns_fail (err, NS_ERR_CANCELLED, "cancelled");
           break;
         }
-      st = layer_forward (net, &net->layers[i], &cur, &next, run, err);
-      if (cur_owned)
-        ns_tensor_free (&cur);
+      st = layer_forward (net, &net->layers[i], &cur, dst, &next, run, err);
       if (st != NS_OK)
-        {
-          cur_owned = false;
-          break;
-        }
+        break;
       cur = next;
-      cur_owned = true;
       for (int t = 0; t < n_taps && st == NS_OK; t++)
         if (tap_layers[t] == i)
           st = copy_tensor (&cur, &taps[t], err);
@@ -241,17 +295,28 @@ net_run (const ns_net *net, int first, int last, const ns_tensor *in,
     }
   if (st != NS_OK)
     {
-      if (cur_owned)
-        ns_tensor_free (&cur);
+      ns_free (buf[0]);
+      ns_free (buf[1]);
       for (int t = 0; t < n_taps; t++)
         ns_tensor_free (&taps[t]);
       return st;
     }
-  if (out)
-    *out = cur;
-  else
-    ns_tensor_free (&cur);
-  return NS_OK;
+  /* CUR lives in one buffer, sized for the largest activation.  Callers
+     keep outputs (cached encodings), so a much smaller one gets an exact
+     copy rather than pinning the big buffer. */
+  if (out && ns_tensor_numel (&cur) * 2 >= buf_numel)
+    {
+      *out = cur;
+      ns_free (cur.data == buf[0] ? buf[1] : buf[0]);
+      return NS_OK;
+    }
+  st = out ? copy_tensor (&cur, out, err) : NS_OK;
+  ns_free (buf[0]);
+  ns_free (buf[1]);
+  if (st != NS_OK)
+    for (int t = 0; t < n_taps; t++)
+      ns_tensor_free (&taps[t]);
+  return st;
 }
 
 ns_status

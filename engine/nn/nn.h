@@ -26,6 +26,18 @@ double ns_conv_flops (const ns_conv *conv, int h, int w);
  * bands over threads); exposed for the benchmark. */
 int ns_conv_band_pixels (const ns_conv *conv, int h, int w);
 
+/* The kernels writing into a caller's buffer BUF (capacity at least the
+ * output's numel, not overlapping IN, not freed on error) instead of
+ * allocating: OUT receives the shape and DATA = BUF.  ns_net_forward uses them to ping-pong between
+ * two buffers, so each page is faulted in once per forward, not per layer
+ * (at 2048x2048 a fresh 1 GiB activation costs ~0.3 s of page faults). */
+ns_status ns_conv2d_buf (const ns_conv *conv, const ns_tensor *in, float *buf,
+                         ns_tensor *out, ns_run *run, ns_error *err);
+ns_status ns_maxpool2x2_buf (const ns_tensor *in, bool ceil_mode, float *buf,
+                             ns_tensor *out, ns_error *err);
+ns_status ns_upsample2x_buf (const ns_tensor *in, float *buf, ns_tensor *out,
+                             ns_error *err);
+
 /* Index of the layer computing VGG activation NAME in an encoder NET:
  * "relu3_1" or "conv3_1" (the conv's ReLU is fused), "pool2" (the pool
  * after block 2).  -1 when NET does not reach it. */
@@ -35,7 +47,7 @@ int ns_net_find_tap (const ns_net *net, const char *name);
  * (indices into net->layers, any order, repeats allowed) into TAPS[i]
  * (allocated here; freed on error).  OUT (allocated) receives the final
  * activation; when OUT is NULL the forward stops after the deepest tap.
- * Peak memory: about two activations plus the taps. */
+ * Peak memory: two buffers of the largest activation plus the taps. */
 ns_status ns_net_forward_taps (const ns_net *net, const ns_tensor *in,
                                const int *tap_layers, int n_taps,
                                ns_tensor *taps, ns_tensor *out, ns_run *run,

@@ -5,22 +5,36 @@
 
 #include <string.h>
 
+/* Output shape into OUT (data NULL); NS_ERR_SHAPE when too small. */
 static ns_status
-pool_alloc (const ns_tensor *in, bool ceil_mode, ns_tensor *out,
+pool_shape (const ns_tensor *in, bool ceil_mode, ns_tensor *out,
             ns_error *err)
 {
-  int oh, ow;
   if (out)
     memset (out, 0, sizeof *out);
   if (!in || !in->data || !out)
     return ns_fail (err, NS_ERR_INVALID_ARG, "maxpool: NULL argument");
-  oh = ceil_mode ? (in->h + 1) / 2 : in->h / 2;
-  ow = ceil_mode ? (in->w + 1) / 2 : in->w / 2;
-  if (oh <= 0 || ow <= 0)
-    return ns_fail (err, NS_ERR_SHAPE,
-                    "maxpool: a %dx%d input is too small to pool", in->w,
-                    in->h);
-  return ns_tensor_alloc (out, in->c, oh, ow, err);
+  out->c = in->c;
+  out->h = ceil_mode ? (in->h + 1) / 2 : in->h / 2;
+  out->w = ceil_mode ? (in->w + 1) / 2 : in->w / 2;
+  if (out->h <= 0 || out->w <= 0)
+    {
+      memset (out, 0, sizeof *out);
+      return ns_fail (err, NS_ERR_SHAPE,
+                      "maxpool: a %dx%d input is too small to pool", in->w,
+                      in->h);
+    }
+  return NS_OK;
+}
+
+static ns_status
+pool_alloc (const ns_tensor *in, bool ceil_mode, ns_tensor *out,
+            ns_error *err)
+{
+  ns_status st = pool_shape (in, ceil_mode, out, err);
+  if (st != NS_OK)
+    return st;
+  return ns_tensor_alloc (out, out->c, out->h, out->w, err);
 }
 
 ns_status
@@ -28,9 +42,20 @@ ns_maxpool2x2 (const ns_tensor *in, bool ceil_mode, ns_tensor *out,
                ns_error *err)
 {
   ns_status st = pool_alloc (in, ceil_mode, out, err);
+  if (st != NS_OK)
+    return st;
+  return ns_maxpool2x2_buf (in, ceil_mode, out->data, out, err);
+}
+
+ns_status
+ns_maxpool2x2_buf (const ns_tensor *in, bool ceil_mode, float *buf,
+                   ns_tensor *out, ns_error *err)
+{
+  ns_status st = pool_shape (in, ceil_mode, out, err);
   const int ih = in ? in->h : 0, iw = in ? in->w : 0;
   if (st != NS_OK)
     return st;
+  out->data = buf;
   const int oh = out->h, ow = out->w;
   /* Output columns whose window is complete (both inputs exist). */
   const int ow_full = iw / 2;

@@ -4,7 +4,7 @@
 #include <string.h>
 
 static ns_status
-up_alloc (const ns_tensor *in, ns_tensor *out, ns_error *err)
+up_shape (const ns_tensor *in, ns_tensor *out, ns_error *err)
 {
   if (out)
     memset (out, 0, sizeof *out);
@@ -12,7 +12,19 @@ up_alloc (const ns_tensor *in, ns_tensor *out, ns_error *err)
     return ns_fail (err, NS_ERR_INVALID_ARG, "upsample: NULL argument");
   if (in->h > (1 << 29) || in->w > (1 << 29))
     return ns_fail (err, NS_ERR_INVALID_ARG, "upsample: input too large");
-  return ns_tensor_alloc (out, in->c, 2 * in->h, 2 * in->w, err);
+  out->c = in->c;
+  out->h = 2 * in->h;
+  out->w = 2 * in->w;
+  return NS_OK;
+}
+
+static ns_status
+up_alloc (const ns_tensor *in, ns_tensor *out, ns_error *err)
+{
+  ns_status st = up_shape (in, out, err);
+  if (st != NS_OK)
+    return st;
+  return ns_tensor_alloc (out, out->c, out->h, out->w, err);
 }
 
 ns_status
@@ -21,6 +33,17 @@ ns_upsample2x (const ns_tensor *in, ns_tensor *out, ns_error *err)
   ns_status st = up_alloc (in, out, err);
   if (st != NS_OK)
     return st;
+  return ns_upsample2x_buf (in, out->data, out, err);
+}
+
+ns_status
+ns_upsample2x_buf (const ns_tensor *in, float *buf, ns_tensor *out,
+                   ns_error *err)
+{
+  ns_status st = up_shape (in, out, err);
+  if (st != NS_OK)
+    return st;
+  out->data = buf;
   const int ih = in->h, iw = in->w, ow = out->w;
 
 #pragma omp parallel for schedule(static) collapse(2)

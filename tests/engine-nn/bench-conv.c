@@ -6,7 +6,6 @@
  *
  * "net": only the whole networks (no per-layer table, no 4*SIZE
  * cancellation-latency run). */
- */
 #include "nn.h"
 
 #include <cblas.h>

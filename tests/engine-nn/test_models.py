@@ -75,7 +75,12 @@ def compare(tmp, kind, mdir, mode, level, x, ref, label, image=False):
 def conv(x, sd, key, relu=True):
     w, b = sd[key + ".weight"], sd[key + ".bias"]
     if w.shape[-1] == 3:
-        x = F.pad(x, (1, 1, 1, 1), mode="reflect")
+        # Reflection; an axis of size 1 cannot be reflected, the engine
+        # replicates it (PyTorch would refuse).
+        x = F.pad(x, (1, 1, 0, 0),
+                  mode="reflect" if x.shape[-1] > 1 else "replicate")
+        x = F.pad(x, (0, 0, 1, 1),
+                  mode="reflect" if x.shape[-2] > 1 else "replicate")
     x = F.conv2d(x, w, b)
     return F.relu(x) if relu else x
 
@@ -186,6 +191,22 @@ def test_shared(tmp, shared):
                     "cd16x enc%d" % level)
             compare(tmp, "cd16x", cd, "dec", level, f[0].numpy(),
                     y[0].numpy(), "cd16x dec%d" % level, image=True)
+        # Whole image path through 4 pools: odd 17x13 reflect-padded to
+        # 32x16; 5x5 needs more padding than it has pixels: replicated.
+        enc = load_sd(os.path.join(cd, "enc5.pth"))
+        dec = load_sd(os.path.join(cd, "dec5.pth"))
+        for (h, w, mode) in ((13, 17, "reflect"), (5, 5, "replicate"),
+                             (16, 16, "reflect")):
+            small = rng.random((1, 3, h, w), dtype=np.float32)
+            xs = torch.from_numpy(small)
+            with torch.no_grad():
+                ph, pw = (-h) % 16, (-w) % 16
+                xp = F.pad(xs, (0, pw, 0, ph), mode=mode) if ph or pw else xs
+                y = cd16x_decoder(dec, 5, cd16x_encoder(enc, 5, xp))
+                y = y[:, :, :h, :w].clamp(0, 1)
+            compare(tmp, "cd16x", cd, "image", 5, small[0], y[0].numpy(),
+                    "cd16x level 5 image %dx%d (%s padding)" % (w, h, mode),
+                    image=True)
     else:
         print("skip: %s absent" % cd)
     lst = os.path.join(shared, "models", "lst-r31")
@@ -209,6 +230,21 @@ def test_shared(tmp, shared):
             y = y.clamp(0, 1)
         compare(tmp, "lst-r31", lst, "image", 3, img[0], y[0].numpy(),
                 "lst-r31 image -> padded tensor -> image", image=True)
+        # Detection order: a folder holding both vgg19 and lst-r31 files
+        # loads vgg19 (symlinks to the shared files, nothing copied).
+        both = os.path.join(tmp, "both")
+        os.mkdir(both)
+        for name in ("vgg_r31.pth", "dec_r31.pth"):
+            os.symlink(os.path.join(lst, name), os.path.join(both, name))
+        for name in ("vgg_normalised.pth", "decoder.pth"):
+            os.symlink(os.path.join(tmp, "vgg19", name),
+                       os.path.join(both, name))
+        r = run("load", both, "auto")
+        check(r.returncode == 0 and r.stdout.split()[0] == "vgg19",
+              "auto prefers vgg19 over lst-r31: %r" % r.stdout.strip())
+        r = run("load", both, "lst-r31")
+        check(r.returncode == 0 and r.stdout.split()[0] == "lst-r31",
+              "an explicit kind wins: %r" % r.stdout.strip())
     else:
         print("skip: %s absent" % lst)
 
@@ -244,6 +280,19 @@ def test_vgg19(tmp):
     # Random weights: the decoder's output is not in [0,1]; compare to scale.
     compare(tmp, "vgg19", mdir, "dec", 4, f[0].numpy(), y[0].numpy(),
             "vgg19 decoder (random weights)")
+    # The same decoder renumbered 0..8 (another Sequential layout) loads by
+    # key order and computes the same.
+    ren = os.path.join(tmp, "renumbered")
+    os.mkdir(ren)
+    convs = [m for m in dec if isinstance(m, nn.Conv2d)]
+    sd = {}
+    for i, m in enumerate(convs):
+        sd["%d.weight" % i] = m.weight.detach().clone()
+        sd["%d.bias" % i] = m.bias.detach().clone()
+    save_legacy(vgg.state_dict(), os.path.join(ren, "vgg_normalised.pth"))
+    save_legacy(sd, os.path.join(ren, "decoder.pth"))
+    compare(tmp, "vgg19", ren, "dec", 4, f[0].numpy(), y[0].numpy(),
+            "vgg19 decoder with keys 0..8")
     want = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu4_2", "relu5_1"]
     inp = os.path.join(tmp, "in.npy")
     np.save(inp, img[0])
@@ -309,6 +358,16 @@ def test_errors(tmp, vgg, dec):
     sd["28.bias"] = torch.zeros(4)
     bad("decoder not RGB", vgg.state_dict(), sd,
         ["decoder.pth", "4 output channels", "expected 3"])
+    sd = dict(dec.state_dict())
+    del sd["28.weight"], sd["28.bias"]
+    bd = os.path.join(tmp, "eight_convs")
+    os.mkdir(bd)
+    save_legacy(vgg.state_dict(), os.path.join(bd, "vgg_normalised.pth"))
+    save_legacy(sd, os.path.join(bd, "decoder.pth"))
+    r = run("load", bd, "vgg19")
+    check(r.returncode == 2 and "decoder.pth" in r.stderr
+          and "8 convolutions" in r.stderr and "expected 9" in r.stderr,
+          "decoder with a conv missing: %s" % r.stderr.strip())
     # A missing key is a format error naming the file and the key.
     sd = dict(dec.state_dict())
     del sd["21.bias"]

@@ -92,10 +92,9 @@ check_conv (int cin, int cout, int k, int h, int w, bool relu)
       free (rm);
       free (gf);
     }
-  printf ("conv %dx%d %d->%d %dx%d (%d row bands): optimised vs reference "
-          "ok\n", k, k, cin, cout, w, h,
-          k == 3 ? (h + ns_gconv_band (&conv, h, w) - 1)
-                     / ns_gconv_band (&conv, h, w) : 1);
+  printf ("conv %dx%d %d->%d %dx%d (%s mode): optimised vs reference "
+          "checked\n", k, k, cin, cout, w, h,
+          ns_gconv_banded (&conv, h, w, 2) ? "banded" : "whole");
   if (nin > 4096)
     goto done;
 
@@ -501,6 +500,8 @@ main (void)
   check_conv (64, 4, 3, 33, 256, true);
   check_conv (48, 5, 3, 44, 200, false);
   check_conv (8, 16, 1, 70, 90, true);
+  check_conv (4, 8, 1, 128, 130, true);  /* 1x1, banded */
+  check_conv (512, 2, 3, 600, 4, true);  /* whole mode, two large bands */
   check_reflpad ();
   check_relu ();
   check_pool (false, 6);
