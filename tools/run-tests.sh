@@ -69,7 +69,7 @@ if [ "${NS_SKIP_CHROOT:-0}" != 1 ]; then
       cd '$SRC' && export NS_SHARED_DIR='$NS_SHARED_DIR' &&
       { meson setup --wipe build-chroot-ci -Dwerror=true >/dev/null 2>&1 || meson setup build-chroot-ci -Dwerror=true; } &&
       ninja -C build-chroot-ci &&
-      meson test -C build-chroot-ci --print-errorlogs --suite gimp --suite ui --suite engine-io --num-processes 1
+      meson test -C build-chroot-ci --print-errorlogs --suite gimp --suite ui --suite engine-io --suite engine-nn --suite engine-style --num-processes 1
     " || true
     if [ -f build-chroot-ci/meson-logs/testlog.json ]; then collect build-chroot-ci chroot
     else echo "chroot build FAILED"; extra_fail=$((extra_fail+1)); fi

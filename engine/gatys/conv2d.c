@@ -8,8 +8,8 @@
  * memory-bound, so keeping each band in cache matters more than large
  * sgemm calls.  1x1 convolutions skip im2col and are cut into column
  * chunks the same way.  Also the naive reference. */
-#include "gatys-kernels.h"
 #include "gatys-conv.h"
+#include "gatys-kernels.h"
 
 #include <cblas.h>
 #include <stdlib.h>
@@ -27,6 +27,9 @@
 #define NS_GCONV_WHOLE_FLOATS ((size_t) 1 << 23)
 /* Pixels per chunk of a 1x1 convolution. */
 #define NS_GCONV_CHUNK 4096
+/* Elementwise loops smaller than this stay on one thread (a parallel
+ * region costs more than the loop, and far more on a busy machine). */
+#define NS_GCONV_PAR_MIN ((size_t) 1 << 16)
 
 static int
 clamp_rows (size_t rows, int h)
@@ -62,8 +65,8 @@ ns_gconv_banded (const ns_conv *conv, int h, int w, int n_threads)
   if (n_threads <= 1)
     return true;
   if (conv->k == 1)
-    return ((size_t) h * w + NS_GCONV_CHUNK - 1) / NS_GCONV_CHUNK
-           >= (size_t) (2 * n_threads);
+    return ((size_t) h * w + NS_GCONV_CHUNK - 1) / NS_GCONV_CHUNK >=
+           (size_t) (2 * n_threads);
   n_bands = (h + ns_gconv_band (conv, h, w) - 1) / ns_gconv_band (conv, h, w);
   return n_bands >= 2 * n_threads;
 }
@@ -117,8 +120,8 @@ ns_gconv_im2col (const float *in, int cin, int h, int w, int y0, int y1,
           float *dst = col + (size_t) ((ci * 3 + ky) * 3 + kx) * bw;
           for (y = y0; y < y1; y++)
             {
-              const float *src = in + (size_t) ci * hw
-                                 + (size_t) reflect (y + ky - 1, h) * w;
+              const float *src = in + (size_t) ci * hw +
+                                 (size_t) reflect (y + ky - 1, h) * w;
               float *d = dst + (size_t) (y - y0) * w;
               if (kx == 0)
                 {
@@ -179,12 +182,12 @@ ns_gconv_forward (const ns_conv *conv, const float *in, int h, int w,
           if (conv->k == 1)
             {
               cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                           conv->cout, (int) hw, conv->cin, 1.0f,
-                           conv->weight, conv->cin, in, (int) hw, 0.0f, out,
-                           (int) hw);
+                           conv->cout, (int) hw, conv->cin, 1.0f, conv->weight,
+                           conv->cin, in, (int) hw, 0.0f, out, (int) hw);
               break;
             }
-#pragma omp parallel for num_threads (n_threads) schedule (static)
+#pragma omp parallel for num_threads(n_threads) \
+    schedule(static) if ((size_t) conv->cin * bw >= NS_GCONV_PAR_MIN)
           for (ci = 0; ci < conv->cin; ci++)
             ns_gconv_im2col (in + (size_t) ci * hw, 1, h, w, y0, y1,
                              work + (size_t) ci * 9 * bw);
@@ -192,7 +195,8 @@ ns_gconv_forward (const ns_conv *conv, const float *in, int h, int w,
                        bw, kk, 1.0f, conv->weight, kk, work, bw, 0.0f,
                        out + (size_t) y0 * w, (int) hw);
         }
-#pragma omp parallel for num_threads (n_threads) schedule (static)
+#pragma omp parallel for num_threads(n_threads) \
+    schedule(static) if ((size_t) conv->cout * hw >= NS_GCONV_PAR_MIN)
       for (co = 0; co < conv->cout; co++)
         {
           ns_conv one = *conv;
@@ -206,15 +210,14 @@ ns_gconv_forward (const ns_conv *conv, const float *in, int h, int w,
   if (conv->k == 1)
     {
       int n_chunks = (int) ((hw + NS_GCONV_CHUNK - 1) / NS_GCONV_CHUNK), c;
-#pragma omp parallel for num_threads (n_threads) schedule (dynamic, 1)
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
       for (c = 0; c < n_chunks; c++)
         {
           size_t p0 = (size_t) c * NS_GCONV_CHUNK;
           size_t p1 = p0 + NS_GCONV_CHUNK < hw ? p0 + NS_GCONV_CHUNK : hw;
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, conv->cout,
                        (int) (p1 - p0), conv->cin, 1.0f, conv->weight,
-                       conv->cin, in + p0, (int) hw, 0.0f, out + p0,
-                       (int) hw);
+                       conv->cin, in + p0, (int) hw, 0.0f, out + p0, (int) hw);
           bias_relu (conv, out, hw, p0, p1);
         }
     }
@@ -223,7 +226,7 @@ ns_gconv_forward (const ns_conv *conv, const float *in, int h, int w,
       int band = ns_gconv_band (conv, h, w);
       int n_bands = (h + band - 1) / band, b;
       size_t per = (size_t) kk * band * w;
-#pragma omp parallel for num_threads (n_threads) schedule (dynamic, 1)
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
       for (b = 0; b < n_bands; b++)
         {
           int y0 = b * band, y1 = y0 + band < h ? y0 + band : h;
@@ -261,9 +264,9 @@ ns_gconv_forward_ref (const ns_conv *conv, const float *in, int h, int w,
           for (ci = 0; ci < conv->cin; ci++)
             for (ky = 0; ky < k; ky++)
               for (kx = 0; kx < k; kx++)
-                acc += (double) conv->weight[((co * conv->cin + ci) * k + ky)
-                                             * k + kx]
-                       * pad[((size_t) ci * ph + y + ky) * pw + x + kx];
+                acc += (double) conv
+                           ->weight[((co * conv->cin + ci) * k + ky) * k + kx] *
+                       pad[((size_t) ci * ph + y + ky) * pw + x + kx];
           if (conv->relu && acc < 0.0)
             acc = 0.0;
           out[((size_t) co * h + y) * w + x] = (float) acc;

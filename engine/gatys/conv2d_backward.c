@@ -10,14 +10,16 @@
  * applied to each band of the output gradient on the way (fused, saving a
  * pass over memory).  Plus a naive reference (explicit padding, direct
  * loops, reflection-pad backward). */
-#include "gatys-kernels.h"
 #include "gatys-conv.h"
+#include "gatys-kernels.h"
 
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define NS_GCONV_CHUNK 4096
+/* Elementwise loops smaller than this stay on one thread. */
+#define NS_GCONV_PAR_MIN ((size_t) 1 << 16)
 
 static inline int
 reflect (int i, int n)
@@ -45,8 +47,8 @@ col2im (const float *col, int cin, int h, int w, int y0, int y1, float *gin)
           const float *src = col + (size_t) ((ci * 3 + ky) * 3 + kx) * bw;
           for (y = y0; y < y1; y++)
             {
-              float *d = gin + (size_t) ci * hw
-                         + (size_t) reflect (y + ky - 1, h) * w;
+              float *d = gin + (size_t) ci * hw +
+                         (size_t) reflect (y + ky - 1, h) * w;
               const float *s = src + (size_t) (y - y0) * w;
               if (kx == 0)
                 {
@@ -69,8 +71,7 @@ col2im (const float *col, int cin, int h, int w, int y0, int y1, float *gin)
 
 /* GOUT[c][p] = 0 where Y[c][p] <= 0, for pixels [p0, p1). */
 static void
-relu_mask (const float *y, float *gout, int c, size_t hw, size_t p0,
-           size_t p1)
+relu_mask (const float *y, float *gout, int c, size_t hw, size_t p0, size_t p1)
 {
   int ch;
   if (!y)
@@ -98,10 +99,11 @@ ns_gconv_backward (const ns_conv *conv, const float *y, float *gout, int h,
       kk = conv->cin * 9;
       if (y)
         {
-#pragma omp parallel for num_threads (n_threads) schedule (static)
+#pragma omp parallel for num_threads(n_threads) \
+    schedule(static) if ((size_t) conv->cout * hw >= NS_GCONV_PAR_MIN)
           for (co = 0; co < conv->cout; co++)
-            relu_mask (y + (size_t) co * hw, gout + (size_t) co * hw, 1, hw,
-                       0, hw);
+            relu_mask (y + (size_t) co * hw, gout + (size_t) co * hw, 1, hw, 0,
+                       hw);
         }
       if (conv->k == 1)
         {
@@ -119,7 +121,8 @@ ns_gconv_backward (const ns_conv *conv, const float *y, float *gout, int h,
           cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, bw,
                        conv->cout, 1.0f, conv->weight, kk,
                        gout + (size_t) y0 * w, (int) hw, 0.0f, work, bw);
-#pragma omp parallel for num_threads (n_threads) schedule (static)
+#pragma omp parallel for num_threads(n_threads) \
+    schedule(static) if ((size_t) conv->cin * bw >= NS_GCONV_PAR_MIN)
           for (ci = 0; ci < conv->cin; ci++)
             col2im (work + (size_t) ci * 9 * bw, 1, h, w, y0, y1,
                     gin + (size_t) ci * hw);
@@ -129,7 +132,7 @@ ns_gconv_backward (const ns_conv *conv, const float *y, float *gout, int h,
   if (conv->k == 1)
     {
       int n_chunks = (int) ((hw + NS_GCONV_CHUNK - 1) / NS_GCONV_CHUNK), c;
-#pragma omp parallel for num_threads (n_threads) schedule (dynamic, 1)
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
       for (c = 0; c < n_chunks; c++)
         {
           size_t p0 = (size_t) c * NS_GCONV_CHUNK;
@@ -151,15 +154,14 @@ ns_gconv_backward (const ns_conv *conv, const float *y, float *gout, int h,
   for (phase = 0; phase < 2; phase++)
     {
       int j, n_j = (n_bands - phase + 1) / 2;
-#pragma omp parallel for num_threads (n_threads) schedule (dynamic, 1)
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
       for (j = 0; j < n_j; j++)
         {
           int b = phase + 2 * j;
           int y0 = b * band, y1 = y0 + band < h ? y0 + band : h;
           int bw = (y1 - y0) * w;
           float *col = work + (size_t) ns_gconv_thread () * per;
-          relu_mask (y, gout, conv->cout, hw, (size_t) y0 * w,
-                     (size_t) y1 * w);
+          relu_mask (y, gout, conv->cout, hw, (size_t) y0 * w, (size_t) y1 * w);
           cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, bw,
                        conv->cout, 1.0f, conv->weight, kk,
                        gout + (size_t) y0 * w, (int) hw, 0.0f, col, bw);
@@ -192,12 +194,11 @@ ns_gconv_backward_ref (const ns_conv *conv, const float *gout, int h, int w,
       for (ky = 0; ky < k; ky++)
         for (kx = 0; kx < k; kx++)
           {
-            double wv = conv->weight[((co * conv->cin + ci) * k + ky) * k
-                                     + kx];
+            double wv = conv->weight[((co * conv->cin + ci) * k + ky) * k + kx];
             for (y = 0; y < h; y++)
               for (x = 0; x < w; x++)
-                acc[((size_t) ci * ph + y + ky) * pw + x + kx]
-                  += wv * gout[((size_t) co * h + y) * w + x];
+                acc[((size_t) ci * ph + y + ky) * pw + x + kx] +=
+                    wv * gout[((size_t) co * h + y) * w + x];
           }
   for (i = 0; i < np; i++)
     gpad[i] = (float) acc[i];

@@ -8,20 +8,23 @@
 #include <string.h>
 
 /* Trunk layouts: weight key prefixes in order, "P" for a max-pool. */
-static const char *const cd16x_ops[] = {
-  "conv0", "conv11", "conv12", "P", "conv21", "conv22", "P", "conv31",
-  "conv32", "conv33", "conv34", "P", "conv41", "conv42", "conv43", "conv44",
-  "P", "conv51", NULL };
-static const char *const vgg19_ops[] = {
-  "0", "2", "5", "P", "9", "12", "P", "16", "19", "22", "25", "P", "29",
-  "32", "35", "38", "P", "42", NULL };
-static const char *const lst_ops[] = {
-  "conv1", "conv2", "conv3", "P", "conv4", "conv5", "P", "conv6", NULL };
+static const char *const cd16x_ops[] = { "conv0",  "conv11", "conv12", "P",
+                                         "conv21", "conv22", "P",      "conv31",
+                                         "conv32", "conv33", "conv34", "P",
+                                         "conv41", "conv42", "conv43", "conv44",
+                                         "P",      "conv51", NULL };
+static const char *const vgg19_ops[] = { "0",  "2", "5",  "P",  "9",
+                                         "12", "P", "16", "19", "22",
+                                         "25", "P", "29", "32", "35",
+                                         "38", "P", "42", NULL };
+static const char *const lst_ops[] = { "conv1", "conv2", "conv3", "P", "conv4",
+                                       "conv5", "P",     "conv6", NULL };
 /* VGG names of the trunk ops above (same order, pools included). */
 static const char *const vgg_names[] = {
-  "input", "relu1_1", "relu1_2", "pool1", "relu2_1", "relu2_2", "pool2",
-  "relu3_1", "relu3_2", "relu3_3", "relu3_4", "pool3", "relu4_1", "relu4_2",
-  "relu4_3", "relu4_4", "pool4", "relu5_1", NULL };
+  "input",   "relu1_1", "relu1_2", "pool1",   "relu2_1", "relu2_2", "pool2",
+  "relu3_1", "relu3_2", "relu3_3", "relu3_4", "pool3",   "relu4_1", "relu4_2",
+  "relu4_3", "relu4_4", "pool4",   "relu5_1", NULL
+};
 
 static ns_status
 get_conv (const ns_weights *wf, const char *prefix, int k, bool relu,
@@ -36,11 +39,13 @@ get_conv (const ns_weights *wf, const char *prefix, int k, bool relu,
   if (!w)
     return ns_fail (err, NS_ERR_FORMAT, "%s: no tensor %s.weight",
                     ns_weights_path (wf), prefix);
-  if (w->ndim != 4 || w->shape[2] != k || w->shape[3] != k
-      || w->shape[0] <= 0 || w->shape[1] <= 0 || w->shape[0] > 4096
-      || w->shape[1] > 4096)
-    return ns_fail (err, NS_ERR_SHAPE, "%s: %s.weight is not a %dx%d "
-                    "convolution", ns_weights_path (wf), prefix, k, k);
+  if (w->ndim != 4 || w->shape[2] != k || w->shape[3] != k ||
+      w->shape[0] <= 0 || w->shape[1] <= 0 || w->shape[0] > 4096 ||
+      w->shape[1] > 4096)
+    return ns_fail (err, NS_ERR_SHAPE,
+                    "%s: %s.weight is not a %dx%d "
+                    "convolution",
+                    ns_weights_path (wf), prefix, k, k);
   if (b && (b->ndim != 1 || b->shape[0] != w->shape[0]))
     return ns_fail (err, NS_ERR_SHAPE, "%s: %s.bias has the wrong shape",
                     ns_weights_path (wf), prefix);
@@ -95,9 +100,11 @@ add_tap (ns_gnet *net, const ns_weights *wf, const char *layer,
       if (st != NS_OK)
         return st;
       if (t->head.cin != t->channels)
-        return ns_fail (err, NS_ERR_SHAPE, "%s: %s takes %d channels, "
-                        "%s has %d", ns_weights_path (wf), head, t->head.cin,
-                        layer, t->channels);
+        return ns_fail (err, NS_ERR_SHAPE,
+                        "%s: %s takes %d channels, "
+                        "%s has %d",
+                        ns_weights_path (wf), head, t->head.cin, layer,
+                        t->channels);
       t->has_head = true;
       t->channels = t->head.cout;
     }
@@ -147,8 +154,7 @@ ns_gnet_build (ns_model_kind kind, ns_weights *const *files, int n_files,
     if (files[i] && ns_weights_find (files[i], probe))
       wf = files[i];
   if (!wf)
-    return ns_fail (err, NS_ERR_FORMAT,
-                    "no weight file of the %s model has %s",
+    return ns_fail (err, NS_ERR_FORMAT, "no weight file of the %s model has %s",
                     ns_model_kind_name (kind), probe);
 
   for (i = 0; ops[i]; i++)
@@ -167,9 +173,10 @@ ns_gnet_build (ns_model_kind kind, ns_weights *const *files, int n_files,
           if (st != NS_OK)
             return st;
           if (op->conv.cin != cin)
-            return ns_fail (err, NS_ERR_SHAPE, "%s: %s takes %d channels, "
-                            "expected %d", ns_weights_path (wf), ops[i],
-                            op->conv.cin, cin);
+            return ns_fail (err, NS_ERR_SHAPE,
+                            "%s: %s takes %d channels, "
+                            "expected %d",
+                            ns_weights_path (wf), ops[i], op->conv.cin, cin);
           cin = op->conv.cout;
         }
       net->n_ops++;
@@ -275,8 +282,8 @@ ns_gbuf_init (ns_gbuf *b, const ns_gnet *net, int h, int w, int n_threads,
           if (op->conv.k == 3 && (ch < 2 || cw < 2))
             return ns_fail (err, NS_ERR_INVALID_ARG,
                             "image %dx%d is too small for the %s network "
-                            "(at least %dx%d pixels)", w, h,
-                            ns_model_kind_name (net->kind),
+                            "(at least %dx%d pixels)",
+                            w, h, ns_model_kind_name (net->kind),
                             2 << net->n_pools, 2 << net->n_pools);
           c = op->conv.cout;
           wk = ns_gconv_work_floats (&op->conv, ch, cw, b->n_threads);
@@ -343,7 +350,7 @@ ns_gnet_forward (ns_gbuf *b, const float *x, ns_run *run)
       int ic = i == 0 ? 3 : b->oc[i - 1];
       if (op->pool)
         ns_gpool_forward (in, ic, ih, iw, net->pool_ceil, b->act[i],
-                          b->argmax[i]);
+                          b->argmax[i], b->n_threads);
       else
         ns_gconv_forward (&op->conv, in, ih, iw, b->act[i], b->work,
                           b->n_threads);
@@ -354,8 +361,8 @@ ns_gnet_forward (ns_gbuf *b, const float *x, ns_run *run)
     if (net->taps[t].has_head)
       {
         int op = net->taps[t].op;
-        ns_gconv_forward (&net->taps[t].head, b->act[op], b->oh[op],
-                          b->ow[op], b->tap_out[t], b->work, b->n_threads);
+        ns_gconv_forward (&net->taps[t].head, b->act[op], b->oh[op], b->ow[op],
+                          b->tap_out[t], b->work, b->n_threads);
       }
   return poll (run);
 }
@@ -403,11 +410,11 @@ ns_gnet_backward (ns_gbuf *b, float *gx, ns_run *run)
         memset (cur, 0, n * sizeof (float));
 
       if (op->pool)
-        ns_gpool_backward (cur, b->argmax[i], ic, ih, iw, net->pool_ceil,
-                           dst);
+        ns_gpool_backward (cur, b->argmax[i], ic, ih, iw, net->pool_ceil, dst,
+                           b->n_threads);
       else
-        ns_gconv_backward (&op->conv, op->conv.relu ? b->act[i] : NULL,
-                           cur, ih, iw, dst, b->work, b->n_threads);
+        ns_gconv_backward (&op->conv, op->conv.relu ? b->act[i] : NULL, cur, ih,
+                           iw, dst, b->work, b->n_threads);
       if (!poll (run))
         return false;
       {
@@ -434,8 +441,8 @@ ns_gnet_flops (const ns_gnet *net, int h, int w)
       if (op->pool)
         ns_gpool_out_size (h, w, net->pool_ceil, &h, &w);
       else
-        total += 2.0 * op->conv.cin * op->conv.cout * op->conv.k * op->conv.k
-                 * h * w;
+        total += 2.0 * op->conv.cin * op->conv.cout * op->conv.k * op->conv.k *
+                 h * w;
       oh[i] = h;
       ow[i] = w;
     }

@@ -19,8 +19,7 @@
 /* Floats of workspace the forward/backward passes need at H x W with
  * N_THREADS threads (one im2col band per thread, a band sized to stay in
  * L2). */
-size_t ns_gconv_work_floats (const ns_conv *conv, int h, int w,
-                             int n_threads);
+size_t ns_gconv_work_floats (const ns_conv *conv, int h, int w, int n_threads);
 /* OUT: cout*h*w floats.  WORK: ns_gconv_work_floats floats. */
 void ns_gconv_forward (const ns_conv *conv, const float *in, int h, int w,
                        float *out, float *work, int n_threads);
@@ -29,13 +28,12 @@ void ns_gconv_forward (const ns_conv *conv, const float *in, int h, int w,
  * pixels they were copied from.  When Y (the forward's output) is not
  * NULL, GOUT is first multiplied in place by the ReLU mask (Y > 0), so
  * GOUT may be dL/d(output after ReLU); with Y NULL it is dL/d(pre-ReLU). */
-void ns_gconv_backward (const ns_conv *conv, const float *y, float *gout,
-                        int h, int w, float *gin, float *work,
-                        int n_threads);
+void ns_gconv_backward (const ns_conv *conv, const float *y, float *gout, int h,
+                        int w, float *gin, float *work, int n_threads);
 /* Naive references (explicit padding, direct loops, double
  * accumulation), for the tests. */
-void ns_gconv_forward_ref (const ns_conv *conv, const float *in, int h,
-                           int w, float *out);
+void ns_gconv_forward_ref (const ns_conv *conv, const float *in, int h, int w,
+                           float *out);
 void ns_gconv_backward_ref (const ns_conv *conv, const float *gout, int h,
                             int w, float *gin);
 
@@ -44,8 +42,7 @@ void ns_gconv_backward_ref (const ns_conv *conv, const float *gout, int h,
 void ns_reflpad_forward (const float *in, int c, int h, int w, float *out);
 /* GOUT c x (h+2) x (w+2) -> GIN c x h x w: each padded cell's gradient
  * is added to the pixel it was copied from. */
-void ns_reflpad_backward (const float *gout, int c, int h, int w,
-                          float *gin);
+void ns_reflpad_backward (const float *gout, int c, int h, int w, float *gin);
 
 /* ------------------------------------------------------------- ReLU */
 void ns_relu_forward (float *x, size_t n);
@@ -59,10 +56,10 @@ void ns_gpool_out_size (int h, int w, bool ceil_mode, int *oh, int *ow);
  * winner within its channel; ties go to the first in row-major window
  * order, as PyTorch's CPU kernel. */
 void ns_gpool_forward (const float *in, int c, int h, int w, bool ceil_mode,
-                       float *out, int32_t *argmax);
+                       float *out, int32_t *argmax, int n_threads);
 /* GIN (c*h*w) is overwritten: zero except at the winners. */
-void ns_gpool_backward (const float *gout, const int32_t *argmax, int c,
-                        int h, int w, bool ceil_mode, float *gin);
+void ns_gpool_backward (const float *gout, const int32_t *argmax, int c, int h,
+                        int w, bool ceil_mode, float *gin, int n_threads);
 
 /* -------------------------------------------------------------- Gram */
 /* G (c x c) = SCALE * F F^T, F c x n (ssyrk, mirrored). */
@@ -103,8 +100,8 @@ void ns_lbfgs_free (ns_lbfgs *s);
  * Leaves X, *F, G at the new point.  Returns the number of evaluations, 0
  * when converged (|g|_inf < 1e-7 or no progress), -1 when FN aborted (X, *F
  * and G then hold the last complete point). */
-int ns_lbfgs_step (ns_lbfgs *s, float *x, double *f, float *g,
-                   ns_fg_fn fn, void *user);
+int ns_lbfgs_step (ns_lbfgs *s, float *x, double *f, float *g, ns_fg_fn fn,
+                   void *user);
 
 typedef struct ns_adam ns_adam;
 /* torch.optim.Adam defaults (betas 0.9, 0.999, eps 1e-8). */

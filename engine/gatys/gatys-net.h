@@ -13,8 +13,8 @@
 
 typedef struct
 {
-  bool pool;         /* 2x2 max-pool, else a convolution */
-  ns_conv conv;      /* weights point into the model's ns_weights */
+  bool pool;    /* 2x2 max-pool, else a convolution */
+  ns_conv conv; /* weights point into the model's ns_weights */
   char name[24];
 } ns_gop;
 
@@ -40,7 +40,7 @@ typedef struct
   int n_taps;
   int style[NS_GNET_MAX_STYLE]; /* tap indices, shallow to deep */
   int n_style;
-  int content;                  /* tap index */
+  int content; /* tap index */
 } ns_gnet;
 
 /* Builds the feature network of KIND from the weight files FILES (pointers
@@ -60,11 +60,11 @@ typedef struct
   int oc[NS_GNET_MAX_OPS], oh[NS_GNET_MAX_OPS], ow[NS_GNET_MAX_OPS];
   float *act[NS_GNET_MAX_OPS];
   int32_t *argmax[NS_GNET_MAX_OPS];
-  float *tap_out[NS_GNET_MAX_TAPS];   /* owned when the tap has a head */
-  float *tap_grad[NS_GNET_MAX_TAPS];  /* dL/d(tap), filled by the losses */
+  float *tap_out[NS_GNET_MAX_TAPS];  /* owned when the tap has a head */
+  float *tap_grad[NS_GNET_MAX_TAPS]; /* dL/d(tap), filled by the losses */
   int tap_h[NS_GNET_MAX_TAPS], tap_w[NS_GNET_MAX_TAPS];
-  float *g0, *g1, *gtmp;              /* backward scratch */
-  float *work;                        /* im2col band */
+  float *g0, *g1, *gtmp; /* backward scratch */
+  float *work;           /* im2col band */
 } ns_gbuf;
 
 ns_status ns_gbuf_init (ns_gbuf *b, const ns_gnet *net, int h, int w,
@@ -101,8 +101,7 @@ ns_status ns_gobj_init (ns_gobj *o, const ns_gnet *net, int h, int w,
 void ns_gobj_free (ns_gobj *o);
 /* Content target: the features of CONTENT (3 x h x w, the objective's
  * size).  Returns NS_ERR_CANCELLED when RUN was cancelled. */
-ns_status ns_gobj_set_content (ns_gobj *o, const float *content,
-                               ns_error *err);
+ns_status ns_gobj_set_content (ns_gobj *o, const float *content, ns_error *err);
 /* Style targets: the Gram matrices of N images blended by WEIGHTS
  * (normalised here); images may have any size the network accepts. */
 ns_status ns_gobj_set_styles (ns_gobj *o, const ns_image *const *styles,

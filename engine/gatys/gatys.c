@@ -1,8 +1,8 @@
 /* ns_gatys_stylize: the optimisation method of Gatys, Ecker & Bethge
  * (2015), coarse to fine as crowsonkb/style-transfer-pytorch. */
 #include "gatys.h"
+#include "../style/style.h" /* ns_luminance_transfer, as the other methods */
 #include "gatys-net.h"
-#include "../style/style.h"   /* ns_luminance_transfer, as the other methods */
 
 #include <math.h>
 #include <stdio.h>
@@ -82,8 +82,8 @@ finish (const ns_params *params, const float *x, int w, int h,
         int ch;
         m = m < 0.0f ? 0.0f : m > 1.0f ? 1.0f : m;
         for (ch = 0; ch < 3; ch++)
-          res.data[ch * n + i] = m * res.data[ch * n + i]
-                                 + (1.0f - m) * content->data[ch * n + i];
+          res.data[ch * n + i] = m * res.data[ch * n + i] +
+                                 (1.0f - m) * content->data[ch * n + i];
       }
   memcpy (dst->data, res.data, sizeof (float) * 3 * n);
   ns_image_free (&res);
@@ -100,9 +100,9 @@ check_image (const ns_image *img, const char *what, ns_error *err)
 
 ns_status
 ns_gatys_stylize (const ns_model *model, const ns_params *params,
-                  const ns_image *content, const ns_style *styles,
-                  int n_styles, const ns_image *mask, ns_image *out,
-                  ns_run *run, ns_error *err)
+                  const ns_image *content, const ns_style *styles, int n_styles,
+                  const ns_image *mask, ns_image *out, ns_run *run,
+                  ns_error *err)
 {
   const ns_gatys_params *gp;
   ns_gnet net;
@@ -129,26 +129,27 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
   for (k = 0; k < n_styles; k++)
     if ((st = check_image (styles[k].image, "style", err)) != NS_OK)
       return st;
-  if (!out->data || out->width != content->width
-      || out->height != content->height)
+  if (!out->data || out->width != content->width ||
+      out->height != content->height)
     return ns_fail (err, NS_ERR_INVALID_ARG,
                     "gatys: the output must be allocated at the content's "
-                    "size %dx%d", content->width, content->height);
-  if (mask && (!mask->data || mask->width != content->width
-               || mask->height != content->height))
+                    "size %dx%d",
+                    content->width, content->height);
+  if (mask && (!mask->data || mask->width != content->width ||
+               mask->height != content->height))
     return ns_fail (err, NS_ERR_INVALID_ARG,
                     "gatys: the mask must have the content's size");
   if (mask && n_styles > 1)
     return ns_fail (err, NS_ERR_UNSUPPORTED,
                     "gatys: a mask with several styles is not supported");
   gp = &params->gatys;
-  if (gp->iterations < 0 || gp->scales < 0 || !isfinite (gp->content_weight)
-      || !isfinite (gp->style_weight) || !isfinite (gp->tv_weight)
-      || gp->content_weight < 0 || gp->style_weight < 0 || gp->tv_weight < 0)
+  if (gp->iterations < 0 || gp->scales < 0 || !isfinite (gp->content_weight) ||
+      !isfinite (gp->style_weight) || !isfinite (gp->tv_weight) ||
+      gp->content_weight < 0 || gp->style_weight < 0 || gp->tv_weight < 0)
     return ns_fail (err, NS_ERR_INVALID_ARG,
                     "gatys: iterations, scales and weights must be >= 0");
-  if (gp->init == NS_INIT_IMAGE
-      && (st = check_image (gp->init_image, "initial", err)) != NS_OK)
+  if (gp->init == NS_INIT_IMAGE &&
+      (st = check_image (gp->init_image, "initial", err)) != NS_OK)
     return st;
   for (k = 0; k < n_styles; k++)
     {
@@ -184,13 +185,13 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
   if ((ww < wh ? ww : wh) < min_side)
     return ns_fail (err, NS_ERR_INVALID_ARG,
                     "gatys: the image must be at least %dx%d pixels for the "
-                    "%s network", min_side, min_side,
-                    ns_model_kind_name (model->kind));
+                    "%s network",
+                    min_side, min_side, ns_model_kind_name (model->kind));
   n_scales = gp->scales > 0 ? gp->scales : 1;
-  while (n_scales > 1
-         && ((ww < wh ? ww : wh) >> (n_scales - 1))
-              < (min_side > NS_GATYS_MIN_SCALE_SIDE
-                   ? min_side : NS_GATYS_MIN_SCALE_SIDE))
+  while (n_scales > 1 &&
+         ((ww < wh ? ww : wh) >> (n_scales - 1)) <
+             (min_side > NS_GATYS_MIN_SCALE_SIDE ? min_side
+                                                 : NS_GATYS_MIN_SCALE_SIDE))
     n_scales--;
   style_long = params->style_size > 0 ? params->style_size : long_side;
 
@@ -244,9 +245,8 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
         break;
       obj.run = run;
       obj.content_weight = gp->content_weight;
-      obj.style_weight = (double) gp->style_weight
-                         * (params->strength >= 0.0f ? params->strength
-                                                     : 1.0f);
+      obj.style_weight = (double) gp->style_weight *
+                         (params->strength >= 0.0f ? params->strength : 1.0f);
       obj.tv_weight = gp->tv_weight;
 
       /* Styles at this scale. */
@@ -259,13 +259,13 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
           sty_p[k] = &sty[k];
         }
       if (st == NS_OK)
-        st = ns_gobj_set_styles (&obj, sty_p, style_w, n_styles,
-                                 run->n_threads, err);
+        st = ns_gobj_set_styles (&obj, sty_p, style_w, n_styles, run->n_threads,
+                                 err);
       for (k = 0; k < n_styles; k++)
         {
           if (sty[k].data)
-            ns_run_tick (run, ns_gnet_flops (&net, sty[k].height,
-                                             sty[k].width));
+            ns_run_tick (run,
+                         ns_gnet_flops (&net, sty[k].height, sty[k].width));
           ns_image_free (&sty[k]);
         }
       if (st == NS_OK)
@@ -301,8 +301,8 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
               uint64_t state = params->seed;
               size_t i;
               for (i = 0; i < n; i++)
-                x[i] = (float) ((splitmix64 (&state) >> 40)
-                                * (1.0 / 16777216.0));
+                x[i] = (float) ((splitmix64 (&state) >> 40) *
+                                (1.0 / 16777216.0));
             }
           else if (gp->init == NS_INIT_IMAGE)
             {
@@ -390,8 +390,8 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
               cancelled = true;
               break;
             }
-          if (gp->image_cb && gp->image_every > 0
-              && iter_global % gp->image_every == 0)
+          if (gp->image_cb && gp->image_every > 0 &&
+              iter_global % gp->image_every == 0)
             {
               ns_image preview;
               if (ns_image_alloc (&preview, content->width, content->height,
@@ -410,7 +410,8 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
         }
       /* NS_GATYS_DEBUG=1 prints a line per scale (for benchmarks). */
       if (getenv ("NS_GATYS_DEBUG"))
-        fprintf (stderr, "gatys: scale %d/%d %dx%d: %d iterations, %d "
+        fprintf (stderr,
+                 "gatys: scale %d/%d %dx%d: %d iterations, %d "
                  "evaluations, loss %.6g (content %.4g style %.4g tv %.4g)\n",
                  s + 1, n_scales, sw, sh, it, obj.evals, best_f,
                  obj.last_content, obj.last_style, obj.last_tv);

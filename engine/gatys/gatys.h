@@ -50,15 +50,22 @@
  * each scale) and between layers with no work, so that cancelling takes
  * effect within one layer.  RUN may be NULL (then one is made from
  * PARAMS); RUN->total is set to RUN->done plus this call's estimated work.
- * Threads: PARAMS->n_threads (0 = all cores) bands of rows are processed
- * in parallel, each with a single-threaded OpenBLAS sgemm.
+ * Threads: PARAMS->n_threads (0 = all cores) for the engine's loops and
+ * the banded convolutions (see gatys-conv.h); Gram products and whole-image
+ * convolutions split their pixels among the OpenMP threads or let OpenBLAS
+ * thread.  NS_GATYS_DEBUG=1 in the environment prints one line per scale
+ * (iterations, evaluations, losses) to stderr.
+ *
+ * Good settings for cd16x at 512 px (tubingen + starry_night): scales 2,
+ * style_weight 30, 200 iterations (73 s on 2 cores); the single-scale
+ * style_weight 10 default gives a fine-grained, weaker effect.
  *
  * Stopping early:
  *  - IMAGE_CB returning false stops the optimisation: NS_OK, OUT holds the
  *    best image so far (lowest total loss seen).
  *  - Cancelling through the progress callback returns NS_ERR_CANCELLED and
- *    OUT still holds the best image so far (the initial image if no
- *    iteration finished), so a caller may show it.
+ *    OUT still holds the best image so far (CONTENT if cancelled before
+ *    the first evaluation), so a caller may show it.
  *
  * OUT must be allocated at CONTENT's size.  A fixed PARAMS->seed gives
  * bit-identical results for the same thread count. */

@@ -12,14 +12,14 @@
 struct ns_lbfgs
 {
   size_t n;
-  int m;          /* history size */
-  int count;      /* stored pairs */
-  int head;       /* index of the oldest pair */
-  int k;          /* iterations done */
+  int m;     /* history size */
+  int count; /* stored pairs */
+  int head;  /* index of the oldest pair */
+  int k;     /* iterations done */
   float lr;
   bool converged;
   double h_diag;
-  float *s, *y;   /* m * n each */
+  float *s, *y; /* m * n each */
   double *rho, *alpha;
   float *d, *x_old, *g_old;
 };
@@ -29,8 +29,8 @@ ns_lbfgs_new (size_t n, int history, float lr)
 {
   ns_lbfgs *s = calloc (1, sizeof *s);
   size_t mn;
-  if (!s || history < 1 || !ns_size_mul (n, (size_t) history, &mn)
-      || !ns_size_mul (mn, sizeof (float), &mn))
+  if (!s || history < 1 || !ns_size_mul (n, (size_t) history, &mn) ||
+      !ns_size_mul (mn, sizeof (float), &mn))
     {
       free (s);
       return NULL;
@@ -46,8 +46,7 @@ ns_lbfgs_new (size_t n, int history, float lr)
   s->d = ns_alloc (n * sizeof (float));
   s->x_old = ns_alloc (n * sizeof (float));
   s->g_old = ns_alloc (n * sizeof (float));
-  if (!s->s || !s->y || !s->rho || !s->alpha || !s->d || !s->x_old
-      || !s->g_old)
+  if (!s->s || !s->y || !s->rho || !s->alpha || !s->d || !s->x_old || !s->g_old)
     {
       ns_lbfgs_free (s);
       return NULL;
@@ -70,13 +69,26 @@ ns_lbfgs_free (ns_lbfgs *s)
   free (s);
 }
 
+/* Dot product: 8 float lanes (vectorisable without -ffast-math) over
+ * blocks of 1024, block sums in double.  Fixed order: deterministic. */
 static double
 dot (const float *a, const float *b, size_t n)
 {
   double acc = 0.0;
-  size_t i;
-  for (i = 0; i < n; i++)
-    acc += (double) a[i] * b[i];
+  size_t i = 0, j, k;
+  while (i < n)
+    {
+      size_t end = i + 1024 < n ? i + 1024 : n;
+      float lane[8] = { 0 };
+      for (j = i; j + 8 <= end; j += 8)
+        for (k = 0; k < 8; k++)
+          lane[k] += a[j + k] * b[j + k];
+      for (; j < end; j++)
+        lane[0] += a[j] * b[j];
+      for (k = 0; k < 8; k++)
+        acc += lane[k];
+      i = end;
+    }
   return acc;
 }
 

@@ -4,8 +4,8 @@
 #include "gatys-kernels.h"
 
 double
-ns_content_loss (const float *f, const float *target, size_t n,
-                 double weight, double norm, float *df)
+ns_content_loss (const float *f, const float *target, size_t n, double weight,
+                 double norm, float *df)
 {
   double sum = 0.0;
   float k = (float) (2.0 * weight / norm);
@@ -21,8 +21,8 @@ ns_content_loss (const float *f, const float *target, size_t n,
 }
 
 double
-ns_style_loss (const float *f, int c, int n, const float *target,
-               double weight, double norm, float *g_work, float *df)
+ns_style_loss (const float *f, int c, int n, const float *target, double weight,
+               double norm, float *g_work, float *df)
 {
   size_t cc = (size_t) c * c, i;
   double sum = 0.0;
@@ -43,8 +43,8 @@ ns_style_loss (const float *f, int c, int n, const float *target,
     for (a = 0; a < c; a++)
       for (b = 0; b < a; b++)
         {
-          float m = 0.5f * (g_work[(size_t) a * c + b]
-                            + g_work[(size_t) b * c + a]);
+          float m = 0.5f *
+                    (g_work[(size_t) a * c + b] + g_work[(size_t) b * c + a]);
           g_work[(size_t) a * c + b] = m;
           g_work[(size_t) b * c + a] = m;
         }

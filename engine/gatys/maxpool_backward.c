@@ -16,12 +16,15 @@ ns_gpool_out_size (int h, int w, bool ceil_mode, int *oh, int *ow)
 
 void
 ns_gpool_forward (const float *in, int c, int h, int w, bool ceil_mode,
-                  float *out, int32_t *argmax)
+                  float *out, int32_t *argmax, int n_threads)
 {
   int oh, ow, ch;
   ns_gpool_out_size (h, w, ceil_mode, &oh, &ow);
+  if (n_threads < 1)
+    n_threads = 1;
 
-#pragma omp parallel for schedule (static)
+#pragma omp parallel for num_threads(n_threads) \
+    schedule(static) if ((size_t) c * h * w >= ((size_t) 1 << 16))
   for (ch = 0; ch < c; ch++)
     {
       const float *src = in + (size_t) ch * h * w;
@@ -54,13 +57,16 @@ ns_gpool_forward (const float *in, int c, int h, int w, bool ceil_mode,
 
 void
 ns_gpool_backward (const float *gout, const int32_t *argmax, int c, int h,
-                   int w, bool ceil_mode, float *gin)
+                   int w, bool ceil_mode, float *gin, int n_threads)
 {
   int oh, ow, ch;
   ns_gpool_out_size (h, w, ceil_mode, &oh, &ow);
   memset (gin, 0, sizeof (float) * (size_t) c * h * w);
+  if (n_threads < 1)
+    n_threads = 1;
 
-#pragma omp parallel for schedule (static)
+#pragma omp parallel for num_threads(n_threads) \
+    schedule(static) if ((size_t) c * h * w >= ((size_t) 1 << 16))
   for (ch = 0; ch < c; ch++)
     {
       const float *g = gout + (size_t) ch * oh * ow;

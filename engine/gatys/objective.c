@@ -36,14 +36,15 @@ ns_gobj_init (ns_gobj *o, const ns_gnet *net, int h, int w, int n_threads,
     }
   {
     int t = net->content;
-    o->content_feat = ns_calloc ((size_t) net->taps[t].channels
-                                 * o->buf.tap_h[t] * o->buf.tap_w[t]
-                                 * sizeof (float));
+    o->content_feat = ns_calloc ((size_t) net->taps[t].channels *
+                                 o->buf.tap_h[t] * o->buf.tap_w[t] *
+                                 sizeof (float));
   }
   if (!o->gram_work || i < net->n_style || !o->content_feat)
     {
       ns_gobj_free (o);
-      return ns_fail (err, NS_ERR_NOMEM, "out of memory for the Gatys "
+      return ns_fail (err, NS_ERR_NOMEM,
+                      "out of memory for the Gatys "
                       "targets");
     }
   o->content_weight = 1.0;
@@ -72,8 +73,9 @@ ns_status
 ns_gobj_set_content (ns_gobj *o, const float *content, ns_error *err)
 {
   int t = o->net->content;
-  size_t n = (size_t) o->net->taps[t].channels * o->buf.tap_h[t]
-             * o->buf.tap_w[t], i;
+  size_t n = (size_t) o->net->taps[t].channels * o->buf.tap_h[t] *
+             o->buf.tap_w[t],
+         i;
   double norm = 0.0;
   if (!ns_gnet_forward (&o->buf, content, o->run))
     return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
@@ -151,15 +153,16 @@ ns_gobj_eval (const float *x, double *f, float *g, void *user)
   if (!ns_gnet_forward (b, x, o->run))
     return false;
   for (t = 0; t < net->n_taps; t++)
-    memset (b->tap_grad[t], 0, (size_t) net->taps[t].channels * b->tap_h[t]
-                               * b->tap_w[t] * sizeof (float));
+    memset (b->tap_grad[t], 0,
+            (size_t) net->taps[t].channels * b->tap_h[t] * b->tap_w[t] *
+                sizeof (float));
   if (o->content_weight != 0.0)
     {
       t = net->content;
       lc = ns_content_loss (b->tap_out[t], o->content_feat,
-                            (size_t) net->taps[t].channels * b->tap_h[t]
-                            * b->tap_w[t], o->content_weight, o->content_norm,
-                            b->tap_grad[t]);
+                            (size_t) net->taps[t].channels * b->tap_h[t] *
+                                b->tap_w[t],
+                            o->content_weight, o->content_norm, b->tap_grad[t]);
     }
   if (o->style_weight != 0.0)
     for (l = 0; l < net->n_style; l++)
@@ -172,8 +175,8 @@ ns_gobj_eval (const float *x, double *f, float *g, void *user)
       }
   if (!ns_gnet_backward (b, g, o->run))
     return false;
-  ltv = o->tv_weight != 0.0
-          ? ns_tv_loss (x, 3, o->h, o->w, o->tv_weight, g) : 0.0;
+  ltv = o->tv_weight != 0.0 ? ns_tv_loss (x, 3, o->h, o->w, o->tv_weight, g)
+                            : 0.0;
   o->last_content = lc;
   o->last_style = ls;
   o->last_tv = ltv;

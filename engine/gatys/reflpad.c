@@ -23,9 +23,8 @@ ns_reflpad_forward (const float *in, int c, int h, int w, float *out)
   for (ch = 0; ch < c; ch++)
     for (y = 0; y < ph; y++)
       for (x = 0; x < pw; x++)
-        out[((size_t) ch * ph + y) * pw + x]
-          = in[((size_t) ch * h + reflect (y - 1, h)) * w
-               + reflect (x - 1, w)];
+        out[((size_t) ch * ph + y) * pw + x] =
+            in[((size_t) ch * h + reflect (y - 1, h)) * w + reflect (x - 1, w)];
 }
 
 void
@@ -37,6 +36,6 @@ ns_reflpad_backward (const float *gout, int c, int h, int w, float *gin)
   for (ch = 0; ch < c; ch++)
     for (y = 0; y < ph; y++)
       for (x = 0; x < pw; x++)
-        gin[((size_t) ch * h + reflect (y - 1, h)) * w + reflect (x - 1, w)]
-          += gout[((size_t) ch * ph + y) * pw + x];
+        gin[((size_t) ch * h + reflect (y - 1, h)) * w + reflect (x - 1, w)] +=
+            gout[((size_t) ch * ph + y) * pw + x];
 }

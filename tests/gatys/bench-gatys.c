@@ -37,9 +37,10 @@ make_image (float *x, int w, int h, uint64_t *state)
       for (xx = 0; xx < w; xx++)
         {
           float *q = p + 4 * c;
-          float v = 0.5f + 0.25f * sinf (xx * (0.02f + 0.1f * q[0]) + 6 * q[1])
-                    + 0.2f * cosf (y * (0.02f + 0.1f * q[2]) + 6 * q[3])
-                    + 0.05f * sinf ((float) (xx * y) * 0.003f);
+          float v = 0.5f +
+                    0.25f * sinf (xx * (0.02f + 0.1f * q[0]) + 6 * q[1]) +
+                    0.2f * cosf (y * (0.02f + 0.1f * q[2]) + 6 * q[3]) +
+                    0.05f * sinf ((float) (xx * y) * 0.003f);
           x[((size_t) c * h + y) * w + xx] = v;
         }
 }
@@ -54,7 +55,7 @@ bench (const char *python, const char *script, const char *kind_name,
   ns_gobj obj;
   ns_lbfgs *lb;
   ns_model_kind kind = strcmp (kind_name, "cd16x") == 0 ? NS_MODEL_CD16X
-                                                         : NS_MODEL_VGG19;
+                                                        : NS_MODEL_VGG19;
   size_t n = (size_t) 3 * size * size;
   float *x = malloc (n * 4), *content = malloc (n * 4), *g = malloc (n * 4);
   ns_image style = { size, size, malloc (n * 4) };
@@ -66,8 +67,8 @@ bench (const char *python, const char *script, const char *kind_name,
   int evals = 0, it, torch_evals = 0;
   FILE *p;
 
-  if (ns_weights_load_pth (model_path, &wf, &err) != NS_OK
-      || ns_gnet_build (kind, &wf, 1, NULL, &net, &err) != NS_OK)
+  if (ns_weights_load_pth (model_path, &wf, &err) != NS_OK ||
+      ns_gnet_build (kind, &wf, 1, NULL, &net, &err) != NS_OK)
     {
       fprintf (stderr, "%s: %s\n", model_path, err.message);
       exit (1);
@@ -80,9 +81,9 @@ bench (const char *python, const char *script, const char *kind_name,
   tu_npy_write (path, style.data, shape, 3);
 
   t0 = now ();
-  if (ns_gobj_init (&obj, &net, size, size, 2, &err) != NS_OK
-      || ns_gobj_set_content (&obj, content, &err) != NS_OK
-      || ns_gobj_set_styles (&obj, &sp, NULL, 1, 2, &err) != NS_OK)
+  if (ns_gobj_init (&obj, &net, size, size, 2, &err) != NS_OK ||
+      ns_gobj_set_content (&obj, content, &err) != NS_OK ||
+      ns_gobj_set_styles (&obj, &sp, NULL, 1, 2, &err) != NS_OK)
     {
       fprintf (stderr, "%s\n", err.message);
       exit (1);
@@ -122,9 +123,10 @@ bench (const char *python, const char *script, const char *kind_name,
     }
   printf ("%-6s %4dx%-4d engine %.4f s/eval (%d evals, %.2f s, setup %.2f s)"
           " style %.5g | torch %.4f s/eval (%d evals) style %.5g | "
-          "speed-up x%.2f\n", kind_name, size, size, t_opt / evals, evals,
-          t_opt, t_setup, obj.last_style, torch_spe, torch_evals,
-          torch_style, torch_spe > 0 ? torch_spe / (t_opt / evals) : 0.0);
+          "speed-up x%.2f\n",
+          kind_name, size, size, t_opt / evals, evals, t_opt, t_setup,
+          obj.last_style, torch_spe, torch_evals, torch_style,
+          torch_spe > 0 ? torch_spe / (t_opt / evals) : 0.0);
   fflush (stdout);
   ns_gobj_free (&obj);
   ns_weights_free (wf);
@@ -160,10 +162,11 @@ main (int argc, char **argv)
   if (!mkdtemp (dir))
     return 1;
   printf ("Gatys benchmark: %d L-BFGS iterations (history 20, content "
-          "init, cw 1, sw 100), 2 threads\n", iters);
+          "init, cw 1, sw 100), 2 threads\n",
+          iters);
   list = strdup (nets);
-  for (tok = strtok_r (list, ",", &save); tok; tok = strtok_r (NULL, ",",
-                                                               &save))
+  for (tok = strtok_r (list, ",", &save); tok;
+       tok = strtok_r (NULL, ",", &save))
     {
       const char *model;
       char *s2 = strdup (sizes), *sz, *save2;
@@ -178,8 +181,7 @@ main (int argc, char **argv)
           snprintf (vgg, sizeof vgg, "%s/vgg_normalised.pth", dir);
           if (!have_vgg)
             {
-              snprintf (cmd, sizeof cmd, "%s %s mkvgg %s", python, script,
-                        vgg);
+              snprintf (cmd, sizeof cmd, "%s %s mkvgg %s", python, script, vgg);
               if (system (cmd) != 0)
                 {
                   fprintf (stderr, "could not write %s\n", vgg);

@@ -93,7 +93,8 @@ check_conv (int cin, int cout, int k, int h, int w, bool relu)
       free (gf);
     }
   printf ("conv %dx%d %d->%d %dx%d (%s mode): optimised vs reference "
-          "checked\n", k, k, cin, cout, w, h,
+          "checked\n",
+          k, k, cin, cout, w, h,
           ns_gconv_banded (&conv, h, w, 2) ? "banded" : "whole");
   if (nin > 4096)
     goto done;
@@ -122,12 +123,20 @@ check_conv (int cin, int cout, int k, int h, int w, bool relu)
       maxd = fmax (maxd, fabs (fd - gin[probe]));
     }
   printf ("conv %dx%d %d->%d %dx%d: max |fd - grad| = %.3g (grad scale "
-          "%.3g)\n", k, k, cin, cout, w, h, maxd, scale);
+          "%.3g)\n",
+          k, k, cin, cout, w, h, maxd, scale);
   TU_CHECK (maxd <= 1e-4 * fmax (1.0, scale));
 
 done:
-  free (wt); free (bias); free (x); free (r); free (y); free (yr);
-  free (gin); free (gref); free (work);
+  free (wt);
+  free (bias);
+  free (x);
+  free (r);
+  free (y);
+  free (yr);
+  free (gin);
+  free (gref);
+  free (work);
 }
 
 /* ---- reflection padding: adjoint identity and finite differences */
@@ -166,11 +175,14 @@ check_reflpad (void)
     for (i = 0; i < np; i++)
       ones[i] = 1.0f;
     ns_reflpad_backward (ones, c, h, w, gg);
-    TU_CHECK (gg[0] == 1.0f);           /* (0,0): not reflected onto */
-    TU_CHECK (gg[1 * w + 1] == 4.0f);   /* (1,1): itself + 3 reflections */
-    TU_CHECK (gg[1] == 2.0f);           /* (0,1): itself + top reflection */
+    TU_CHECK (gg[0] == 1.0f);         /* (0,0): not reflected onto */
+    TU_CHECK (gg[1 * w + 1] == 4.0f); /* (1,1): itself + 3 reflections */
+    TU_CHECK (gg[1] == 2.0f);         /* (0,1): itself + top reflection */
   }
-  free (x); free (r); free (px); free (g);
+  free (x);
+  free (r);
+  free (px);
+  free (g);
 }
 
 /* ---- ReLU */
@@ -199,7 +211,10 @@ check_relu (void)
     }
   printf ("relu: max |fd - grad| = %.3g\n", maxd);
   TU_CHECK (maxd < 1e-5);
-  free (x); free (r); free (y); free (g);
+  free (x);
+  free (r);
+  free (y);
+  free (g);
 }
 
 /* ---- max-pool, floor and ceil modes, odd sizes */
@@ -213,8 +228,8 @@ check_pool (bool ceil_mode, int w)
   double maxd = 0.0;
 
   ns_gpool_out_size (h, w, ceil_mode, &oh, &ow);
-  TU_CHECK (oh == (ceil_mode ? 4 : 3)
-            && ow == (ceil_mode ? (w + 1) / 2 : w / 2));
+  TU_CHECK (oh == (ceil_mode ? 4 : 3) &&
+            ow == (ceil_mode ? (w + 1) / 2 : w / 2));
   no = (size_t) c * oh * ow;
   /* A random permutation scaled by 0.05: all values at least 0.05 apart,
      so no window has a near-tie. */
@@ -235,17 +250,17 @@ check_pool (bool ceil_mode, int w)
   y2 = malloc (no * 4);
   g = malloc (n * 4);
   am = malloc (no * sizeof (int32_t));
-  ns_gpool_forward (x, c, h, w, ceil_mode, y, am);
-  ns_gpool_backward (r, am, c, h, w, ceil_mode, g);
+  ns_gpool_forward (x, c, h, w, ceil_mode, y, am, 2);
+  ns_gpool_backward (r, am, c, h, w, ceil_mode, g, 2);
   for (i = 0; i < (int) n; i++)
     {
       float keep = x[i];
       double lp, lm;
       x[i] = keep + 1e-2f;
-      ns_gpool_forward (x, c, h, w, ceil_mode, y2, NULL);
+      ns_gpool_forward (x, c, h, w, ceil_mode, y2, NULL, 1);
       lp = dotf (r, y2, no);
       x[i] = keep - 1e-2f;
-      ns_gpool_forward (x, c, h, w, ceil_mode, y2, NULL);
+      ns_gpool_forward (x, c, h, w, ceil_mode, y2, NULL, 1);
       lm = dotf (r, y2, no);
       x[i] = keep;
       maxd = fmax (maxd, fabs ((lp - lm) / 2e-2 - g[i]));
@@ -258,14 +273,19 @@ check_pool (bool ceil_mode, int w)
   {
     float t[4] = { 1, 1, 1, 1 }, to, gt[4], one = 1.0f;
     int32_t a;
-    ns_gpool_forward (t, 1, 2, 2, false, &to, &a);
-    ns_gpool_backward (&one, &a, 1, 2, 2, false, gt);
+    ns_gpool_forward (t, 1, 2, 2, false, &to, &a, 1);
+    ns_gpool_backward (&one, &a, 1, 2, 2, false, gt, 1);
     TU_CHECK (a == 0 && gt[0] == 1.0f && gt[1] == 0.0f && gt[3] == 0.0f);
     t[0] = 0.5f;
-    ns_gpool_forward (t, 1, 2, 2, false, &to, &a);
+    ns_gpool_forward (t, 1, 2, 2, false, &to, &a, 1);
     TU_CHECK (a == 1);
   }
-  free (x); free (r); free (y); free (y2); free (g); free (am);
+  free (x);
+  free (r);
+  free (y);
+  free (y2);
+  free (g);
+  free (am);
 }
 
 /* ---- Gram matrix, content, style and TV losses */
@@ -321,11 +341,17 @@ check_losses (void)
       f[i] = keep;
     }
   printf ("style loss: max |fd - grad| = %.3g (scale %.3g); content %.3g; "
-          "tv %.3g\n", maxd_s, sc, maxd_c, maxd_t);
+          "tv %.3g\n",
+          maxd_s, sc, maxd_c, maxd_t);
   TU_CHECK (maxd_s < 1e-3 * fmax (sc, 1e-3));
   TU_CHECK (maxd_c < 1e-5);
   TU_CHECK (maxd_t < 1e-5);
-  free (f); free (target); free (ct); free (g); free (work); free (gc);
+  free (f);
+  free (target);
+  free (ct);
+  free (g);
+  free (work);
+  free (gc);
   free (gt);
 }
 
@@ -349,11 +375,11 @@ signature (const ns_gbuf *b)
   for (t = 0; t < b->net->n_taps; t++)
     if (b->net->taps[t].has_head)
       {
-        size_t n = (size_t) b->net->taps[t].channels * b->tap_h[t]
-                   * b->tap_w[t], j;
+        size_t n = (size_t) b->net->taps[t].channels * b->tap_h[t] *
+                   b->tap_w[t],
+               j;
         for (j = 0; j < n; j++)
-          hsh = (hsh ^ (uint64_t) (b->tap_out[t][j] > 0.0f))
-                * 1099511628211ull;
+          hsh = (hsh ^ (uint64_t) (b->tap_out[t][j] > 0.0f)) * 1099511628211ull;
       }
   return hsh;
 }
@@ -394,18 +420,17 @@ check_objective (bool ceil_mode)
           int k = i == 0 ? 1 : 3;
           weights[i] = rnd ((size_t) widths[i] * cin * k * k, -0.4f, 0.6f);
           biases[i] = rnd ((size_t) widths[i], -0.05f, 0.1f);
-          op->conv = (ns_conv) { cin, widths[i], k, k == 3 ? 1 : 0, i != 0,
-                                 weights[i], biases[i] };
+          op->conv = (ns_conv){ cin,    widths[i],  k,        k == 3 ? 1 : 0,
+                                i != 0, weights[i], biases[i] };
         }
       snprintf (op->name, sizeof op->name, "op%d", i);
       net.n_ops++;
     }
   hw = rnd (12 * 4, -0.3f, 0.7f);
   hb = rnd (12, 0.0f, 0.1f);
-  net.taps[0] = (ns_gtap) { 1, true, { 4, 12, 1, 0, true, hw, hb }, 12,
-                            "t0" };
-  net.taps[1] = (ns_gtap) { 4, false, { 0 }, 6, "t1" };
-  net.taps[2] = (ns_gtap) { 6, false, { 0 }, 8, "t2" };
+  net.taps[0] = (ns_gtap){ 1, true, { 4, 12, 1, 0, true, hw, hb }, 12, "t0" };
+  net.taps[1] = (ns_gtap){ 4, false, { 0 }, 6, "t1" };
+  net.taps[2] = (ns_gtap){ 6, false, { 0 }, 8, "t2" };
   net.n_taps = 3;
   net.style[0] = 0;
   net.style[1] = 1;
@@ -466,13 +491,14 @@ check_objective (bool ceil_mode)
       /* Truncation (relative) plus float rounding of f amplified by 1/e. */
       tol = 1e-3 * fabs (dd) + 1e-6 * (fabs (f) + 1.0) / e;
       printf ("objective (%s pools) f %.6g direction %d step %g: fd %.7g, "
-              "grad.v %.7g\n", ceil_mode ? "ceil" : "floor", f, d, e, fd,
-              dd);
+              "grad.v %.7g\n",
+              ceil_mode ? "ceil" : "floor", f, d, e, fd, dd);
       TU_CHECK (fabs (fd - dd) <= tol);
       checked++;
     }
   printf ("objective (%s pools): %d directions checked, %d crossed a "
-          "kink\n", ceil_mode ? "ceil" : "floor", checked, crossed);
+          "kink\n",
+          ceil_mode ? "ceil" : "floor", checked, crossed);
   TU_CHECK (checked >= 3);
   /* The same image twice gives the same loss bit for bit. */
   TU_CHECK (ns_gobj_eval (x, &f2, gs, &obj));
@@ -483,25 +509,32 @@ check_objective (bool ceil_mode)
       free (weights[i]);
       free (biases[i]);
     }
-  free (hw); free (hb); free (content); free (x); free (g); free (v);
-  free (xs); free (gs); free (style.data);
+  free (hw);
+  free (hb);
+  free (content);
+  free (x);
+  free (g);
+  free (v);
+  free (xs);
+  free (gs);
+  free (style.data);
 }
 
 int
 main (void)
 {
   check_conv (3, 5, 3, 6, 7, false);
-  check_conv (4, 6, 3, 2, 3, true);      /* the smallest legal size */
+  check_conv (4, 6, 3, 2, 3, true); /* the smallest legal size */
   check_conv (6, 4, 3, 9, 5, true);
-  check_conv (3, 3, 1, 5, 4, false);     /* the 1x1 input layer */
-  check_conv (4, 9, 1, 3, 6, true);      /* an aux head */
+  check_conv (3, 3, 1, 5, 4, false); /* the 1x1 input layer */
+  check_conv (4, 9, 1, 3, 6, true);  /* an aux head */
   /* Several row bands (even then odd bands in parallel), a last band of
      one row, 1x1 chunks. */
   check_conv (64, 4, 3, 33, 256, true);
   check_conv (48, 5, 3, 44, 200, false);
   check_conv (8, 16, 1, 70, 90, true);
-  check_conv (4, 8, 1, 128, 130, true);  /* 1x1, banded */
-  check_conv (512, 2, 3, 600, 4, true);  /* whole mode, two large bands */
+  check_conv (4, 8, 1, 128, 130, true); /* 1x1, banded */
+  check_conv (512, 2, 3, 600, 4, true); /* whole mode, two large bands */
   check_reflpad ();
   check_relu ();
   check_pool (false, 6);

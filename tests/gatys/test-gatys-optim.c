@@ -76,7 +76,8 @@ main (void)
         evals += r;
       }
     printf ("rosenbrock: f = %.3g after %d iterations, %d evaluations, "
-            "x0 = %.5f\n", f, it, evals, x[0]);
+            "x0 = %.5f\n",
+            f, it, evals, x[0]);
     TU_CHECK (f < 1e-6);
     for (it = 0; it < n; it++)
       TU_CHECK (fabsf (x[it] - 1.0f) < 1e-2f);

@@ -32,9 +32,10 @@ make_image (float *x, int w, int h, uint64_t *state)
       for (xx = 0; xx < w; xx++)
         {
           float *q = p + 4 * c;
-          float v = 0.5f + 0.25f * sinf (xx * (0.05f + 0.3f * q[0]) + 6 * q[1])
-                    + 0.2f * cosf (y * (0.05f + 0.3f * q[2]) + 6 * q[3])
-                    + 0.05f * sinf ((float) (xx * y) * 0.01f);
+          float v = 0.5f +
+                    0.25f * sinf (xx * (0.05f + 0.3f * q[0]) + 6 * q[1]) +
+                    0.2f * cosf (y * (0.05f + 0.3f * q[2]) + 6 * q[3]) +
+                    0.05f * sinf ((float) (xx * y) * 0.01f);
           x[((size_t) c * h + y) * w + xx] = v;
         }
 }
@@ -113,8 +114,8 @@ check_kind (const char *python, const char *script, const char *kind_name,
       for (k = 0; k < 4; k++)
         {
           double rel = fabs (ours[k] - ref_loss[k]) / fabs (ref_loss[k]);
-          printf ("loss part %d: engine %.8g torch %.8g rel %.2g\n", k,
-                  ours[k], ref_loss[k], rel);
+          printf ("loss part %d: engine %.8g torch %.8g rel %.2g\n", k, ours[k],
+                  ref_loss[k], rel);
           TU_CHECK (rel < 1e-5);
         }
       for (i = 0; i < n; i++)
@@ -126,7 +127,8 @@ check_kind (const char *python, const char *script, const char *kind_name,
           r2 += (double) ref_grad[i] * ref_grad[i];
         }
       printf ("gradient: max |diff| %.3g of max |g| %.3g (%.2g), relative "
-              "L2 %.3g\n", dmax, gmax, dmax / gmax, sqrt (d2 / r2));
+              "L2 %.3g\n",
+              dmax, gmax, dmax / gmax, sqrt (d2 / r2));
       TU_CHECK (dmax <= 1e-4 * gmax);
       TU_CHECK (sqrt (d2 / r2) < 1e-4);
     }
@@ -184,8 +186,7 @@ main (int argc, char **argv)
       snprintf (path, sizeof path, "%s/models/cd16x/enc5.pth", shared);
       if (access (path, R_OK) == 0)
         {
-          check_kind (argv[1], argv[2], "cd16x", NS_MODEL_CD16X, path, 64,
-                      48);
+          check_kind (argv[1], argv[2], "cd16x", NS_MODEL_CD16X, path, 64, 48);
           ran++;
         }
       else
@@ -193,8 +194,7 @@ main (int argc, char **argv)
       snprintf (path, sizeof path, "%s/models/lst-r31/vgg_r31.pth", shared);
       if (access (path, R_OK) == 0)
         {
-          check_kind (argv[1], argv[2], "lst", NS_MODEL_LST_R31, path, 64,
-                      48);
+          check_kind (argv[1], argv[2], "lst", NS_MODEL_LST_R31, path, 64, 48);
           ran++;
         }
       else
