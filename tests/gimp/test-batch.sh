@@ -1,7 +1,7 @@
 #!/bin/bash
 # The batch examples, run as written:
 #   test-batch.sh PLUGIN_BINARY readme   the Script-Fu and Python-Fu blocks of
-#                                        tools/batch/README-batch.md
+#                                        README.md
 #   test-batch.sh PLUGIN_BINARY folder   tools/batch/stylize-folder.sh
 NS_PLUGIN=$1 case=$2
 source "$(dirname "$0")/gimp-test-lib.sh"
@@ -30,7 +30,7 @@ readme_block () {
   awk -v m="<!-- test:$1 -->" '
     $0 == m { found = 1; next }
     found && /^```/ { if (inblock) exit; inblock = 1; next }
-    inblock { print }' "$SRC/tools/batch/README-batch.md"
+    inblock { print }' "$SRC/README.md"
 }
 
 case $case in
@@ -40,7 +40,7 @@ readme)
   make_image "$NS_IMAGES/style/wave.jpg" style.jpg 64x64
   for lang in scriptfu python; do
     block=$(readme_block $lang)
-    [ -n "$block" ] || die "no $lang block in README-batch.md"
+    [ -n "$block" ] || die "no $lang block in README.md"
     rm -f photo-stylized.png
     echo "--- README $lang example"
     rc=0
