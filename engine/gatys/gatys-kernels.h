@@ -78,6 +78,11 @@ double ns_content_loss (const float *f, const float *target, size_t n,
 /* WEIGHT * |G - T|^2 / NORM with G = F F^T / n.  G_WORK: c*c floats. */
 double ns_style_loss (const float *f, int c, int n, const float *target,
                       double weight, double norm, float *g_work, float *df);
+/* The same on a region: G = F diag(M) F^T / sum(M), M n weights in
+ * [0,1]; TMP: c*n floats.  Returns 0 (no gradient) for an empty region. */
+double ns_style_loss_masked (const float *f, int c, int n, const float *m,
+                             const float *target, double weight, double norm,
+                             float *g_work, float *tmp, float *df);
 /* WEIGHT * (sum of squared x and y neighbour differences) / (c h w). */
 double ns_tv_loss (const float *x, int c, int h, int w, double weight,
                    float *dx);

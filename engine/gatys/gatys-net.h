@@ -90,6 +90,15 @@ typedef struct
   double layer_weight[NS_GNET_MAX_STYLE];
   double content_weight, style_weight, tv_weight;
   float *gram_work;
+  /* Masked mode (two styles, each on its region): per style k and style
+   * layer l, the style's own Gram, its norm, the region mask at that
+   * layer's size, and the region's share of the image. */
+  int n_regions;
+  float *region_gram[2][NS_GNET_MAX_STYLE];
+  double region_norm[2][NS_GNET_MAX_STYLE];
+  float *region_mask[2][NS_GNET_MAX_STYLE];
+  double region_weight[2];
+  float *mask_tmp;
   ns_run *run;
   /* The parts of the last evaluation (weighted). */
   double last_content, last_style, last_tv;
@@ -107,6 +116,17 @@ ns_status ns_gobj_set_content (ns_gobj *o, const float *content, ns_error *err);
 ns_status ns_gobj_set_styles (ns_gobj *o, const ns_image *const *styles,
                               const float *weights, int n, int n_threads,
                               ns_error *err);
+/* Masked mode: style 0 where MASK (h x w, the objective's size, in [0,1])
+ * is 1 and style 1 where it is 0.  Each style's Gram loss is computed on
+ * its region's features only (G_k = F diag(m_k) F^T / sum m_k, with m_k
+ * the mask at that layer's resolution, box-averaged) and weighted by the
+ * region's share of the image. */
+ns_status ns_gobj_set_masked_styles (ns_gobj *o, const ns_image *const *styles,
+                                     const float *mask, int n_threads,
+                                     ns_error *err);
+/* Box-averages a single-channel SW x SH map into DW x DH. */
+void ns_gmask_resample (const float *src, int sw, int sh, float *dst, int dw,
+                        int dh);
 /* ns_fg_fn for the optimisers (USER is the ns_gobj). */
 bool ns_gobj_eval (const float *x, double *f, float *g, void *user);
 

@@ -115,6 +115,9 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
   int bw = 0, bh = 0, style_long;
   double total_work = 0.0, wsum = 0.0;
   bool stopped = false, cancelled = false;
+  /* One style: the mask blends the result with the content at the end;
+     two styles: it assigns each style its region in the losses. */
+  const ns_image *blend_mask = n_styles == 1 ? mask : NULL;
   /* RUN keeps a pointer to the stage label: it must outlive the loop. */
   char stage[64];
 
@@ -139,9 +142,9 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
                mask->height != content->height))
     return ns_fail (err, NS_ERR_INVALID_ARG,
                     "gatys: the mask must have the content's size");
-  if (mask && n_styles > 1)
+  if (mask && n_styles > 2)
     return ns_fail (err, NS_ERR_UNSUPPORTED,
-                    "gatys: a mask with several styles is not supported");
+                    "gatys: a mask works with one or two styles");
   gp = &params->gatys;
   if (gp->iterations < 0 || gp->scales < 0 || !isfinite (gp->content_weight) ||
       !isfinite (gp->style_weight) || !isfinite (gp->tv_weight) ||
@@ -258,7 +261,22 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
           st = resized (styles[k].image, tw, th, &sty[k], err);
           sty_p[k] = &sty[k];
         }
-      if (st == NS_OK)
+      if (st == NS_OK && mask && n_styles == 2)
+        {
+          /* Each style on its region: the mask at this scale's size. */
+          float *smask = ns_alloc ((size_t) sw * sh * sizeof (float));
+          if (!smask)
+            st = ns_fail (err, NS_ERR_NOMEM, "out of memory");
+          else
+            {
+              ns_gmask_resample (mask->data, mask->width, mask->height, smask,
+                                 sw, sh);
+              st = ns_gobj_set_masked_styles (&obj, sty_p, smask,
+                                              run->n_threads, err);
+              ns_free (smask);
+            }
+        }
+      else if (st == NS_OK)
         st = ns_gobj_set_styles (&obj, sty_p, style_w, n_styles, run->n_threads,
                                  err);
       for (k = 0; k < n_styles; k++)
@@ -398,7 +416,7 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
                                   NULL) == NS_OK)
                 {
                   bool go = true;
-                  if (finish (params, x, sw, sh, content, mask, &preview,
+                  if (finish (params, x, sw, sh, content, blend_mask, &preview,
                               NULL) == NS_OK)
                     go = gp->image_cb (iter_global, (float) f, &preview,
                                        gp->image_user_data);
@@ -428,7 +446,7 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
       st = NS_OK;
     }
   if (best && st == NS_OK)
-    st = finish (params, best, bw, bh, content, mask, out, err);
+    st = finish (params, best, bw, bh, content, blend_mask, out, err);
   ns_free (x);
   ns_free (g);
   ns_free (best);

@@ -43,7 +43,10 @@
  * max_size caps the working size (the result is resized to CONTENT's size);
  * style_size sets the styles' long side at the final scale (0: the content's
  * working long side).  MASK: with one style, OUT = mask * stylized +
- * (1 - mask) * content; masks with several styles are unsupported.
+ * (1 - mask) * content; with two styles, style 0 where the mask is 1 and
+ * style 1 where it is 0, by Gram losses restricted to each region (see
+ * ns_gobj_set_masked_styles; the styles' weights are then replaced by
+ * their regions' areas); more styles with a mask are unsupported.
  *
  * Progress: ns_run_tick once per iteration with that iteration's FLOPs
  * (stage "optimising" or "optimising, scale i/n"; "encoding style" before

@@ -69,27 +69,70 @@ ns_lbfgs_free (ns_lbfgs *s)
   free (s);
 }
 
-/* Dot product: 8 float lanes (vectorisable without -ffast-math) over
- * blocks of 1024, block sums in double.  Fixed order: deterministic. */
+/* Vectors this long are processed by all OpenMP threads. */
+#define NS_LBFGS_PAR_MIN 65536
+#define NS_LBFGS_BLOCK 1024
+
+/* Dot product: 8 float lanes (vectorisable without -ffast-math) per block
+ * of 1024, block sums in double added in block order, so the result does
+ * not depend on the thread count. */
 static double
 dot (const float *a, const float *b, size_t n)
 {
-  double acc = 0.0;
-  size_t i = 0, j, k;
-  while (i < n)
+  size_t nb = (n + NS_LBFGS_BLOCK - 1) / NS_LBFGS_BLOCK, blk;
+  double acc = 0.0, small[64];
+  double *part = nb <= 64 ? small : malloc (nb * sizeof (double));
+  long bi;
+
+  if (!part)
     {
-      size_t end = i + 1024 < n ? i + 1024 : n;
+      /* Same sums, sequentially. */
+      for (blk = 0; blk < nb; blk++)
+        {
+          size_t i = blk * NS_LBFGS_BLOCK, j, k;
+          size_t end = i + NS_LBFGS_BLOCK < n ? i + NS_LBFGS_BLOCK : n;
+          float lane[8] = { 0 };
+          for (j = i; j + 8 <= end; j += 8)
+            for (k = 0; k < 8; k++)
+              lane[k] += a[j + k] * b[j + k];
+          for (; j < end; j++)
+            lane[0] += a[j] * b[j];
+          for (k = 0; k < 8; k++)
+            acc += lane[k];
+        }
+      return acc;
+    }
+#pragma omp parallel for schedule(static) if (n >= NS_LBFGS_PAR_MIN)
+  for (bi = 0; bi < (long) nb; bi++)
+    {
+      size_t i = (size_t) bi * NS_LBFGS_BLOCK, j, k;
+      size_t end = i + NS_LBFGS_BLOCK < n ? i + NS_LBFGS_BLOCK : n;
       float lane[8] = { 0 };
+      double sum = 0.0;
       for (j = i; j + 8 <= end; j += 8)
         for (k = 0; k < 8; k++)
           lane[k] += a[j + k] * b[j + k];
       for (; j < end; j++)
         lane[0] += a[j] * b[j];
       for (k = 0; k < 8; k++)
-        acc += lane[k];
-      i = end;
+        sum += lane[k];
+      part[bi] = sum;
     }
+  for (blk = 0; blk < nb; blk++)
+    acc += part[blk];
+  if (part != small)
+    free (part);
   return acc;
+}
+
+/* Y += A X. */
+static void
+axpy (float a, const float *x, float *y, size_t n)
+{
+  long i;
+#pragma omp parallel for schedule(static) if (n >= NS_LBFGS_PAR_MIN)
+  for (i = 0; i < (long) n; i++)
+    y[i] += a * x[i];
 }
 
 /* D = -H G by the two-loop recursion over the stored pairs. */
@@ -110,8 +153,7 @@ direction (ns_lbfgs *s, const float *g)
       double a = s->rho[slot] * dot (si, d, n);
       float af = (float) a;
       s->alpha[slot] = a;
-      for (j = 0; j < n; j++)
-        d[j] -= af * yi[j];
+      axpy (-af, yi, d, n);
     }
   for (j = 0; j < n; j++)
     d[j] = (float) (d[j] * s->h_diag);
@@ -122,8 +164,7 @@ direction (ns_lbfgs *s, const float *g)
       const float *yi = s->y + (size_t) slot * n;
       double b = s->rho[slot] * dot (yi, d, n);
       float c = (float) (s->alpha[slot] - b);
-      for (j = 0; j < n; j++)
-        d[j] += c * si[j];
+      axpy (c, si, d, n);
     }
 }
 

@@ -3,6 +3,8 @@
  * for the finite-difference tests. */
 #include "gatys-kernels.h"
 
+#include <math.h>
+
 double
 ns_content_loss (const float *f, const float *target, size_t n, double weight,
                  double norm, float *df)
@@ -51,6 +53,51 @@ ns_style_loss (const float *f, int c, int n, const float *target, double weight,
   }
   if (df)
     ns_gram_backward (f, c, n, scale, g_work, 1.0f, df);
+  return weight * sum / norm;
+}
+
+double
+ns_style_loss_masked (const float *f, int c, int n, const float *m,
+                      const float *target, double weight, double norm,
+                      float *g_work, float *tmp, float *df)
+{
+  size_t cc = (size_t) c * c, i;
+  double sum = 0.0, msum = 0.0;
+  float scale;
+  int ch, a, b;
+
+  for (i = 0; i < (size_t) n; i++)
+    msum += m[i];
+  if (msum < 1e-6)
+    return 0.0;
+  scale = (float) (1.0 / msum);
+  /* G = s (F sqrt(M)) (F sqrt(M))^T: one ssyrk. */
+  for (ch = 0; ch < c; ch++)
+    for (i = 0; i < (size_t) n; i++)
+      tmp[(size_t) ch * n + i] = f[(size_t) ch * n + i] * sqrtf (m[i]);
+  ns_gram (tmp, c, n, scale, g_work);
+  for (i = 0; i < cc; i++)
+    {
+      float d = g_work[i] - target[i];
+      sum += (double) d * d;
+      g_work[i] = (float) (2.0 * weight / norm) * d;
+    }
+  for (a = 0; a < c; a++)
+    for (b = 0; b < a; b++)
+      {
+        float v = 0.5f *
+                  (g_work[(size_t) a * c + b] + g_work[(size_t) b * c + a]);
+        g_work[(size_t) a * c + b] = v;
+        g_work[(size_t) b * c + a] = v;
+      }
+  /* dL/dF = 2 s DG (F M). */
+  if (df)
+    {
+      for (ch = 0; ch < c; ch++)
+        for (i = 0; i < (size_t) n; i++)
+          tmp[(size_t) ch * n + i] = f[(size_t) ch * n + i] * m[i];
+      ns_gram_backward (tmp, c, n, scale, g_work, 1.0f, df);
+    }
   return weight * sum / norm;
 }
 

@@ -63,7 +63,14 @@ ns_gobj_free (ns_gobj *o)
     return;
   ns_gbuf_free (&o->buf);
   for (i = 0; i < NS_GNET_MAX_STYLE; i++)
-    ns_free (o->style_gram[i]);
+    {
+      ns_free (o->style_gram[i]);
+      ns_free (o->region_gram[0][i]);
+      ns_free (o->region_gram[1][i]);
+      ns_free (o->region_mask[0][i]);
+      ns_free (o->region_mask[1][i]);
+    }
+  ns_free (o->mask_tmp);
   ns_free (o->content_feat);
   ns_free (o->gram_work);
   memset (o, 0, sizeof *o);
@@ -140,6 +147,89 @@ ns_gobj_set_styles (ns_gobj *o, const ns_image *const *styles,
   return NS_OK;
 }
 
+void
+ns_gmask_resample (const float *src, int sw, int sh, float *dst, int dw, int dh)
+{
+  int y, x;
+  for (y = 0; y < dh; y++)
+    {
+      int y0 = (int) ((long) y * sh / dh);
+      int y1 = (int) (((long) (y + 1) * sh + dh - 1) / dh);
+      for (x = 0; x < dw; x++)
+        {
+          int x0 = (int) ((long) x * sw / dw);
+          int x1 = (int) (((long) (x + 1) * sw + dw - 1) / dw);
+          double s = 0.0;
+          int yy, xx;
+          for (yy = y0; yy < y1; yy++)
+            for (xx = x0; xx < x1; xx++)
+              s += src[(size_t) yy * sw + xx];
+          dst[(size_t) y * dw + x] = (float) (s / ((y1 - y0) * (x1 - x0)));
+        }
+    }
+}
+
+ns_status
+ns_gobj_set_masked_styles (ns_gobj *o, const ns_image *const *styles,
+                           const float *mask, int n_threads, ns_error *err)
+{
+  const ns_gnet *net = o->net;
+  size_t max_tmp = 1, np = (size_t) o->h * o->w, i;
+  double msum = 0.0;
+  int k, l;
+  ns_status st;
+
+  for (l = 0; l < net->n_style; l++)
+    {
+      int t = net->style[l];
+      int c = net->taps[t].channels;
+      size_t nt = (size_t) o->buf.tap_h[t] * o->buf.tap_w[t];
+      if ((size_t) c * nt > max_tmp)
+        max_tmp = (size_t) c * nt;
+      for (k = 0; k < 2; k++)
+        {
+          o->region_gram[k][l] = ns_alloc ((size_t) c * c * sizeof (float));
+          o->region_mask[k][l] = ns_alloc (nt * sizeof (float));
+          if (!o->region_gram[k][l] || !o->region_mask[k][l])
+            return ns_fail (err, NS_ERR_NOMEM, "out of memory for masks");
+        }
+      ns_gmask_resample (mask, o->w, o->h, o->region_mask[0][l],
+                         o->buf.tap_w[t], o->buf.tap_h[t]);
+      for (i = 0; i < nt; i++)
+        {
+          float m = o->region_mask[0][l][i];
+          m = m < 0.0f ? 0.0f : m > 1.0f ? 1.0f : m;
+          o->region_mask[0][l][i] = m;
+          o->region_mask[1][l][i] = 1.0f - m;
+        }
+    }
+  o->mask_tmp = ns_alloc (max_tmp * sizeof (float));
+  if (!o->mask_tmp)
+    return ns_fail (err, NS_ERR_NOMEM, "out of memory for masks");
+  for (i = 0; i < np; i++)
+    msum += mask[i] < 0.0f ? 0.0 : mask[i] > 1.0f ? 1.0 : mask[i];
+  o->region_weight[0] = msum / np;
+  o->region_weight[1] = 1.0 - msum / np;
+
+  /* Each style's own Grams: blend them one at a time. */
+  for (k = 0; k < 2; k++)
+    {
+      float one = 1.0f;
+      st = ns_gobj_set_styles (o, &styles[k], &one, 1, n_threads, err);
+      if (st != NS_OK)
+        return st;
+      for (l = 0; l < net->n_style; l++)
+        {
+          int c = net->taps[net->style[l]].channels;
+          memcpy (o->region_gram[k][l], o->style_gram[l],
+                  (size_t) c * c * sizeof (float));
+          o->region_norm[k][l] = o->style_norm[l];
+        }
+    }
+  o->n_regions = 2;
+  return NS_OK;
+}
+
 bool
 ns_gobj_eval (const float *x, double *f, float *g, void *user)
 {
@@ -164,7 +254,19 @@ ns_gobj_eval (const float *x, double *f, float *g, void *user)
                                 b->tap_w[t],
                             o->content_weight, o->content_norm, b->tap_grad[t]);
     }
-  if (o->style_weight != 0.0)
+  if (o->style_weight != 0.0 && o->n_regions == 2)
+    for (l = 0; l < net->n_style; l++)
+      {
+        int k;
+        t = net->style[l];
+        for (k = 0; k < 2; k++)
+          ls += ns_style_loss_masked (
+              b->tap_out[t], net->taps[t].channels, b->tap_h[t] * b->tap_w[t],
+              o->region_mask[k][l], o->region_gram[k][l],
+              o->style_weight * o->layer_weight[l] * o->region_weight[k],
+              o->region_norm[k][l], o->gram_work, o->mask_tmp, b->tap_grad[t]);
+      }
+  else if (o->style_weight != 0.0)
     for (l = 0; l < net->n_style; l++)
       {
         t = net->style[l];

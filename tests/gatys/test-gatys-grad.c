@@ -340,6 +340,44 @@ check_losses (void)
       maxd_t = fmax (maxd_t, fabs ((p - m) / de - gt[i]));
       f[i] = keep;
     }
+  /* The masked (region) style loss. */
+  {
+    float *m = rnd ((size_t) n, 0, 1), *gm = calloc (nf, 4);
+    float *tmp = malloc (nf * 4);
+    double maxd_m = 0.0, scm = 0.0;
+    m[0] = 0.0f; /* a pixel outside the region gets no gradient */
+    ns_style_loss_masked (f, c, n, m, target, 0.7, 1.3, work, tmp, gm);
+    for (i = 0; i < nf; i++)
+      {
+        float keep = f[i];
+        const float e = 1e-2f;
+        double p, mm, de = (double) (keep + e) - (double) (keep - e);
+        f[i] = keep + e;
+        p = ns_style_loss_masked (f, c, n, m, target, 0.7, 1.3, work, tmp,
+                                  NULL);
+        f[i] = keep - e;
+        mm = ns_style_loss_masked (f, c, n, m, target, 0.7, 1.3, work, tmp,
+                                   NULL);
+        f[i] = keep;
+        maxd_m = fmax (maxd_m, fabs ((p - mm) / de - gm[i]));
+        scm = fmax (scm, fabs (gm[i]));
+      }
+    printf ("masked style loss: max |fd - grad| = %.3g (scale %.3g)\n", maxd_m,
+            scm);
+    TU_CHECK (maxd_m < 1e-3 * fmax (scm, 1e-3));
+    for (i = 0; i < (size_t) c; i++)
+      TU_CHECK (gm[i * n] == 0.0f);
+    /* An all-ones mask is the plain style loss. */
+    for (i = 0; i < (size_t) n; i++)
+      m[i] = 1.0f;
+    TU_CHECK (fabs (ns_style_loss_masked (f, c, n, m, target, 0.7, 1.3, work,
+                                          tmp, NULL) -
+                    ns_style_loss (f, c, n, target, 0.7, 1.3, work, NULL)) <
+              1e-6);
+    free (m);
+    free (gm);
+    free (tmp);
+  }
   printf ("style loss: max |fd - grad| = %.3g (scale %.3g); content %.3g; "
           "tv %.3g\n",
           maxd_s, sc, maxd_c, maxd_t);

@@ -1,7 +1,8 @@
 /* ns_gatys_stylize end to end on the cd16x model (small images): fixed
  * seeds reproduce bit for bit, the loss goes down, the image callback is
  * called and can stop the run, cancelling is prompt and leaves the best
- * image in OUT, multi-scale, Adam, colour preservation and bad input. */
+ * image in OUT, multi-scale, Adam, colour preservation, two styles with a
+ * mask, and bad input. */
 #include "gatys.h"
 #include "testutil.h"
 
@@ -236,6 +237,65 @@ main (void)
     p.preserve_colors = false;
   }
 
+  /* Two styles and a mask: each style on its region.  With an all-ones
+     mask the result is style 0's alone; with a left/right mask the left
+     half is closer to the style-0 result, the right to the style-1 one. */
+  {
+    ns_image m, r0, r1, rm;
+    size_t np = (size_t) 64 * 48, i;
+    int y, x, c;
+    double d[2][2] = { { 0 } };
+    ns_style one0[1], one1[1];
+    m.width = 64;
+    m.height = 48;
+    m.data = malloc (np * sizeof (float));
+    ns_image_alloc (&r0, 64, 48, NULL);
+    ns_image_alloc (&r1, 64, 48, NULL);
+    ns_image_alloc (&rm, 64, 48, NULL);
+    p.gatys.iterations = 10;
+    st[1].weight = 1.0f;
+    one0[0] = st[0];
+    one1[0] = st[1];
+    for (i = 0; i < np; i++)
+      m.data[i] = 1.0f;
+    TU_CHECK (ns_gatys_stylize (model, &p, &content, one0, 1, NULL, &r0, NULL,
+                                &err) == NS_OK);
+    TU_CHECK (ns_gatys_stylize (model, &p, &content, st, 2, &m, &rm, NULL,
+                                &err) == NS_OK);
+    printf ("all-ones mask vs style 0 alone: max diff %.3g\n",
+            tu_max_abs_diff (rm.data, r0.data, 3 * np));
+    TU_CHECK (tu_max_abs_diff (rm.data, r0.data, 3 * np) < 1e-4);
+    TU_CHECK (ns_gatys_stylize (model, &p, &content, one1, 1, NULL, &r1, NULL,
+                                &err) == NS_OK);
+    for (y = 0; y < 48; y++)
+      for (x = 0; x < 64; x++)
+        m.data[y * 64 + x] = x < 32 ? 1.0f : 0.0f;
+    TU_CHECK (ns_gatys_stylize (model, &p, &content, st, 2, &m, &rm, NULL,
+                                &err) == NS_OK);
+    /* d[half][style]: squared distance of the masked result to each
+       single-style result, away from the seam. */
+    for (c = 0; c < 3; c++)
+      for (y = 0; y < 48; y++)
+        for (x = 0; x < 64; x++)
+          {
+            size_t k = (size_t) c * np + (size_t) y * 64 + x;
+            int half = x < 24 ? 0 : x >= 40 ? 1 : -1;
+            double a = rm.data[k] - r0.data[k], b = rm.data[k] - r1.data[k];
+            if (half < 0)
+              continue;
+            d[half][0] += a * a;
+            d[half][1] += b * b;
+          }
+    printf ("mask: left half to style 0/1 results %.4g/%.4g, right half "
+            "%.4g/%.4g\n",
+            d[0][0], d[0][1], d[1][0], d[1][1]);
+    TU_CHECK (d[0][0] < d[0][1] && d[1][1] < d[1][0]);
+    free (m.data);
+    ns_image_free (&r0);
+    ns_image_free (&r1);
+    ns_image_free (&rm);
+  }
+
   /* Bad input. */
   {
     ns_image tiny, tout, mask;
@@ -249,8 +309,13 @@ main (void)
     mask.width = 64;
     mask.height = 48;
     mask.data = calloc (64 * 48, sizeof (float));
-    rc = ns_gatys_stylize (model, &p, &content, st, 2, &mask, &out, NULL, &err);
-    TU_CHECK (rc == NS_ERR_UNSUPPORTED);
+    {
+      /* A mask with three styles. */
+      ns_style three[3] = { st[0], st[1], st[0] };
+      rc = ns_gatys_stylize (model, &p, &content, three, 3, &mask, &out, NULL,
+                             &err);
+      TU_CHECK (rc == NS_ERR_UNSUPPORTED);
+    }
     p.gatys.iterations = -1;
     rc = ns_gatys_stylize (model, &p, &content, st, 1, NULL, &out, NULL, &err);
     TU_CHECK (rc == NS_ERR_INVALID_ARG);
