@@ -1,4 +1,6 @@
-/* Convolution backward pass (gradient with respect to the input).
+/* Convolution backward pass (gradient with respect to the input) and its
+ * band policy.  (The forward pass is the stylization networks' kernel,
+ * ns_conv2d_into in engine/nn/conv2d.c.)
  *
  * Per band of output rows: W^T times the band's output gradient by sgemm
  * into an im2col-shaped private buffer, then col2im, which adds each
@@ -16,23 +18,96 @@
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
+/* Banded mode: target col floats per band (1 MiB: a core's L2 with room
+ * for the gradient band), and at least this many pixels per band so that
+ * packing the weights once per sgemm call stays negligible. */
+#define NS_GCONV_BAND_FLOATS ((size_t) 1 << 18)
+#define NS_GCONV_MIN_BAND_PIXELS 1024
+/* Whole mode: col floats per (sequential) band, 32 MiB. */
+#define NS_GCONV_WHOLE_FLOATS ((size_t) 1 << 23)
+/* Pixels per chunk of a 1x1 convolution. */
 #define NS_GCONV_CHUNK 4096
-/* Elementwise loops smaller than this stay on one thread. */
+/* Elementwise loops smaller than this stay on one thread (a parallel
+ * region costs more than the loop, and far more on a busy machine). */
 #define NS_GCONV_PAR_MIN ((size_t) 1 << 16)
 
-static inline int
-reflect (int i, int n)
+static int
+clamp_rows (size_t rows, int h)
 {
-  if (i < 0)
-    return -i;
-  if (i >= n)
-    return 2 * n - 2 - i;
-  return i;
+  /* At least two rows: col2im of bands two apart then never overlap. */
+  if (rows < 2)
+    rows = 2;
+  if (rows > (size_t) h)
+    rows = (size_t) h;
+  return (int) rows;
 }
 
-/* The adjoint of ns_gconv_im2col: GIN[ci][refl(y+ky-1)][refl(x+kx-1)] +=
- * COL[(ci*3+ky)*3+kx][(y-y0)*w + x]. */
+int
+ns_gconv_band (const ns_conv *conv, int h, int w)
+{
+  size_t per_row = (size_t) conv->cin * 9 * (size_t) w;
+  size_t rows = NS_GCONV_BAND_FLOATS / per_row;
+  size_t min_rows = (NS_GCONV_MIN_BAND_PIXELS + (size_t) w - 1) / (size_t) w;
+  return clamp_rows (rows > min_rows ? rows : min_rows, h);
+}
+
+int
+ns_gconv_whole_band (const ns_conv *conv, int h, int w)
+{
+  size_t per_row = (size_t) conv->cin * 9 * (size_t) w;
+  return clamp_rows (NS_GCONV_WHOLE_FLOATS / per_row, h);
+}
+
+bool
+ns_gconv_banded (const ns_conv *conv, int h, int w, int n_threads)
+{
+  int n_bands;
+  if (n_threads <= 1)
+    return true;
+  if (conv->k == 1)
+    return ((size_t) h * w + NS_GCONV_CHUNK - 1) / NS_GCONV_CHUNK >=
+           (size_t) (2 * n_threads);
+  n_bands = (h + ns_gconv_band (conv, h, w) - 1) / ns_gconv_band (conv, h, w);
+  return n_bands >= 2 * n_threads;
+}
+
+static int
+thread_index (void)
+{
+#ifdef _OPENMP
+  return omp_get_thread_num ();
+#else
+  return 0;
+#endif
+}
+
+size_t
+ns_gconv_work_floats (const ns_conv *conv, int h, int w, int n_threads)
+{
+  size_t per_row = (size_t) conv->cin * 9 * (size_t) w;
+  size_t back, fwd;
+  if (n_threads < 1)
+    n_threads = 1;
+  /* The forward pass (ns_gconv_forward) shares the buffer. */
+  {
+    const ns_conv_opts opts = { n_threads, NS_GCONV_FWD_BAND_BYTES, NULL };
+    fwd = ns_conv_scratch_floats (conv, h, w, &opts);
+  }
+  if (conv->k == 1)
+    back = 1;
+  else if (ns_gconv_banded (conv, h, w, n_threads))
+    back = (size_t) n_threads * per_row * (size_t) ns_gconv_band (conv, h, w);
+  else
+    back = per_row * (size_t) ns_gconv_whole_band (conv, h, w);
+  return fwd > back ? fwd : back;
+}
+
+/* The adjoint of ns_im2col3x3_band on rows [Y0, Y1):
+ * GIN[ci][refl(y+ky-1)][refl(x+kx-1)] += COL[(ci*3+ky)*3+kx][(y-y0)*w + x]. */
 static void
 col2im (const float *col, int cin, int h, int w, int y0, int y1, float *gin)
 {
@@ -48,7 +123,7 @@ col2im (const float *col, int cin, int h, int w, int y0, int y1, float *gin)
           for (y = y0; y < y1; y++)
             {
               float *d = gin + (size_t) ci * hw +
-                         (size_t) reflect (y + ky - 1, h) * w;
+                         (size_t) ns_reflect_index (y + ky - 1, h) * w;
               const float *s = src + (size_t) (y - y0) * w;
               if (kx == 0)
                 {
@@ -160,7 +235,7 @@ ns_gconv_backward (const ns_conv *conv, const float *y, float *gout, int h,
           int b = phase + 2 * j;
           int y0 = b * band, y1 = y0 + band < h ? y0 + band : h;
           int bw = (y1 - y0) * w;
-          float *col = work + (size_t) ns_gconv_thread () * per;
+          float *col = work + (size_t) thread_index () * per;
           relu_mask (y, gout, conv->cout, hw, (size_t) y0 * w, (size_t) y1 * w);
           cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, bw,
                        conv->cout, 1.0f, conv->weight, kk,

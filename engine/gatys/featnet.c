@@ -351,9 +351,11 @@ ns_gnet_forward (ns_gbuf *b, const float *x, ns_run *run)
       if (op->pool)
         ns_gpool_forward (in, ic, ih, iw, net->pool_ceil, b->act[i],
                           b->argmax[i], b->n_threads);
-      else
-        ns_gconv_forward (&op->conv, in, ih, iw, b->act[i], b->work,
-                          b->n_threads);
+      /* WORK is sized for the convolution's scratch (ns_gconv_work_floats)
+         and the shapes were checked by ns_gbuf_init: it cannot fail. */
+      else if (ns_gconv_forward (&op->conv, in, ih, iw, b->act[i], b->work,
+                                 b->n_threads) != NS_OK)
+        return false;
       if (!poll (run))
         return false;
     }
@@ -361,8 +363,10 @@ ns_gnet_forward (ns_gbuf *b, const float *x, ns_run *run)
     if (net->taps[t].has_head)
       {
         int op = net->taps[t].op;
-        ns_gconv_forward (&net->taps[t].head, b->act[op], b->oh[op], b->ow[op],
-                          b->tap_out[t], b->work, b->n_threads);
+        if (ns_gconv_forward (&net->taps[t].head, b->act[op], b->oh[op],
+                              b->ow[op], b->tap_out[t], b->work,
+                              b->n_threads) != NS_OK)
+          return false;
       }
   return poll (run);
 }

@@ -1,10 +1,11 @@
-/* Helpers shared by conv2d.c and conv2d_backward.c. */
+/* Band policy of the convolution backward pass (conv2d_backward.c); the
+ * forward pass, ns_conv2d_into, has its own (see nn.h). */
 #ifndef NS_GATYS_CONV_H
 #define NS_GATYS_CONV_H
 
 #include "gatys-kernels.h"
 
-/* Two ways to run a layer: "banded", each thread taking whole bands of
+/* Two ways to run a layer's backward pass: "banded", each thread taking whole bands of
  * rows with a single-threaded sgemm on an L2-sized im2col buffer (narrow
  * layers on large images: memory-bound, cache locality wins), or
  * "whole", large sequential bands with OpenBLAS threading each sgemm
@@ -16,10 +17,5 @@ bool ns_gconv_banded (const ns_conv *conv, int h, int w, int n_threads);
 int ns_gconv_band (const ns_conv *conv, int h, int w);
 /* Rows per band, whole mode. */
 int ns_gconv_whole_band (const ns_conv *conv, int h, int w);
-/* The calling thread's index in the current OpenMP team (0 outside). */
-int ns_gconv_thread (void);
-/* Reflection-padded im2col of output rows [Y0, Y1) (single-threaded). */
-void ns_gconv_im2col (const float *in, int cin, int h, int w, int y0, int y1,
-                      float *col);
 
 #endif /* NS_GATYS_CONV_H */

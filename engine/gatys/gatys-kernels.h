@@ -8,21 +8,31 @@
 #ifndef NS_GATYS_KERNELS_H
 #define NS_GATYS_KERNELS_H
 
-#include "ns-internal.h"
+#include "../nn/nn.h"
 
 /* ------------------------------------------------------- convolution
  * CONV as in ns-internal.h: k = 1 (pad 0) or k = 3 (reflection pad 1),
- * stride 1, so the output is cout x H x W.  RELU is applied by the forward
- * pass; the backward pass does NOT apply the ReLU mask (use
- * ns_relu_backward on the gradient first). */
+ * stride 1, so the output is cout x H x W.  The forward pass is
+ * ns_conv2d_into (nn.h), its reference ns_conv2d_ref. */
 
-/* Floats of workspace the forward/backward passes need at H x W with
- * N_THREADS threads (one im2col band per thread, a band sized to stay in
- * L2). */
+/* Band budget of the forward pass: a band kept in L2 (narrow layers on
+ * large images are memory-bound; measured faster than the stylization
+ * networks' 6 MiB on the cd16x network). */
+#define NS_GCONV_FWD_BAND_BYTES ((size_t) 1 << 20)
+
+/* Floats of workspace the forward and backward passes need at H x W with
+ * N_THREADS threads. */
 size_t ns_gconv_work_floats (const ns_conv *conv, int h, int w, int n_threads);
-/* OUT: cout*h*w floats.  WORK: ns_gconv_work_floats floats. */
-void ns_gconv_forward (const ns_conv *conv, const float *in, int h, int w,
-                       float *out, float *work, int n_threads);
+/* OUT (cout*h*w) = conv (IN): the stylization networks' kernel with the
+ * band budget above, WORK (ns_gconv_work_floats floats) as its scratch.
+ * Cannot fail on a valid CONV and shape (k = 3 needs H, W >= 2). */
+static inline ns_status
+ns_gconv_forward (const ns_conv *conv, const float *in, int h, int w,
+                  float *out, float *work, int n_threads)
+{
+  const ns_conv_opts opts = { n_threads, NS_GCONV_FWD_BAND_BYTES, work };
+  return ns_conv2d_into (conv, in, h, w, out, &opts, NULL, NULL);
+}
 /* GIN (cin*h*w, overwritten) = dL/d(input) from GOUT (cout*h*w): sgemm
  * with W^T then col2im, which folds the reflected borders back onto the
  * pixels they were copied from.  When Y (the forward's output) is not
@@ -30,10 +40,8 @@ void ns_gconv_forward (const ns_conv *conv, const float *in, int h, int w,
  * GOUT may be dL/d(output after ReLU); with Y NULL it is dL/d(pre-ReLU). */
 void ns_gconv_backward (const ns_conv *conv, const float *y, float *gout, int h,
                         int w, float *gin, float *work, int n_threads);
-/* Naive references (explicit padding, direct loops, double
- * accumulation), for the tests. */
-void ns_gconv_forward_ref (const ns_conv *conv, const float *in, int h, int w,
-                           float *out);
+/* Naive reference (explicit padding, direct loops, double accumulation),
+ * for the tests. */
 void ns_gconv_backward_ref (const ns_conv *conv, const float *gout, int h,
                             int w, float *gin);
 

@@ -1,19 +1,9 @@
 /* Reflection padding by one pixel (torch.nn.ReflectionPad2d(1)) and its
- * backward pass, used by the reference convolutions (the optimised ones
- * fuse it into im2col / col2im). */
+ * backward pass, used by the reference backward convolution and the tests
+ * (the optimised kernels fuse it into im2col / col2im). */
 #include "gatys-kernels.h"
 
 #include <string.h>
-
-static inline int
-reflect (int i, int n)
-{
-  if (i < 0)
-    return -i;
-  if (i >= n)
-    return 2 * n - 2 - i;
-  return i;
-}
 
 void
 ns_reflpad_forward (const float *in, int c, int h, int w, float *out)
@@ -24,7 +14,8 @@ ns_reflpad_forward (const float *in, int c, int h, int w, float *out)
     for (y = 0; y < ph; y++)
       for (x = 0; x < pw; x++)
         out[((size_t) ch * ph + y) * pw + x] =
-            in[((size_t) ch * h + reflect (y - 1, h)) * w + reflect (x - 1, w)];
+            in[((size_t) ch * h + ns_reflect_index (y - 1, h)) * w +
+               ns_reflect_index (x - 1, w)];
 }
 
 void
@@ -36,6 +27,7 @@ ns_reflpad_backward (const float *gout, int c, int h, int w, float *gin)
   for (ch = 0; ch < c; ch++)
     for (y = 0; y < ph; y++)
       for (x = 0; x < pw; x++)
-        gin[((size_t) ch * h + reflect (y - 1, h)) * w + reflect (x - 1, w)] +=
+        gin[((size_t) ch * h + ns_reflect_index (y - 1, h)) * w +
+            ns_reflect_index (x - 1, w)] +=
             gout[((size_t) ch * ph + y) * pw + x];
 }

@@ -19,11 +19,17 @@
  *
  * Convolutions with at most 4 output channels (a decoder's last layer) are
  * computed directly instead, see conv3x3_direct.
+ *
+ * The one forward convolution of the engine: the Gatys feature network
+ * runs it too (ns_conv2d_into, with its own scratch, thread count and a
+ * smaller band budget), and its backward pass reuses ns_im2col3x3_band's
+ * layout and ns_reflect_index (nn.h) in col2im.
  */
 #include "nn.h"
 
 #include <cblas.h>
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -46,25 +52,9 @@
 /* Work between two progress/cancellation checks. */
 #define NS_CONV_STEP_FLOPS 2e9
 
-static inline int
-reflect_index (int i, int n)
-{
-  /* Reflection padding by one (PyTorch ReflectionPad2d(1)).  A size-1 axis
-   * cannot be reflected: replicate instead. */
-  if (n == 1)
-    return 0;
-  if (i < 0)
-    return -i;
-  if (i >= n)
-    return 2 * n - 2 - i;
-  return i;
-}
-
-/* Unfolds pixels [p0, p0+npix) of IN (cin x h x w) into COL
- * [cin*9][npix] for a 3x3 kernel with reflection padding 1. */
-static void
-im2col3x3_band (const float *in, int cin, int h, int w, size_t p0, int npix,
-                float *col)
+void
+ns_im2col3x3_band (const float *in, int cin, int h, int w, size_t p0,
+                   int npix, float *col)
 {
   const size_t hw = (size_t) h * w;
 
@@ -86,13 +76,13 @@ im2col3x3_band (const float *in, int cin, int h, int w, size_t p0, int npix,
                 int x;
                 if ((size_t) (x1 - x0) > pend - p)
                   x1 = x0 + (int) (pend - p);
-                srow = plane + (size_t) reflect_index (y + ky - 1, h) * w;
+                srow = plane + (size_t) ns_reflect_index (y + ky - 1, h) * w;
                 x = x0;
                 /* Left border, then the interior as one copy, then the
                  * right border. */
                 if (x == 0 && x < x1)
                   {
-                    *dst++ = srow[reflect_index (kx - 1, w)];
+                    *dst++ = srow[ns_reflect_index (kx - 1, w)];
                     x++;
                   }
                 {
@@ -106,7 +96,7 @@ im2col3x3_band (const float *in, int cin, int h, int w, size_t p0, int npix,
                     }
                 }
                 for (; x < x1; x++)
-                  *dst++ = srow[reflect_index (x + kx - 1, w)];
+                  *dst++ = srow[ns_reflect_index (x + kx - 1, w)];
                 p += (size_t) (x1 - x0);
               }
           }
@@ -145,8 +135,9 @@ resolve_threads (const ns_run *run)
   return nt > 0 ? nt : 1;
 }
 
-int
-ns_conv_band_pixels (const ns_conv *conv, int h, int w)
+/* Pixels per band for a scratch budget of BUDGET bytes per thread. */
+static int
+band_pixels (const ns_conv *conv, int h, int w, size_t budget)
 {
   size_t hw = (size_t) h * w;
   size_t k = (size_t) conv->cin * conv->k * conv->k;
@@ -157,7 +148,7 @@ ns_conv_band_pixels (const ns_conv *conv, int h, int w)
        the output block bound the band. */
     npix = NS_CONV_MAX_PIXELS;
   else
-    npix = NS_CONV_SCRATCH_BYTES / (sizeof (float) * k);
+    npix = budget / (sizeof (float) * k);
   if (npix < NS_CONV_MIN_PIXELS)
     npix = NS_CONV_MIN_PIXELS;
   if (npix > NS_CONV_MAX_PIXELS)
@@ -167,6 +158,12 @@ ns_conv_band_pixels (const ns_conv *conv, int h, int w)
   if (npix > hw)
     npix = hw;
   return (int) npix;
+}
+
+int
+ns_conv_band_pixels (const ns_conv *conv, int h, int w)
+{
+  return band_pixels (conv, h, w, NS_CONV_SCRATCH_BYTES);
 }
 
 ns_status
@@ -229,12 +226,13 @@ conv3x3_direct_rows (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
         {
           for (int ky = 0; ky < 3; ky++)
             {
-              const float *src = in->data + (size_t) ci * hw
-                                 + (size_t) reflect_index (y + ky - 1, h) * w;
+              const float *src
+                  = in->data + (size_t) ci * hw
+                    + (size_t) ns_reflect_index (y + ky - 1, h) * w;
               float *p = prow + (size_t) ky * (w + 2);
               memcpy (p + 1, src, sizeof (float) * (size_t) w);
-              p[0] = src[reflect_index (-1, w)];
-              p[w + 1] = src[reflect_index (w, w)];
+              p[0] = src[ns_reflect_index (-1, w)];
+              p[w + 1] = src[ns_reflect_index (w, w)];
             }
           for (int co = 0; co < cout; co++)
             {
@@ -262,21 +260,24 @@ conv3x3_direct_rows (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
     }
 }
 
+/* Floats of scratch per thread for the direct path. */
+static size_t
+direct_per_thread (const ns_conv *conv, int w)
+{
+  return (size_t) conv->cout * w + 3 * ((size_t) w + 2);
+}
+
 static ns_status
 conv3x3_direct (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
-                int nt, ns_run *run, ns_error *err)
+                int nt, float *scratch, ns_run *run, ns_error *err)
 {
   const int h = in->h, w = in->w;
   const double row_flops = ns_conv_flops (conv, 1, w);
   int rows_per_step = (int) (NS_CONV_STEP_FLOPS / row_flops);
-  float *scratch;
-  size_t per_thread = (size_t) conv->cout * w + 3 * ((size_t) w + 2);
+  const size_t per_thread = direct_per_thread (conv, w);
 
   if (rows_per_step < nt)
     rows_per_step = nt;
-  scratch = ns_alloc (sizeof (float) * per_thread * (size_t) nt);
-  if (!scratch)
-    return ns_fail (err, NS_ERR_NOMEM, "conv2d: out of memory");
   for (int y0 = 0; y0 < h; y0 += rows_per_step)
     {
       int y1 = y0 + rows_per_step < h ? y0 + rows_per_step : h;
@@ -295,13 +296,95 @@ conv3x3_direct (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
                                  acc + (size_t) conv->cout * w);
         }
       if (run && !ns_run_tick (run, row_flops * (y1 - y0)))
-        {
-          ns_free (scratch);
-          return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
-        }
+        return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
     }
-  ns_free (scratch);
   return NS_OK;
+}
+
+/* How a layer is cut: NT threads, bands of NPIX pixels (the last one
+ * shorter), or the direct path. */
+typedef struct
+{
+  bool direct;
+  int nt;
+  size_t npix, n_bands;
+} conv_plan;
+
+static void
+conv_plan_make (const ns_conv *conv, int h, int w, int nt, size_t budget,
+                conv_plan *p)
+{
+  const size_t hw = (size_t) h * w;
+  size_t npix_max, n_bands;
+
+  p->direct = conv->k == 3 && conv->cout <= NS_CONV_DIRECT_MAX_COUT;
+  if (p->direct)
+    {
+      p->nt = nt > h ? h : nt;
+      p->npix = 0;
+      p->n_bands = 0;
+      return;
+    }
+  npix_max = (size_t) band_pixels (conv, h, w,
+                                   budget ? budget : NS_CONV_SCRATCH_BYTES);
+  /* Too little work to share: one thread. */
+  if (hw < (size_t) nt * NS_CONV_MIN_PIXELS)
+    nt = 1;
+  n_bands = (hw + npix_max - 1) / npix_max;
+  /* Whole steps of NT bands, of equal size, so no thread idles. */
+  if (n_bands % (size_t) nt)
+    n_bands += (size_t) nt - n_bands % (size_t) nt;
+  npix_max = (hw + n_bands - 1) / n_bands;
+  npix_max = (npix_max + 15) & ~(size_t) 15;
+  if (npix_max > hw)
+    npix_max = hw;
+  n_bands = (hw + npix_max - 1) / npix_max;
+  if ((size_t) nt > n_bands)
+    nt = (int) n_bands;
+  p->nt = nt;
+  p->npix = npix_max;
+  p->n_bands = n_bands;
+}
+
+static void
+plan_for (const ns_conv *conv, int h, int w, const ns_conv_opts *opts,
+          const ns_run *run, conv_plan *p)
+{
+  int nt = opts && opts->n_threads > 0 ? opts->n_threads
+                                       : resolve_threads (run);
+  conv_plan_make (conv, h, w, nt, opts ? opts->band_bytes : 0, p);
+}
+
+/* Floats of scratch PLAN needs (SIZE_MAX on overflow). */
+static size_t
+plan_scratch_floats (const ns_conv *conv, int w, const conv_plan *p)
+{
+  size_t per_thread, total;
+
+  if (p->direct)
+    per_thread = direct_per_thread (conv, w);
+  else if (conv->k == 3)
+    {
+      if (!ns_size_mul ((size_t) conv->cin * 9, p->npix, &per_thread))
+        return SIZE_MAX;
+    }
+  else
+    return 0;
+  if (!ns_size_mul (per_thread, (size_t) p->nt, &total))
+    return SIZE_MAX;
+  return total;
+}
+
+size_t
+ns_conv_scratch_floats (const ns_conv *conv, int h, int w,
+                        const ns_conv_opts *opts)
+{
+  conv_plan p;
+
+  if (h <= 0 || w <= 0)
+    return 0;
+  plan_for (conv, h, w, opts, NULL, &p);
+  return plan_scratch_floats (conv, w, &p);
 }
 
 ns_status
@@ -332,11 +415,6 @@ ns_status
 ns_conv2d_buf (const ns_conv *conv, const ns_tensor *in, float *buf,
                ns_tensor *out, ns_run *run, ns_error *err)
 {
-  const int h = in ? in->h : 0, w = in ? in->w : 0;
-  size_t hw, kdim, npix_max, n_bands;
-  int nt, saved_threads = 1;
-  size_t step;
-  float *scratch = NULL;
   ns_status st;
 
   if (out)
@@ -345,40 +423,64 @@ ns_conv2d_buf (const ns_conv *conv, const ns_tensor *in, float *buf,
     return st;
   if (!out || !buf)
     return ns_fail (err, NS_ERR_INVALID_ARG, "conv2d: NULL output");
+  st = ns_conv2d_into (conv, in->data, in->h, in->w, buf, NULL, run, err);
+  if (st == NS_OK)
+    {
+      out->c = conv->cout;
+      out->h = in->h;
+      out->w = in->w;
+      out->data = buf;
+    }
+  return st;
+}
+
+ns_status
+ns_conv2d_into (const ns_conv *conv, const float *in_data, int h, int w,
+                float *out_data, const ns_conv_opts *opts, ns_run *run,
+                ns_error *err)
+{
+  const ns_tensor tin = { conv ? conv->cin : 0, h, w, (float *) in_data };
+  ns_tensor tout;
+  size_t hw, kdim, npix_max, n_bands;
+  int nt, saved_threads = 1;
+  size_t step;
+  float *scratch = opts ? opts->scratch : NULL, *owned = NULL;
+  conv_plan plan;
+  ns_status st;
+
+  if ((st = ns_conv_check (conv, &tin, err)) != NS_OK)
+    return st;
+  if (!out_data)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "conv2d: NULL output");
   if (run && run->cancelled)
     return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
-  out->c = conv->cout;
-  out->h = h;
-  out->w = w;
-  out->data = buf;
+  tout.c = conv->cout;
+  tout.h = h;
+  tout.w = w;
+  tout.data = out_data;
 
   hw = (size_t) h * w;
   kdim = (size_t) conv->cin * conv->k * conv->k;
-  nt = resolve_threads (run);
-  if (conv->k == 3 && conv->cout <= NS_CONV_DIRECT_MAX_COUT)
+  plan_for (conv, h, w, opts, run, &plan);
+  nt = plan.nt;
+  npix_max = plan.npix;
+  n_bands = plan.n_bands;
+
+  if (!scratch && (plan.direct || conv->k == 3))
     {
-      if (nt > h)
-        nt = h;
-      st = conv3x3_direct (conv, in, out, nt, run, err);
-      if (st != NS_OK)
-        memset (out, 0, sizeof *out);
+      size_t floats = plan_scratch_floats (conv, w, &plan), bytes;
+      if (!ns_size_mul (floats, sizeof (float), &bytes)
+          || !(owned = scratch = ns_alloc (bytes)))
+        return ns_fail (err, NS_ERR_NOMEM,
+                        "conv2d: out of memory for the %zu-pixel bands",
+                        npix_max);
+    }
+  if (plan.direct)
+    {
+      st = conv3x3_direct (conv, &tin, &tout, nt, scratch, run, err);
+      ns_free (owned);
       return st;
     }
-  npix_max = (size_t) ns_conv_band_pixels (conv, h, w);
-  /* Too little work to share: one thread. */
-  if (hw < (size_t) nt * NS_CONV_MIN_PIXELS)
-    nt = 1;
-  n_bands = (hw + npix_max - 1) / npix_max;
-  /* Whole steps of NT bands, of equal size, so no thread idles. */
-  if (n_bands % (size_t) nt)
-    n_bands += (size_t) nt - n_bands % (size_t) nt;
-  npix_max = (hw + n_bands - 1) / n_bands;
-  npix_max = (npix_max + 15) & ~(size_t) 15;
-  if (npix_max > hw)
-    npix_max = hw;
-  n_bands = (hw + npix_max - 1) / npix_max;
-  if ((size_t) nt > n_bands)
-    nt = (int) n_bands;
 #ifdef _OPENMP
   /* Every sgemm runs single-threaded: inside our parallel region OpenBLAS
      (OpenMP build) does so by itself; with one band it would spread over
@@ -387,23 +489,6 @@ ns_conv2d_buf (const ns_conv *conv, const ns_tensor *in, float *buf,
   saved_threads = omp_get_max_threads ();
   omp_set_num_threads (1);
 #endif
-
-  if (conv->k == 3)
-    {
-      size_t bytes;
-      if (!ns_size_mul (kdim * npix_max, sizeof (float), &bytes)
-          || !ns_size_mul (bytes, (size_t) nt, &bytes)
-          || !(scratch = ns_alloc (bytes)))
-        {
-          memset (out, 0, sizeof *out);
-#ifdef _OPENMP
-          omp_set_num_threads (saved_threads);
-#endif
-          return ns_fail (err, NS_ERR_NOMEM,
-                          "conv2d: out of memory for the %zu-pixel bands",
-                          npix_max);
-        }
-    }
 
   /* Bands per step: enough work that the fork/join of a step is
      negligible and a thread descheduled by a busy machine is covered by
@@ -436,19 +521,19 @@ ns_conv2d_buf (const ns_conv *conv, const ns_tensor *in, float *buf,
               tid = omp_get_thread_num ();
 #endif
               float *col = scratch + (size_t) tid * kdim * npix_max;
-              im2col3x3_band (in->data, conv->cin, h, w, p0, npix, col);
+              ns_im2col3x3_band (in_data, conv->cin, h, w, p0, npix, col);
               bmat = col;
               ldb = npix;
             }
           else
             {
-              bmat = in->data + p0;
+              bmat = in_data + p0;
               ldb = (int) hw;
             }
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, conv->cout,
                        npix, (int) kdim, 1.0f, conv->weight, (int) kdim, bmat,
-                       ldb, 0.0f, out->data + p0, (int) hw);
-          bias_relu_block (out->data + p0, hw, conv->cout, npix, conv->bias,
+                       ldb, 0.0f, out_data + p0, (int) hw);
+          bias_relu_block (out_data + p0, hw, conv->cout, npix, conv->bias,
                            conv->relu);
         }
 
@@ -457,15 +542,14 @@ ns_conv2d_buf (const ns_conv *conv, const ns_tensor *in, float *buf,
                           - b0 * npix_max);
       if (run && !ns_run_tick (run, flops))
         {
-          ns_free (scratch);
-          memset (out, 0, sizeof *out);
+          ns_free (owned);
 #ifdef _OPENMP
           omp_set_num_threads (saved_threads);
 #endif
           return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
         }
     }
-  ns_free (scratch);
+  ns_free (owned);
 #ifdef _OPENMP
   omp_set_num_threads (saved_threads);
 #endif

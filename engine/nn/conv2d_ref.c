@@ -1,19 +1,8 @@
-/* Naive convolution, the reference ns_conv2d is tested against. */
+/* Naive convolution, the reference ns_conv2d (and so the Gatys forward
+ * pass) is tested against. */
 #include "nn.h"
 
 #include <string.h>
-
-static int
-ref_reflect (int i, int n)
-{
-  if (n == 1)
-    return 0;
-  if (i < 0)
-    return -i;
-  if (i >= n)
-    return 2 * n - 2 - i;
-  return i;
-}
 
 ns_status
 ns_conv2d_ref (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
@@ -39,8 +28,8 @@ ns_conv2d_ref (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
             for (int ky = 0; ky < k; ky++)
               for (int kx = 0; kx < k; kx++)
                 {
-                  int sy = ref_reflect (y + ky - r, in->h);
-                  int sx = ref_reflect (x + kx - r, in->w);
+                  int sy = ns_reflect_index (y + ky - r, in->h);
+                  int sx = ns_reflect_index (x + kx - r, in->w);
                   acc += (double) conv->weight[((size_t) (co * conv->cin + ci)
                                                 * k + ky) * k + kx]
                          * in->data[((size_t) ci * in->h + sy) * in->w + sx];

@@ -33,6 +33,55 @@ int ns_conv_band_pixels (const ns_conv *conv, int h, int w);
  * (at 2048x2048 a fresh 1 GiB activation costs ~0.3 s of page faults). */
 ns_status ns_conv2d_buf (const ns_conv *conv, const ns_tensor *in, float *buf,
                          ns_tensor *out, ns_run *run, ns_error *err);
+/* Options of ns_conv2d_into; a NULL options pointer means all zero. */
+typedef struct
+{
+  /* > 0: overrides RUN's thread count (RUN may then be NULL). */
+  int n_threads;
+  /* Per-thread budget of the unfolded 3x3 band; 0: 6 MiB, best for the
+   * stylization networks' wide layers at 512+ pixels.  The Gatys network
+   * (narrow cd16x layers, forward + backward per evaluation) measured
+   * faster with 1 MiB, a band kept in L2 (NS_GCONV_FWD_BAND_BYTES). */
+  size_t band_bytes;
+  /* NULL: allocated per call; else at least ns_conv_scratch_floats floats,
+   * so that the call allocates nothing. */
+  float *scratch;
+} ns_conv_opts;
+
+/* The kernel itself on bare arrays, for callers that manage their own
+ * buffers (the Gatys feature network): IN cin x H x W, OUT cout x H x W
+ * (not overlapping IN).  RUN may be NULL (no progress, no cancellation).
+ * Only OUT is written. */
+ns_status ns_conv2d_into (const ns_conv *conv, const float *in, int h, int w,
+                          float *out, const ns_conv_opts *opts, ns_run *run,
+                          ns_error *err);
+/* Floats of scratch ns_conv2d_into needs with OPTS (its scratch ignored);
+ * SIZE_MAX on overflow. */
+size_t ns_conv_scratch_floats (const ns_conv *conv, int h, int w,
+                               const ns_conv_opts *opts);
+
+/* Reflection padding by one (PyTorch ReflectionPad2d(1)): the source index
+ * of padded index I on an axis of N.  A size-1 axis cannot be reflected:
+ * replicate instead. */
+static inline int
+ns_reflect_index (int i, int n)
+{
+  if (n == 1)
+    return 0;
+  if (i < 0)
+    return -i;
+  if (i >= n)
+    return 2 * n - 2 - i;
+  return i;
+}
+
+/* 3x3 im2col with reflection padding 1: unfolds flat pixels [P0, P0+NPIX)
+ * (p = y*w + x) of IN (cin x h x w) into COL [cin*9][npix], row
+ * (ci*3 + ky)*3 + kx.  A band of whole rows [y0, y1) is P0 = y0*w,
+ * NPIX = (y1-y0)*w; the Gatys col2im is its adjoint. */
+void ns_im2col3x3_band (const float *in, int cin, int h, int w, size_t p0,
+                        int npix, float *col);
+
 ns_status ns_maxpool2x2_buf (const ns_tensor *in, bool ceil_mode, float *buf,
                              ns_tensor *out, ns_error *err);
 ns_status ns_upsample2x_buf (const ns_tensor *in, float *buf, ns_tensor *out,
