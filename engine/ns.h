@@ -92,6 +92,16 @@ const char *ns_model_kind_name (ns_model_kind kind); /* "cd16x", ... */
  * the download tool). */
 const char *const *ns_model_kind_files (ns_model_kind kind);
 
+/* Finds a complete model folder.  Each of ROOTS is tried in turn (NULL or
+ * empty entries skipped): the root itself when it holds the files, else
+ * ROOT/<kind>, for each kind KIND allows (NS_MODEL_AUTO: cd16x, vgg19,
+ * lst-r31).  On success *DIR_OUT (free() it) and *KIND_OUT (may be NULL).
+ * Otherwise NS_ERR_IO with a message naming, for every folder tried, its
+ * first missing file, and how to get the model. */
+ns_status ns_model_find (const char *const *roots, int n_roots,
+                         ns_model_kind kind, char **dir_out,
+                         ns_model_kind *kind_out, ns_error *err);
+
 /* --------------------------------------------------------------- methods */
 
 typedef enum

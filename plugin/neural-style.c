@@ -15,6 +15,7 @@
 
 #include "ns-dialog.h"
 #include "ns-plugin.h"
+#include "ns-models.h"
 
 typedef struct _NsPlugIn      { GimpPlugIn      parent_instance; } NsPlugIn;
 typedef struct _NsPlugInClass { GimpPlugInClass parent_class;    } NsPlugInClass;
@@ -429,31 +430,14 @@ ns_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
   /* Model folder: explicit, or looked up. */
   memset (&job, 0, sizeof job);
   job.model_kind = (ns_model_kind) model;
-  if (model_dir && *model_dir)
+  job.model_dir = ns_gimp_model_find (model_dir, (ns_model_kind) model,
+                                      &job.model_kind, &error);
+  if (! job.model_dir)
     {
-      if (! g_file_test (model_dir, G_FILE_TEST_IS_DIR))
-        {
-          ret = fail (procedure, GIMP_PDB_EXECUTION_ERROR,
-                      _("Model folder \"%s\" does not exist. Get a model "
-                        "with: tools/download-models.sh --kind %s"),
-                      model_dir,
-                      model == NS_MODEL_AUTO
-                        ? "cd16x" : ns_model_kind_name ((ns_model_kind) model));
-          goto out;
-        }
-      job.model_dir = g_strdup (model_dir);
-    }
-  else
-    {
-      job.model_dir = ns_model_find ((ns_model_kind) model, &job.model_kind,
-                                     &error);
-      if (! job.model_dir)
-        {
-          ret = gimp_procedure_new_return_values (procedure,
-                                                  GIMP_PDB_EXECUTION_ERROR,
-                                                  error);
-          goto out;
-        }
+      ret = gimp_procedure_new_return_values (procedure,
+                                              GIMP_PDB_EXECUTION_ERROR,
+                                              error);
+      goto out;
     }
 
   job.params = ns_params_default ();

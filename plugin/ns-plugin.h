@@ -11,23 +11,6 @@ G_BEGIN_DECLS
 #define NS_PLUG_IN_PROC   "plug-in-neural-style"
 #define NS_PLUG_IN_BINARY "neural-style"
 
-/* ------------------------------------------------------------ models */
-
-/* Finds the model folder for KIND (NS_MODEL_AUTO = the first complete
- * kind in the order cd16x, vgg19, lst-r31).  Search order, for each kind:
- *   1. $NS_MODELS_DIR/<kind>
- *   2. gimp_directory()/neural-style/models/<kind>
- *   3. NS_DATADIR/models/<kind>
- * A folder counts when every file of ns_model_kind_files (kind) is there.
- * Returns the folder (g_free) and sets *FOUND_KIND; on failure returns
- * NULL and sets ERROR to a message naming the missing file, every folder
- * tried and how to get the model. */
-gchar *ns_model_find (ns_model_kind kind, ns_model_kind *found_kind,
-                      GError **error);
-
-/* The search roots in order (NULL-terminated, g_strfreev). */
-gchar **ns_model_search_roots (void);
-
 /* ------------------------------------------------------- pixel I/O */
 
 /* Planar float RGB + alpha plane, read with "R'G'B'A float". */

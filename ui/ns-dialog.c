@@ -16,7 +16,7 @@
 #include "ns-dialog.h"
 #include "ns-presets.h"
 #include "ns-preview.h"
-#include "ns-ui-models.h"
+#include "ns-models.h"
 
 #include <string.h>
 
@@ -427,7 +427,7 @@ request_preview (NsDialog *d)
   load_mask (d);
 
   kind = gimp_procedure_config_get_choice_id (d->config, "model");
-  found_dir = ns_ui_model_find (model_dir, kind, &found_kind);
+  found_dir = ns_gimp_model_find (model_dir, kind, &found_kind, NULL);
   if (!found_dir)
     {
       ns_preview_cancel (d->preview);
