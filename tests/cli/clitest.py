@@ -1,6 +1,8 @@
 """Helpers for the nstyle CLI tests: run the tool, read and write images
 (GdkPixbuf + numpy), count failures.  Run with /usr/bin/python3."""
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,6 +52,13 @@ def shared_or_skip(*rel):
                   'models/ and images/)' % p)
             sys.exit(SKIP)
     return paths
+
+
+def tmpdir():
+    """A scratch folder removed when the test ends."""
+    d = tempfile.mkdtemp(prefix='nstyle-cli-')
+    atexit.register(shutil.rmtree, d, True)
+    return d
 
 
 def clean_env(tmp):

@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -17,7 +16,7 @@ def main():
     model, content, style = T.shared_or_skip(
         'models/cd16x', 'images/content/tubingen.jpg',
         'images/style/starry_night.jpg')
-    tmp = tempfile.mkdtemp(prefix='nstyle-cli-')
+    tmp = T.tmpdir()
     env = T.clean_env(tmp)
     out = os.path.join(tmp, 'big.png')
     # 2048 px takes several seconds, so the signal lands mid-run.

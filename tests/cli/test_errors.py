@@ -4,7 +4,6 @@ code and a message that says what is wrong (no model or ../shared needed,
 except that none is used)."""
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import clitest as T  # noqa: E402
@@ -14,7 +13,7 @@ import numpy as np  # noqa: E402
 
 def main():
     exe = T.nstyle_path()
-    tmp = tempfile.mkdtemp(prefix='nstyle-cli-')
+    tmp = T.tmpdir()
     env = T.clean_env(tmp)
     content = os.path.join(tmp, 'content.png')
     style = os.path.join(tmp, 'style.png')

@@ -7,7 +7,6 @@ import os
 import pty
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import clitest as T  # noqa: E402
@@ -20,7 +19,7 @@ def main():
     model, content, starry, scream = T.shared_or_skip(
         'models/cd16x', 'images/content/tubingen.jpg',
         'images/style/starry_night.jpg', 'images/style/the_scream.jpg')
-    tmp = tempfile.mkdtemp(prefix='nstyle-cli-')
+    tmp = T.tmpdir()
     env = T.clean_env(tmp)
     common = ['--model', model, '-q']
 
