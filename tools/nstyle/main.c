@@ -341,15 +341,10 @@ load_model (int *code)
     }
   else
     {
-      GString *looked = g_string_new (NULL);
-      dir = nst_model_find (NS_MODEL_AUTO, looked);
-      if (!dir)
-        fprintf (stderr, "nstyle: no model found.  Looked in:\n%s",
-                 looked->str);
-      g_string_free (looked, TRUE);
+      dir = nst_model_find (NS_MODEL_AUTO, &err);
       if (!dir)
         {
-          nst_model_print_help (NS_MODEL_AUTO);
+          fprintf (stderr, "nstyle: %s\n", err.message);
           *code = NST_EXIT_MODEL;
           return NULL;
         }

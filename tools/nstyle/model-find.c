@@ -4,9 +4,7 @@
 #include "nstyle.h"
 
 #include <stdio.h>
-
-static const ns_model_kind kind_order[] = { NS_MODEL_CD16X, NS_MODEL_VGG19,
-                                            NS_MODEL_LST_R31 };
+#include <stdlib.h>
 
 /* The base folders, in order; g_strfreev the result. */
 static char **
@@ -24,61 +22,18 @@ model_bases (void)
   return (char **) g_ptr_array_free (a, FALSE);
 }
 
-/* True when DIR holds every file of KIND; else lists the missing ones. */
-static bool
-kind_complete (const char *dir, ns_model_kind kind, GString *missing)
-{
-  const char *const *files = ns_model_kind_files (kind);
-  bool ok = true;
-
-  for (int i = 0; files && files[i]; i++)
-    {
-      char *p = g_build_filename (dir, files[i], NULL);
-      if (!g_file_test (p, G_FILE_TEST_IS_REGULAR))
-        {
-          if (missing)
-            g_string_append_printf (missing, "%s%s", ok ? "" : ", ", files[i]);
-          ok = false;
-        }
-      g_free (p);
-    }
-  return ok && files && files[0];
-}
-
 char *
-nst_model_find (ns_model_kind kind, GString *looked_at)
+nst_model_find (ns_model_kind kind, ns_error *err)
 {
   char **bases = model_bases ();
-  char *found = NULL;
-  const char *env = g_getenv ("NS_MODELS_DIR");
+  char *dir = NULL, *found = NULL;
 
-  if (looked_at && !(env && *env))
-    g_string_append (looked_at, "  $NS_MODELS_DIR (not set)\n");
-  for (int b = 0; bases[b] && !found; b++)
-    for (size_t k = 0; k < G_N_ELEMENTS (kind_order) && !found; k++)
-      {
-        char *dir;
-        GString *missing;
-
-        if (kind != NS_MODEL_AUTO && kind != kind_order[k])
-          continue;
-        dir = g_build_filename (bases[b], ns_model_kind_name (kind_order[k]),
-                                NULL);
-        missing = g_string_new (NULL);
-        if (kind_complete (dir, kind_order[k], missing))
-          found = g_strdup (dir);
-        else if (looked_at)
-          {
-            if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-              g_string_append_printf (looked_at, "  %s (no such folder)\n",
-                                      dir);
-            else
-              g_string_append_printf (looked_at, "  %s (missing %s)\n", dir,
-                                      missing->str);
-          }
-        g_string_free (missing, TRUE);
-        g_free (dir);
-      }
+  if (ns_model_find ((const char *const *) bases, (int) g_strv_length (bases),
+                     kind, &dir, NULL, err) == NS_OK)
+    {
+      found = g_strdup (dir);
+      free (dir);
+    }
   g_strfreev (bases);
   return found;
 }

@@ -57,12 +57,10 @@ bool nst_image_synthetic (ns_image *img, int width, int height, int kind,
 
 /* -------------------------------------------------------------- models */
 
-/* Finds a model folder: $NS_MODELS_DIR/<kind>, the user's GIMP folder,
- * then the installed data folder; per folder the kinds cd16x, vgg19,
- * lst-r31 (or only KIND when not NS_MODEL_AUTO).  Returns a g_malloc'd
- * folder or NULL; LOOKED_AT (if not NULL) receives a description of every
- * place tried. */
-char *nst_model_find (ns_model_kind kind, GString *looked_at);
+/* Finds a model folder (ns_model_find over $NS_MODELS_DIR, the user's
+ * GIMP folder, then the installed data folder).  Returns a g_malloc'd
+ * folder, or NULL with ERR (may be NULL) saying every place tried. */
+char *nst_model_find (ns_model_kind kind, ns_error *err);
 
 /* Prints how to get a model (for "model missing" messages). */
 void nst_model_print_help (ns_model_kind kind);
