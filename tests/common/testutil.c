@@ -43,6 +43,11 @@ tu_shared_path_or_skip (const char *rel)
       exit (NS_TEST_SKIP);
     }
   p = malloc (strlen (dir) + strlen (rel) + 2);
+  if (!p)
+    {
+      fprintf (stderr, "out of memory\n");
+      exit (1);
+    }
   sprintf (p, "%s/%s", dir, rel);
   if (stat (p, &st) != 0)
     {
