@@ -94,7 +94,7 @@ ns_gconv_work_floats (const ns_conv *conv, int h, int w, int n_threads)
     n_threads = 1;
   /* The forward pass (ns_gconv_forward) shares the buffer. */
   {
-    const ns_conv_opts opts = { n_threads, NS_GCONV_FWD_BAND_BYTES, NULL };
+    const ns_conv_opts opts = { n_threads, 0, NULL };
     fwd = ns_conv_scratch_floats (conv, h, w, &opts);
   }
   if (conv->k == 1)

@@ -15,11 +15,6 @@
  * stride 1, so the output is cout x H x W.  The forward pass is
  * ns_conv2d_into (nn.h), its reference ns_conv2d_ref. */
 
-/* Band budget of the forward pass: a band kept in L2 (narrow layers on
- * large images are memory-bound; measured faster than the stylization
- * networks' 6 MiB on the cd16x network). */
-#define NS_GCONV_FWD_BAND_BYTES ((size_t) 1 << 20)
-
 /* Floats of workspace the forward and backward passes need at H x W with
  * N_THREADS threads. */
 size_t ns_gconv_work_floats (const ns_conv *conv, int h, int w, int n_threads);
@@ -30,7 +25,7 @@ static inline ns_status
 ns_gconv_forward (const ns_conv *conv, const float *in, int h, int w,
                   float *out, float *work, int n_threads)
 {
-  const ns_conv_opts opts = { n_threads, NS_GCONV_FWD_BAND_BYTES, work };
+  const ns_conv_opts opts = { n_threads, 0, work };
   return ns_conv2d_into (conv, in, h, w, out, &opts, NULL, NULL);
 }
 /* GIN (cin*h*w, overwritten) = dL/d(input) from GOUT (cout*h*w): sgemm

@@ -35,15 +35,19 @@
 #include <omp.h>
 #endif
 
-/* Scratch per thread for the unfolded band.  Large enough that sgemm's
- * packing of the weights is amortised over many pixels, small enough to
- * stay near L2/L3 and bounded for huge images. */
+/* Scratch per thread for the unfolded band: about a core's L2, so narrow
+ * layers (cd16x's 16-64 channels) unfold and multiply in cache.  Measured
+ * on cd16x at 384 px: 1 MiB runs the cascade in 0.32 s against 0.42 s with
+ * 6 MiB, with the canonical VGG-19 unchanged (1.78 vs 1.75 s). */
 #ifndef NS_CONV_SCRATCH_BYTES
-#define NS_CONV_SCRATCH_BYTES ((size_t) 6 << 20)
+#define NS_CONV_SCRATCH_BYTES ((size_t) 1 << 20)
 #endif
-/* Fewer pixels than this per band make sgemm inefficient; the budget is
- * then exceeded rather than the band shrunk further. */
-#define NS_CONV_MIN_PIXELS 64
+/* Fewer pixels than this per band make sgemm inefficient (the weight
+ * packing is no longer amortised): wide layers then exceed the budget
+ * rather than shrink the band further. */
+#ifndef NS_CONV_MIN_PIXELS
+#define NS_CONV_MIN_PIXELS 512
+#endif
 /* Upper bound on pixels per band so that a step stays short (fast
  * cancellation) and the [cout][npix] output block stays cache-friendly. */
 #ifndef NS_CONV_MAX_PIXELS

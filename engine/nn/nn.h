@@ -38,10 +38,8 @@ typedef struct
 {
   /* > 0: overrides RUN's thread count (RUN may then be NULL). */
   int n_threads;
-  /* Per-thread budget of the unfolded 3x3 band; 0: 6 MiB, best for the
-   * stylization networks' wide layers at 512+ pixels.  The Gatys network
-   * (narrow cd16x layers, forward + backward per evaluation) measured
-   * faster with 1 MiB, a band kept in L2 (NS_GCONV_FWD_BAND_BYTES). */
+  /* Per-thread budget of the unfolded 3x3 band; 0: the default
+   * (NS_CONV_SCRATCH_BYTES in conv2d.c, 1 MiB: a band kept in L2). */
   size_t band_bytes;
   /* NULL: allocated per call; else at least ns_conv_scratch_floats floats,
    * so that the call allocates nothing. */
