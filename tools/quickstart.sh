@@ -39,5 +39,5 @@ fi
 if [ "$WITH_GIMP" = 1 ]; then
   bash tools/setup-trixie-chroot.sh /srv/trixie
   tools/inchroot -b "$SRC:$SRC" bash -c "cd '$SRC' && { meson setup build-gimp >/dev/null 2>&1 || true; } && ninja -C build-gimp plugin/neural-style"
-  echo "quickstart: plug-in built at build-gimp/plugin/neural-style (run GIMP 3 in the chroot, see README)"
+  echo "quickstart: plug-in built at build-gimp/plugin/neural-style; to install it see README, \"The plug-in\""
 fi
