@@ -187,7 +187,9 @@ typedef struct
  * where 1 and style 1 where 0; with one style it blends style (1) and
  * original (0).  Encoded style statistics and the first content encoding
  * are cached in the context, so repeated calls that change only the
- * strength or colour preservation skip that work. */
+ * strength or colour preservation skip that work.  A working size whose
+ * estimated memory exceeds the machine's RAM (or $NS_MEMORY_LIMIT_MB) is
+ * refused with NS_ERR_NOMEM before anything large is allocated. */
 ns_status ns_stylize (ns_context *ctx, const ns_params *params,
                       const ns_image *content, const ns_style *styles,
                       int n_styles, const ns_image *mask, ns_image *out,

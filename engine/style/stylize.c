@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../gatys/gatys.h"
 
@@ -701,6 +702,83 @@ bind_styles (ns_context *ctx, const ns_params *params, const ns_style *styles,
   return NS_OK;
 }
 
+/* Peak bytes of one pass of NET at H x W: ns_net_forward keeps two
+ * buffers of the largest activation. */
+static double
+net_peak_bytes (const ns_net *net, int h, int w)
+{
+  double hh = h, ww = w, c = net->in_channels, peak = c * hh * ww;
+
+  for (int l = 0; l < net->n_layers; l++)
+    {
+      const ns_layer *layer = &net->layers[l];
+      if (layer->kind == NS_LAYER_CONV)
+        c = layer->conv.cout;
+      else if (layer->kind == NS_LAYER_POOL)
+        {
+          hh = ceil (hh / 2.0);
+          ww = ceil (ww / 2.0);
+        }
+      else
+        {
+          hh *= 2.0;
+          ww *= 2.0;
+        }
+      if (c * hh * ww > peak)
+        peak = c * hh * ww;
+    }
+  return 2.0 * sizeof (float) * peak;
+}
+
+/* Refuses, with a message a user can act on, a size whose working memory
+ * exceeds the machine's RAM: the allocations would succeed (overcommit) and
+ * the process be killed later.  The estimate errs high (cd16x at
+ * 2048x1536: 717 MB peak RSS measured, 1.1 GB estimated). */
+static ns_status
+check_memory (const ns_model *model, const int *idx, int n_idx, int w, int h,
+              ns_error *err)
+{
+  long pages = sysconf (_SC_PHYS_PAGES), page = sysconf (_SC_PAGE_SIZE);
+  double ram = pages > 0 && page > 0 ? (double) pages * (double) page : 0.0;
+  const char *limit = getenv ("NS_MEMORY_LIMIT_MB");
+  double need = 0.0;
+
+  /* A user's cap, e.g. to leave room for GIMP itself. */
+  if (limit && atof (limit) > 0.0)
+    ram = atof (limit) * 1048576.0;
+
+  for (int k = 0; k < n_idx; k++)
+    {
+      const ns_net *enc = &model->enc[idx[k]];
+      int ds = enc->downsample > 0 ? enc->downsample : 1;
+      int hp = round_up (h, ds), wp = round_up (w, ds);
+      double feat = (double) enc->out_channels * (hp / ds) * (double) (wp / ds)
+                    * sizeof (float);
+      double e = net_peak_bytes (enc, hp, wp);
+      double d = net_peak_bytes (&model->dec[idx[k]], hp / ds, wp / ds);
+      /* Image-sized buffers (content, working copies, output, mask) and
+       * the features being transformed, beside the larger pass. */
+      double level = (e > d ? e : d) + feat
+                     + 16.0 * sizeof (float) * (double) hp * (double) wp;
+      if (level > need)
+        need = level;
+    }
+  if (ram > 0.0 && need > ram)
+    {
+      /* MB below 10 GB, so small limits do not read "0.0 GB". */
+      bool gb = ram >= 1e10;
+      double unit = gb ? 1e9 : 1e6;
+      return ns_fail (err, NS_ERR_NOMEM,
+                      "a %dx%d image needs about %.*f %s of memory with this "
+                      "model, more than the %.*f %s available (RAM, or "
+                      "NS_MEMORY_LIMIT_MB): set a maximum working size "
+                      "(max-size) to stylize at a lower resolution",
+                      w, h, gb ? 1 : 0, need / unit, gb ? "GB" : "MB",
+                      gb ? 1 : 0, ram / unit, gb ? "GB" : "MB");
+    }
+  return NS_OK;
+}
+
 static ns_status
 stylize_ff (ns_context *ctx, const ns_params *params, const ns_image *content,
             const ns_style *styles, int n_styles, const ns_image *mask,
@@ -738,6 +816,8 @@ stylize_ff (ns_context *ctx, const ns_params *params, const ns_image *content,
         return st;
       work_img = &work;
     }
+  if ((st = check_memory (model, idx, n_idx, ww, wh, err)) != NS_OK)
+    goto out;
   if (mask)
     {
       /* Three identical planes so the image helpers pad and resample it

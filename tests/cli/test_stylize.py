@@ -110,12 +110,8 @@ def main():
                              '--size', '64', '-m', 'gatys', '--iterations',
                              '3', '--seed', '1', '--init', 'noise'] + common,
                        env)
-    if rc == 5 and 'unsupported' in se:
-        print('note: Gatys not built into the engine yet (exit 5: %s)'
-              % se.strip())
-    else:
-        T.check(rc == 0 and T.load(g_out).shape == (48, 64, 3),
-                '--method gatys runs (rc %d %s)' % (rc, se.strip()))
+    T.check(rc == 0 and T.load(g_out).shape == (48, 64, 3),
+            '--method gatys runs (rc %d %s)' % (rc, se.strip()))
 
     # Other formats and an odd size.
     for name, magic in (('out.tif', (b'II*\0', b'MM\0*')),
@@ -169,6 +165,21 @@ def main():
                              '--size', '128'], env)
     T.check(rc == 0 and '%' not in se and 'wrote' in se,
             'no bar when stderr is not a terminal; time still printed')
+
+    # Too large for the memory: refused up front with advice, not killed.
+    small_ram = dict(env, NS_MEMORY_LIMIT_MB='40')
+    big = os.path.join(tmp, 'big.png')
+    rc, so, se = T.run(exe, ['-c', content, '-s', starry, '-o', big,
+                             '--size', '1024'] + common, small_ram)
+    T.check(rc == 5 and 'memory' in se and 'max-size' in se
+            and not os.path.exists(big),
+            'over the memory limit: exit 5, says so, suggests max-size '
+            '(rc %d: %s)' % (rc, se.strip()))
+    rc, so, se = T.run(exe, ['-c', content, '-s', starry, '-o', big,
+                             '--size', '1024', '--max-size', '128'] + common,
+                       small_ram)
+    T.check(rc == 0 and T.load(big).shape == (768, 1024, 3),
+            'with --max-size the same image fits and keeps its size')
 
     return T.finish('test_stylize')
 
