@@ -296,6 +296,21 @@ ns_gbuf_init (ns_gbuf *b, const ns_gnet *net, int h, int w, int n_threads,
       if ((size_t) c * ch * cw > max_act)
         max_act = (size_t) c * ch * cw;
     }
+  {
+    /* Everything below, plus the optimiser's image-sized vectors (L-BFGS
+       keeps 2 x 20 of them), checked before allocating any of it. */
+    double need = (double) work + 3.0 * (double) max_act
+                  + 46.0 * 3.0 * (double) h * (double) w;
+    ns_status st;
+    for (i = 0; i <= b->last_op; i++)
+      need += (double) b->oc[i] * b->oh[i] * b->ow[i]
+              * (net->ops[i].pool ? 2.0 : 1.0);
+    for (i = 0; i < net->n_taps; i++)
+      need += 2.0 * (double) net->taps[i].channels * b->oh[net->taps[i].op]
+              * b->ow[net->taps[i].op];
+    if ((st = ns_memory_check (need * sizeof (float), w, h, err)) != NS_OK)
+      return st;
+  }
   for (i = 0; i <= b->last_op; i++)
     {
       size_t n = (size_t) b->oc[i] * b->oh[i] * b->ow[i];

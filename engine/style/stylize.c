@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../gatys/gatys.h"
 
@@ -730,22 +729,14 @@ net_peak_bytes (const ns_net *net, int h, int w)
   return 2.0 * sizeof (float) * peak;
 }
 
-/* Refuses, with a message a user can act on, a size whose working memory
- * exceeds the machine's RAM: the allocations would succeed (overcommit) and
- * the process be killed later.  The estimate errs high (cd16x at
- * 2048x1536: 717 MB peak RSS measured, 1.1 GB estimated). */
+/* Estimates the working memory of a run at W x H for ns_memory_check.
+ * It errs high (cd16x at 2048x1536: 717 MB peak RSS measured, 1.1 GB
+ * estimated). */
 static ns_status
 check_memory (const ns_model *model, const int *idx, int n_idx, int w, int h,
               ns_error *err)
 {
-  long pages = sysconf (_SC_PHYS_PAGES), page = sysconf (_SC_PAGE_SIZE);
-  double ram = pages > 0 && page > 0 ? (double) pages * (double) page : 0.0;
-  const char *limit = getenv ("NS_MEMORY_LIMIT_MB");
   double need = 0.0;
-
-  /* A user's cap, e.g. to leave room for GIMP itself. */
-  if (limit && atof (limit) > 0.0)
-    ram = atof (limit) * 1048576.0;
 
   for (int k = 0; k < n_idx; k++)
     {
@@ -763,20 +754,7 @@ check_memory (const ns_model *model, const int *idx, int n_idx, int w, int h,
       if (level > need)
         need = level;
     }
-  if (ram > 0.0 && need > ram)
-    {
-      /* MB below 10 GB, so small limits do not read "0.0 GB". */
-      bool gb = ram >= 1e10;
-      double unit = gb ? 1e9 : 1e6;
-      return ns_fail (err, NS_ERR_NOMEM,
-                      "a %dx%d image needs about %.*f %s of memory with this "
-                      "model, more than the %.*f %s available (RAM, or "
-                      "NS_MEMORY_LIMIT_MB): set a maximum working size "
-                      "(max-size) to stylize at a lower resolution",
-                      w, h, gb ? 1 : 0, need / unit, gb ? "GB" : "MB",
-                      gb ? 1 : 0, ram / unit, gb ? "GB" : "MB");
-    }
-  return NS_OK;
+  return ns_memory_check (need, w, h, err);
 }
 
 static ns_status
