@@ -180,6 +180,7 @@ def main():
                        small_ram)
     T.check(rc == 0 and T.load(big).shape == (768, 1024, 3),
             'with --max-size the same image fits and keeps its size')
+    os.remove(big)
     rc, so, se = T.run(exe, ['-c', content, '-s', starry, '-o', big, '-m',
                              'gatys', '--iterations', '2', '--size',
                              '512'] + common, small_ram)
