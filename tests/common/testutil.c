@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int tu_failures = 0;
 
@@ -188,4 +189,30 @@ tu_npy_read (const char *path, int64_t *shape, int *ndim)
 bad:
   fclose (f);
   return NULL;
+}
+
+void
+tu_smooth_image (float *x, int w, int h, float base, float span, float xy,
+                 uint64_t *state)
+{
+  float p[12];
+  tu_fill_random (p, 12, 0.0f, 1.0f, state);
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < h; y++)
+      for (int xx = 0; xx < w; xx++)
+        {
+          const float *q = p + 4 * c;
+          float v = 0.5f + 0.25f * sinf (xx * (base + span * q[0]) + 6 * q[1])
+                    + 0.2f * cosf (y * (base + span * q[2]) + 6 * q[3])
+                    + 0.05f * sinf ((float) (xx * y) * xy);
+          x[((size_t) c * h + y) * w + xx] = v;
+        }
+}
+
+double
+tu_now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
 }

@@ -34,6 +34,14 @@ int tu_finish (const char *name);
 /* Deterministic uniform floats in [lo, hi). */
 void tu_fill_random (float *x, size_t n, float lo, float hi, uint64_t *state);
 
+/* Smooth planar RGB test image in [0, 1]: per channel two random
+ * sinusoids of frequency BASE + SPAN * u (u uniform) and a small X*Y
+ * term of frequency XY. */
+void tu_smooth_image (float *x, int w, int h, float base, float span,
+                      float xy, uint64_t *state);
+/* Monotonic seconds. */
+double tu_now (void);
+
 /* max |a-b| / max(1, max|b|): a relative-to-scale difference. */
 double tu_max_rel_diff (const float *a, const float *b, size_t n);
 double tu_max_abs_diff (const float *a, const float *b, size_t n);

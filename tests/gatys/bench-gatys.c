@@ -18,33 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static double
-now (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static void
-make_image (float *x, int w, int h, uint64_t *state)
-{
-  float p[12];
-  int c, y, xx;
-  tu_fill_random (p, 12, 0.0f, 1.0f, state);
-  for (c = 0; c < 3; c++)
-    for (y = 0; y < h; y++)
-      for (xx = 0; xx < w; xx++)
-        {
-          float *q = p + 4 * c;
-          float v = 0.5f +
-                    0.25f * sinf (xx * (0.02f + 0.1f * q[0]) + 6 * q[1]) +
-                    0.2f * cosf (y * (0.02f + 0.1f * q[2]) + 6 * q[3]) +
-                    0.05f * sinf ((float) (xx * y) * 0.003f);
-          x[((size_t) c * h + y) * w + xx] = v;
-        }
-}
-
 static void
 bench (const char *python, const char *script, const char *kind_name,
        const char *model_path, int size, int iters, const char *dir)
@@ -73,14 +46,14 @@ bench (const char *python, const char *script, const char *kind_name,
       fprintf (stderr, "%s: %s\n", model_path, err.message);
       exit (1);
     }
-  make_image (content, size, size, &state);
-  make_image (style.data, size, size, &state);
+  tu_smooth_image (content, size, size, 0.02f, 0.1f, 0.003f, &state);
+  tu_smooth_image (style.data, size, size, 0.02f, 0.1f, 0.003f, &state);
   snprintf (path, sizeof path, "%s/content.npy", dir);
   tu_npy_write (path, content, shape, 3);
   snprintf (path, sizeof path, "%s/style.npy", dir);
   tu_npy_write (path, style.data, shape, 3);
 
-  t0 = now ();
+  t0 = tu_now ();
   if (ns_gobj_init (&obj, &net, size, size, 2, &err) != NS_OK ||
       ns_gobj_set_content (&obj, content, &err) != NS_OK ||
       ns_gobj_set_styles (&obj, &sp, NULL, 1, 2, &err) != NS_OK)
@@ -92,8 +65,8 @@ bench (const char *python, const char *script, const char *kind_name,
   obj.style_weight = 100.0;
   obj.tv_weight = 0.0;
   memcpy (x, content, n * 4);
-  t_setup = now () - t0;
-  t0 = now ();
+  t_setup = tu_now () - t0;
+  t0 = tu_now ();
   lb = ns_lbfgs_new (n, 20, 1.0f);
   ns_gobj_eval (x, &f, g, &obj);
   evals = 1;
@@ -107,7 +80,7 @@ bench (const char *python, const char *script, const char *kind_name,
         break;
       evals += r;
     }
-  t_opt = now () - t0;
+  t_opt = tu_now () - t0;
   ns_lbfgs_free (lb);
 
   snprintf (cmd, sizeof cmd, "%s %s bench %s %s %s %d 20", python, script,

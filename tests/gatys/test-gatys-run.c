@@ -12,14 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-static double
-now (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void
 make_image (ns_image *img, int w, int h, uint64_t seed)
 {
@@ -73,7 +65,7 @@ on_progress (float fraction, const char *stage, void *user)
   if (s->cancel_after > 0 && s->calls >= s->cancel_after)
     {
       if (s->cancel_time == 0.0)
-        s->cancel_time = now ();
+        s->cancel_time = tu_now ();
       return false;
     }
   return true;
@@ -179,7 +171,7 @@ main (void)
     ps.cancel_after = 200;
     memset (bigout.data, 0, sizeof (float) * 3 * 256 * 256);
     rc = ns_gatys_stylize (model, &p, &big, st, 1, NULL, &bigout, NULL, &err);
-    t = now () - ps.cancel_time;
+    t = tu_now () - ps.cancel_time;
     printf ("cancel: returned %.3f s after the callback said stop "
             "(%d progress calls)\n",
             t, ps.calls);

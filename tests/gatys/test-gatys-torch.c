@@ -20,26 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Smooth random image: a few random sinusoids per channel, in [0, 1]. */
-static void
-make_image (float *x, int w, int h, uint64_t *state)
-{
-  float p[12];
-  int c, y, xx;
-  tu_fill_random (p, 12, 0.0f, 1.0f, state);
-  for (c = 0; c < 3; c++)
-    for (y = 0; y < h; y++)
-      for (xx = 0; xx < w; xx++)
-        {
-          float *q = p + 4 * c;
-          float v = 0.5f +
-                    0.25f * sinf (xx * (0.05f + 0.3f * q[0]) + 6 * q[1]) +
-                    0.2f * cosf (y * (0.05f + 0.3f * q[2]) + 6 * q[3]) +
-                    0.05f * sinf ((float) (xx * y) * 0.01f);
-          x[((size_t) c * h + y) * w + xx] = v;
-        }
-}
-
 /* Loss and gradient of one network vs the script. */
 static void
 check_kind (const char *python, const char *script, const char *kind_name,
@@ -71,8 +51,8 @@ check_kind (const char *python, const char *script, const char *kind_name,
     }
   TU_CHECK (ns_gnet_build (kind, &wf, 1, NULL, &net, &err) == NS_OK);
 
-  make_image (content, w, h, &state);
-  make_image (style.data, sw, sh, &state);
+  tu_smooth_image (content, w, h, 0.05f, 0.3f, 0.01f, &state);
+  tu_smooth_image (style.data, sw, sh, 0.05f, 0.3f, 0.01f, &state);
   /* X: the content plus noise, so all losses are far from zero. */
   tu_fill_random (x, n, -0.2f, 0.2f, &state);
   for (i = 0; i < n; i++)
