@@ -28,6 +28,20 @@ gram_threads (int n)
   return nt;
 }
 
+/* The columns [P0, P1) of N that the calling thread of NT takes; returns
+   the thread's number. */
+static int
+thread_span (int n, int nt, size_t *p0, size_t *p1)
+{
+  int t = 0;
+#ifdef _OPENMP
+  t = omp_get_thread_num ();
+#endif
+  *p0 = (size_t) n * t / nt;
+  *p1 = (size_t) n * (t + 1) / nt;
+  return t;
+}
+
 static void
 mirror (float *g, int c)
 {
@@ -54,13 +68,8 @@ ns_gram (const float *f, int c, int n, float scale, float *g)
     }
 #pragma omp parallel num_threads(nt)
   {
-    int t = 0;
     size_t p0, p1;
-#ifdef _OPENMP
-    t = omp_get_thread_num ();
-#endif
-    p0 = (size_t) n * t / nt;
-    p1 = (size_t) n * (t + 1) / nt;
+    int t = thread_span (n, nt, &p0, &p1);
     cblas_ssyrk (CblasRowMajor, CblasUpper, CblasNoTrans, c, (int) (p1 - p0),
                  scale, f + p0, n, 0.0f, part + (size_t) t * cc, c);
   }
@@ -97,13 +106,8 @@ ns_gram_backward (const float *f, int c, int n, float scale, const float *dg,
     }
 #pragma omp parallel num_threads(nt)
   {
-    int t = 0;
     size_t p0, p1;
-#ifdef _OPENMP
-    t = omp_get_thread_num ();
-#endif
-    p0 = (size_t) n * t / nt;
-    p1 = (size_t) n * (t + 1) / nt;
+    thread_span (n, nt, &p0, &p1);
     cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c, (int) (p1 - p0),
                  c, 2.0f * scale, dg, c, f + p0, n, beta, df + p0, n);
   }

@@ -73,6 +73,25 @@ ns_lbfgs_free (ns_lbfgs *s)
 #define NS_LBFGS_PAR_MIN 65536
 #define NS_LBFGS_BLOCK 1024
 
+/* The dot product of block BLK (of NS_LBFGS_BLOCK elements) of A and B. */
+static double
+block_dot (const float *a, const float *b, size_t blk, size_t n)
+{
+  size_t i = blk * NS_LBFGS_BLOCK, j, k;
+  size_t end = i + NS_LBFGS_BLOCK < n ? i + NS_LBFGS_BLOCK : n;
+  float lane[8] = { 0 };
+  double sum = 0.0;
+
+  for (j = i; j + 8 <= end; j += 8)
+    for (k = 0; k < 8; k++)
+      lane[k] += a[j + k] * b[j + k];
+  for (; j < end; j++)
+    lane[0] += a[j] * b[j];
+  for (k = 0; k < 8; k++)
+    sum += lane[k];
+  return sum;
+}
+
 /* Dot product: 8 float lanes (vectorisable without -ffast-math) per block
  * of 1024, block sums in double added in block order, so the result does
  * not depend on the thread count. */
@@ -86,38 +105,14 @@ dot (const float *a, const float *b, size_t n)
 
   if (!part)
     {
-      /* Same sums, sequentially. */
+      /* Same block sums, sequentially. */
       for (blk = 0; blk < nb; blk++)
-        {
-          size_t i = blk * NS_LBFGS_BLOCK, j, k;
-          size_t end = i + NS_LBFGS_BLOCK < n ? i + NS_LBFGS_BLOCK : n;
-          float lane[8] = { 0 };
-          for (j = i; j + 8 <= end; j += 8)
-            for (k = 0; k < 8; k++)
-              lane[k] += a[j + k] * b[j + k];
-          for (; j < end; j++)
-            lane[0] += a[j] * b[j];
-          for (k = 0; k < 8; k++)
-            acc += lane[k];
-        }
+        acc += block_dot (a, b, blk, n);
       return acc;
     }
 #pragma omp parallel for schedule(static) if (n >= NS_LBFGS_PAR_MIN)
   for (bi = 0; bi < (long) nb; bi++)
-    {
-      size_t i = (size_t) bi * NS_LBFGS_BLOCK, j, k;
-      size_t end = i + NS_LBFGS_BLOCK < n ? i + NS_LBFGS_BLOCK : n;
-      float lane[8] = { 0 };
-      double sum = 0.0;
-      for (j = i; j + 8 <= end; j += 8)
-        for (k = 0; k < 8; k++)
-          lane[k] += a[j + k] * b[j + k];
-      for (; j < end; j++)
-        lane[0] += a[j] * b[j];
-      for (k = 0; k < 8; k++)
-        sum += lane[k];
-      part[bi] = sum;
-    }
+    part[bi] = block_dot (a, b, (size_t) bi, n);
   for (blk = 0; blk < nb; blk++)
     acc += part[blk];
   if (part != small)

@@ -22,6 +22,20 @@ ns_content_loss (const float *f, const float *target, size_t n, double weight,
   return weight * sum / norm;
 }
 
+/* ns_gram_backward wants a symmetric dL/dG: (D + D^T) / 2 gives the same
+   gradient through the symmetric G (the target T need not be symmetric). */
+static void
+symmetrize (float *d, int c)
+{
+  for (int a = 0; a < c; a++)
+    for (int b = 0; b < a; b++)
+      {
+        float m = 0.5f * (d[(size_t) a * c + b] + d[(size_t) b * c + a]);
+        d[(size_t) a * c + b] = m;
+        d[(size_t) b * c + a] = m;
+      }
+}
+
 double
 ns_style_loss (const float *f, int c, int n, const float *target, double weight,
                double norm, float *g_work, float *df)
@@ -38,19 +52,7 @@ ns_style_loss (const float *f, int c, int n, const float *target, double weight,
       /* dL/dG = 2 w (G - T) / norm, in place. */
       g_work[i] = (float) (2.0 * weight / norm) * d;
     }
-  /* ns_gram_backward wants a symmetric dL/dG: (D + D^T) / 2 gives the
-     same gradient through the symmetric G (T need not be symmetric). */
-  {
-    int a, b;
-    for (a = 0; a < c; a++)
-      for (b = 0; b < a; b++)
-        {
-          float m = 0.5f *
-                    (g_work[(size_t) a * c + b] + g_work[(size_t) b * c + a]);
-          g_work[(size_t) a * c + b] = m;
-          g_work[(size_t) b * c + a] = m;
-        }
-  }
+  symmetrize (g_work, c);
   if (df)
     ns_gram_backward (f, c, n, scale, g_work, 1.0f, df);
   return weight * sum / norm;
@@ -64,7 +66,7 @@ ns_style_loss_masked (const float *f, int c, int n, const float *m,
   size_t cc = (size_t) c * c, i;
   double sum = 0.0, msum = 0.0;
   float scale;
-  int ch, a, b;
+  int ch;
 
   for (i = 0; i < (size_t) n; i++)
     msum += m[i];
@@ -82,14 +84,7 @@ ns_style_loss_masked (const float *f, int c, int n, const float *m,
       sum += (double) d * d;
       g_work[i] = (float) (2.0 * weight / norm) * d;
     }
-  for (a = 0; a < c; a++)
-    for (b = 0; b < a; b++)
-      {
-        float v = 0.5f *
-                  (g_work[(size_t) a * c + b] + g_work[(size_t) b * c + a]);
-        g_work[(size_t) a * c + b] = v;
-        g_work[(size_t) b * c + a] = v;
-      }
+  symmetrize (g_work, c);
   /* dL/dF = 2 s DG (F M). */
   if (df)
     {
