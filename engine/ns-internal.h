@@ -66,6 +66,20 @@ typedef struct
 } ns_run;
 
 void ns_run_init (ns_run *run, const ns_params *params, double total);
+
+/* The one thread-count rule of the engine: REQUESTED when > 0, else
+ * OpenMP's default team size (OMP_NUM_THREADS when set, else all cores).
+ * Always >= 1. */
+int ns_threads_resolve (int requested);
+
+/* OpenBLAS (its OpenMP build) forks a thread team for every call, which
+ * costs far more than the work for small matrices (a 128x128 dsyevd took
+ * 500 ms instead of 4 ms on a busy 2-core machine).  It runs
+ * single-threaded when the calling thread's OpenMP thread count is 1, so
+ * such calls, and calls made from our own parallel bands, are bracketed by
+ * these (per-thread setting, no global state). */
+int ns_blas_serial_begin (void);
+void ns_blas_serial_end (int saved);
 /* Adds WORK units, calls the callback; returns false when cancelled.
  * Safe to call only from the thread that owns RUN (not inside an
  * OpenMP parallel region). */

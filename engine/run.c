@@ -19,16 +19,7 @@ ns_run_init (ns_run *run, const ns_params *params, double total)
       run->user_data = params->progress_user_data;
       run->n_threads = params->n_threads;
     }
-  if (run->n_threads <= 0)
-    {
-#ifdef _OPENMP
-      run->n_threads = omp_get_max_threads ();
-#else
-      run->n_threads = (int) sysconf (_SC_NPROCESSORS_ONLN);
-      if (run->n_threads < 1)
-        run->n_threads = 1;
-#endif
-    }
+  run->n_threads = ns_threads_resolve (run->n_threads);
   run->total = total > 0 ? total : 1.0;
   run->stage = "";
 }
@@ -56,4 +47,41 @@ void
 ns_run_stage (ns_run *run, const char *stage)
 {
   run->stage = stage ? stage : "";
+}
+
+int
+ns_threads_resolve (int requested)
+{
+  int n = requested;
+  if (n <= 0)
+    {
+#ifdef _OPENMP
+      n = omp_get_max_threads ();
+#else
+      n = (int) sysconf (_SC_NPROCESSORS_ONLN);
+#endif
+    }
+  return n > 0 ? n : 1;
+}
+
+int
+ns_blas_serial_begin (void)
+{
+#ifdef _OPENMP
+  int saved = omp_get_max_threads ();
+  omp_set_num_threads (1);
+  return saved;
+#else
+  return 1;
+#endif
+}
+
+void
+ns_blas_serial_end (int saved)
+{
+#ifdef _OPENMP
+  omp_set_num_threads (saved > 0 ? saved : 1);
+#else
+  (void) saved;
+#endif
 }

@@ -61,7 +61,7 @@ get_conv (const ns_weights *wf, const char *prefix, int k, bool relu,
 }
 
 static int
-find_op (const ns_gnet *net, const char *vgg_name)
+find_op (const ns_featnet *net, const char *vgg_name)
 {
   int i;
   for (i = 0; i < net->n_ops; i++)
@@ -71,10 +71,10 @@ find_op (const ns_gnet *net, const char *vgg_name)
 }
 
 static ns_status
-add_tap (ns_gnet *net, const ns_weights *wf, const char *layer,
+add_tap (ns_featnet *net, const ns_weights *wf, const char *layer,
          const char *head, int *tap_out, ns_error *err)
 {
-  ns_gtap *t;
+  ns_featnet_tap *t;
   int op = find_op (net, layer), i;
   ns_status st;
 
@@ -87,7 +87,7 @@ add_tap (ns_gnet *net, const ns_weights *wf, const char *layer,
         *tap_out = i;
         return NS_OK;
       }
-  if (net->n_taps >= NS_GNET_MAX_TAPS)
+  if (net->n_taps >= NS_FEATNET_MAX_TAPS)
     return ns_fail (err, NS_ERR_INTERNAL, "too many taps");
   t = &net->taps[net->n_taps];
   memset (t, 0, sizeof *t);
@@ -113,8 +113,8 @@ add_tap (ns_gnet *net, const ns_weights *wf, const char *layer,
 }
 
 ns_status
-ns_gnet_build (ns_model_kind kind, ns_weights *const *files, int n_files,
-               const char *content_layer, ns_gnet *net, ns_error *err)
+ns_featnet_build (ns_model_kind kind, ns_weights *const *files, int n_files,
+               const char *content_layer, ns_featnet *net, ns_error *err)
 {
   const char *const *ops;
   const char *probe;
@@ -159,7 +159,7 @@ ns_gnet_build (ns_model_kind kind, ns_weights *const *files, int n_files,
 
   for (i = 0; ops[i]; i++)
     {
-      ns_gop *op = &net->ops[net->n_ops];
+      ns_featnet_op *op = &net->ops[net->n_ops];
       snprintf (op->name, sizeof op->name, "%s", vgg_names[i]);
       if (strcmp (ops[i], "P") == 0)
         {
@@ -219,12 +219,12 @@ ns_gnet_build (ns_model_kind kind, ns_weights *const *files, int n_files,
 }
 
 void
-ns_gbuf_free (ns_gbuf *b)
+ns_featnet_state_free (ns_featnet_state *b)
 {
   int i;
   if (!b || !b->net)
     return;
-  for (i = 0; i < NS_GNET_MAX_OPS; i++)
+  for (i = 0; i < NS_FEATNET_MAX_OPS; i++)
     {
       ns_free (b->act[i]);
       ns_free (b->argmax[i]);
@@ -252,7 +252,7 @@ alloc_floats (size_t n, bool *ok)
 }
 
 ns_status
-ns_gbuf_init (ns_gbuf *b, const ns_gnet *net, int h, int w, int n_threads,
+ns_featnet_state_init (ns_featnet_state *b, const ns_featnet *net, int h, int w, int n_threads,
               ns_error *err)
 {
   int i, c = 3, ch = h, cw = w;
@@ -263,7 +263,7 @@ ns_gbuf_init (ns_gbuf *b, const ns_gnet *net, int h, int w, int n_threads,
   b->net = net;
   b->h = h;
   b->w = w;
-  b->n_threads = n_threads > 0 ? n_threads : 1;
+  b->n_threads = ns_threads_resolve (n_threads);
   if (h <= 0 || w <= 0 || (size_t) h * w > ((size_t) 1 << 26))
     return ns_fail (err, NS_ERR_INVALID_ARG, "bad image size %dx%d", w, h);
   b->last_op = 0;
@@ -273,7 +273,7 @@ ns_gbuf_init (ns_gbuf *b, const ns_gnet *net, int h, int w, int n_threads,
 
   for (i = 0; i <= b->last_op; i++)
     {
-      const ns_gop *op = &net->ops[i];
+      const ns_featnet_op *op = &net->ops[i];
       if (op->pool)
         ns_gpool_out_size (ch, cw, net->pool_ceil, &ch, &cw);
       else
@@ -322,7 +322,7 @@ ns_gbuf_init (ns_gbuf *b, const ns_gnet *net, int h, int w, int n_threads,
     }
   for (i = 0; i < net->n_taps; i++)
     {
-      const ns_gtap *t = &net->taps[i];
+      const ns_featnet_tap *t = &net->taps[i];
       size_t n = (size_t) t->channels * b->oh[t->op] * b->ow[t->op];
       b->tap_h[i] = b->oh[t->op];
       b->tap_w[i] = b->ow[t->op];
@@ -338,7 +338,7 @@ ns_gbuf_init (ns_gbuf *b, const ns_gnet *net, int h, int w, int n_threads,
   b->work = alloc_floats (work, &ok);
   if (!ok)
     {
-      ns_gbuf_free (b);
+      ns_featnet_state_free (b);
       return ns_fail (err, NS_ERR_NOMEM,
                       "out of memory for the Gatys buffers at %dx%d", w, h);
     }
@@ -352,13 +352,13 @@ poll (ns_run *run)
 }
 
 bool
-ns_gnet_forward (ns_gbuf *b, const float *x, ns_run *run)
+ns_featnet_forward (ns_featnet_state *b, const float *x, ns_run *run)
 {
-  const ns_gnet *net = b->net;
+  const ns_featnet *net = b->net;
   int i, t;
   for (i = 0; i <= b->last_op; i++)
     {
-      const ns_gop *op = &net->ops[i];
+      const ns_featnet_op *op = &net->ops[i];
       const float *in = i == 0 ? x : b->act[i - 1];
       int ih = i == 0 ? b->h : b->oh[i - 1];
       int iw = i == 0 ? b->w : b->ow[i - 1];
@@ -367,7 +367,7 @@ ns_gnet_forward (ns_gbuf *b, const float *x, ns_run *run)
         ns_gpool_forward (in, ic, ih, iw, net->pool_ceil, b->act[i],
                           b->argmax[i], b->n_threads);
       /* WORK is sized for the convolution's scratch (ns_gconv_work_floats)
-         and the shapes were checked by ns_gbuf_init: it cannot fail. */
+         and the shapes were checked by ns_featnet_state_init: it cannot fail. */
       else if (ns_gconv_forward (&op->conv, in, ih, iw, b->act[i], b->work,
                                  b->n_threads) != NS_OK)
         return false;
@@ -387,15 +387,15 @@ ns_gnet_forward (ns_gbuf *b, const float *x, ns_run *run)
 }
 
 bool
-ns_gnet_backward (ns_gbuf *b, float *gx, ns_run *run)
+ns_featnet_backward (ns_featnet_state *b, float *gx, ns_run *run)
 {
-  const ns_gnet *net = b->net;
+  const ns_featnet *net = b->net;
   float *cur = b->g0, *next = b->g1;
   int i, t;
 
   for (i = b->last_op; i >= 0; i--)
     {
-      const ns_gop *op = &net->ops[i];
+      const ns_featnet_op *op = &net->ops[i];
       size_t n = (size_t) b->oc[i] * b->oh[i] * b->ow[i], j;
       int ih = i == 0 ? b->h : b->oh[i - 1];
       int iw = i == 0 ? b->w : b->ow[i - 1];
@@ -406,7 +406,7 @@ ns_gnet_backward (ns_gbuf *b, float *gx, ns_run *run)
       /* Add the gradients of the losses reading this op's output. */
       for (t = 0; t < net->n_taps; t++)
         {
-          const ns_gtap *tap = &net->taps[t];
+          const ns_featnet_tap *tap = &net->taps[t];
           const float *src;
           if (tap->op != i)
             continue;
@@ -446,17 +446,17 @@ ns_gnet_backward (ns_gbuf *b, float *gx, ns_run *run)
 }
 
 double
-ns_gnet_flops (const ns_gnet *net, int h, int w)
+ns_featnet_flops (const ns_featnet *net, int h, int w)
 {
   double total = 0.0;
   int i, last = 0;
-  int oh[NS_GNET_MAX_OPS], ow[NS_GNET_MAX_OPS];
+  int oh[NS_FEATNET_MAX_OPS], ow[NS_FEATNET_MAX_OPS];
   for (i = 0; i < net->n_taps; i++)
     if (net->taps[i].op > last)
       last = net->taps[i].op;
   for (i = 0; i <= last; i++)
     {
-      const ns_gop *op = &net->ops[i];
+      const ns_featnet_op *op = &net->ops[i];
       if (op->pool)
         ns_gpool_out_size (h, w, net->pool_ceil, &h, &w);
       else
@@ -467,7 +467,7 @@ ns_gnet_flops (const ns_gnet *net, int h, int w)
     }
   for (i = 0; i < net->n_taps; i++)
     {
-      const ns_gtap *t = &net->taps[i];
+      const ns_featnet_tap *t = &net->taps[i];
       if (t->has_head)
         total += 2.0 * t->head.cin * t->head.cout * oh[t->op] * ow[t->op];
     }

@@ -105,7 +105,7 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
                   ns_error *err)
 {
   const ns_gatys_params *gp;
-  ns_gnet net;
+  ns_featnet net;
   ns_run own_run;
   ns_status st;
   ns_image work_content = { 0 };
@@ -164,7 +164,7 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
     for (k = 0; k < n_styles; k++)
       style_w[k] = 1.0f;
 
-  st = ns_gnet_build (model->kind, model->files, model->n_files, NULL, &net,
+  st = ns_featnet_build (model->kind, model->files, model->n_files, NULL, &net,
                       err);
   if (st != NS_OK)
     return st;
@@ -202,13 +202,13 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
     {
       int sw, sh;
       fit_size (ww, wh, long_side >> (n_scales - 1 - s), min_side, &sw, &sh);
-      total_work += 3.0 * ns_gnet_flops (&net, sh, sw) * gp->iterations;
+      total_work += 3.0 * ns_featnet_flops (&net, sh, sw) * gp->iterations;
       for (k = 0; k < n_styles; k++)
         {
           int tw, th;
           fit_size (styles[k].image->width, styles[k].image->height,
                     style_long >> (n_scales - 1 - s), min_side, &tw, &th);
-          total_work += ns_gnet_flops (&net, th, tw);
+          total_work += ns_featnet_flops (&net, th, tw);
         }
     }
   run->total = run->done + total_work;
@@ -222,7 +222,7 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
 
   for (s = 0; s < n_scales && !stopped && !cancelled; s++)
     {
-      ns_gobj obj;
+      ns_gatys_objective obj;
       ns_image sc_content = { 0 }, sty[16];
       const ns_image *sty_p[16];
       ns_lbfgs *lb = NULL;
@@ -234,7 +234,7 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
 
       fit_size (ww, wh, long_side >> (n_scales - 1 - s), min_side, &sw, &sh);
       n = (size_t) 3 * sw * sh;
-      iter_work = 3.0 * ns_gnet_flops (&net, sh, sw);
+      iter_work = 3.0 * ns_featnet_flops (&net, sh, sw);
       if (n_scales > 1)
         snprintf (stage, sizeof stage, "optimising, scale %d/%d", s + 1,
                   n_scales);
@@ -243,7 +243,7 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
       ns_run_stage (run, "encoding style");
 
       memset (sty, 0, sizeof sty);
-      st = ns_gobj_init (&obj, &net, sh, sw, run->n_threads, err);
+      st = ns_gatys_objective_init (&obj, &net, sh, sw, run->n_threads, err);
       if (st != NS_OK)
         break;
       obj.run = run;
@@ -269,27 +269,27 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
             st = ns_fail (err, NS_ERR_NOMEM, "out of memory");
           else
             {
-              ns_gmask_resample (mask->data, mask->width, mask->height, smask,
+              ns_mask_box_resample (mask->data, mask->width, mask->height, smask,
                                  sw, sh);
-              st = ns_gobj_set_masked_styles (&obj, sty_p, smask,
+              st = ns_gatys_objective_set_masked_styles (&obj, sty_p, smask,
                                               run->n_threads, err);
               ns_free (smask);
             }
         }
       else if (st == NS_OK)
-        st = ns_gobj_set_styles (&obj, sty_p, style_w, n_styles, run->n_threads,
+        st = ns_gatys_objective_set_styles (&obj, sty_p, style_w, n_styles, run->n_threads,
                                  err);
       for (k = 0; k < n_styles; k++)
         {
           if (sty[k].data)
             ns_run_tick (run,
-                         ns_gnet_flops (&net, sty[k].height, sty[k].width));
+                         ns_featnet_flops (&net, sty[k].height, sty[k].width));
           ns_image_free (&sty[k]);
         }
       if (st == NS_OK)
         st = resized (&work_content, sw, sh, &sc_content, err);
       if (st == NS_OK)
-        st = ns_gobj_set_content (&obj, sc_content.data, err);
+        st = ns_gatys_objective_set_content (&obj, sc_content.data, err);
 
       /* Start point: the previous scale's result upsampled, else init. */
       if (st == NS_OK)
@@ -360,14 +360,14 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
         }
       if (st != NS_OK)
         {
-          ns_gobj_free (&obj);
+          ns_gatys_objective_free (&obj);
           ns_adam_free (adam);
           ns_lbfgs_free (lb);
           break;
         }
 
       ns_run_stage (run, stage);
-      if (!ns_gobj_eval (x, &f, g, &obj))
+      if (!ns_gatys_objective_eval (x, &f, g, &obj))
         cancelled = true;
       else
         {
@@ -378,7 +378,7 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
         {
           if (lb)
             {
-              int r = ns_lbfgs_step (lb, x, &f, g, ns_gobj_eval, &obj);
+              int r = ns_lbfgs_step (lb, x, &f, g, ns_gatys_objective_eval, &obj);
               if (r < 0)
                 cancelled = true;
               else if (r == 0)
@@ -392,7 +392,7 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
           else
             {
               ns_adam_update (adam, x, g);
-              if (!ns_gobj_eval (x, &f, g, &obj))
+              if (!ns_gatys_objective_eval (x, &f, g, &obj))
                 cancelled = true;
             }
           if (cancelled)
@@ -433,7 +433,7 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
                  "evaluations, loss %.6g (content %.4g style %.4g tv %.4g)\n",
                  s + 1, n_scales, sw, sh, it, obj.evals, best_f,
                  obj.last_content, obj.last_style, obj.last_tv);
-      ns_gobj_free (&obj);
+      ns_gatys_objective_free (&obj);
       ns_adam_free (adam);
       ns_lbfgs_free (lb);
     }

@@ -45,7 +45,7 @@
  * working long side).  MASK: with one style, OUT = mask * stylized +
  * (1 - mask) * content; with two styles, style 0 where the mask is 1 and
  * style 1 where it is 0, by Gram losses restricted to each region (see
- * ns_gobj_set_masked_styles; the styles' weights are then replaced by
+ * ns_gatys_objective_set_masked_styles; the styles' weights are then replaced by
  * their regions' areas); more styles with a mask are unsupported.
  *
  * Progress: ns_run_tick once per iteration with that iteration's FLOPs

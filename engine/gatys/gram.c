@@ -19,10 +19,7 @@
 static int
 gram_threads (int n)
 {
-  int nt = 1;
-#ifdef _OPENMP
-  nt = omp_get_max_threads ();
-#endif
+  int nt = ns_threads_resolve (0);
   while (nt > 1 && n / nt < NS_GRAM_MIN_PIXELS)
     nt--;
   return nt;

@@ -10,7 +10,7 @@
 #define NS_GNORM_EPS 1e-8
 
 ns_status
-ns_gobj_init (ns_gobj *o, const ns_gnet *net, int h, int w, int n_threads,
+ns_gatys_objective_init (ns_gatys_objective *o, const ns_featnet *net, int h, int w, int n_threads,
               ns_error *err)
 {
   ns_status st;
@@ -19,7 +19,7 @@ ns_gobj_init (ns_gobj *o, const ns_gnet *net, int h, int w, int n_threads,
   o->net = net;
   o->h = h;
   o->w = w;
-  st = ns_gbuf_init (&o->buf, net, h, w, n_threads, err);
+  st = ns_featnet_state_init (&o->buf, net, h, w, n_threads, err);
   if (st != NS_OK)
     return st;
   for (i = 0; i < net->n_taps; i++)
@@ -42,7 +42,7 @@ ns_gobj_init (ns_gobj *o, const ns_gnet *net, int h, int w, int n_threads,
   }
   if (!o->gram_work || i < net->n_style || !o->content_feat)
     {
-      ns_gobj_free (o);
+      ns_gatys_objective_free (o);
       return ns_fail (err, NS_ERR_NOMEM,
                       "out of memory for the Gatys "
                       "targets");
@@ -56,13 +56,13 @@ ns_gobj_init (ns_gobj *o, const ns_gnet *net, int h, int w, int n_threads,
 }
 
 void
-ns_gobj_free (ns_gobj *o)
+ns_gatys_objective_free (ns_gatys_objective *o)
 {
   int i;
   if (!o || !o->net)
     return;
-  ns_gbuf_free (&o->buf);
-  for (i = 0; i < NS_GNET_MAX_STYLE; i++)
+  ns_featnet_state_free (&o->buf);
+  for (i = 0; i < NS_FEATNET_MAX_STYLE; i++)
     {
       ns_free (o->style_gram[i]);
       ns_free (o->region_gram[0][i]);
@@ -77,14 +77,14 @@ ns_gobj_free (ns_gobj *o)
 }
 
 ns_status
-ns_gobj_set_content (ns_gobj *o, const float *content, ns_error *err)
+ns_gatys_objective_set_content (ns_gatys_objective *o, const float *content, ns_error *err)
 {
   int t = o->net->content;
   size_t n = (size_t) o->net->taps[t].channels * o->buf.tap_h[t] *
              o->buf.tap_w[t],
          i;
   double norm = 0.0;
-  if (!ns_gnet_forward (&o->buf, content, o->run))
+  if (!ns_featnet_forward (&o->buf, content, o->run))
     return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
   memcpy (o->content_feat, o->buf.tap_out[t], n * sizeof (float));
   for (i = 0; i < n; i++)
@@ -94,10 +94,10 @@ ns_gobj_set_content (ns_gobj *o, const float *content, ns_error *err)
 }
 
 ns_status
-ns_gobj_set_styles (ns_gobj *o, const ns_image *const *styles,
+ns_gatys_objective_set_styles (ns_gatys_objective *o, const ns_image *const *styles,
                     const float *weights, int n, int n_threads, ns_error *err)
 {
-  const ns_gnet *net = o->net;
+  const ns_featnet *net = o->net;
   double wsum = 0.0;
   int k, l;
 
@@ -110,17 +110,17 @@ ns_gobj_set_styles (ns_gobj *o, const ns_image *const *styles,
     }
   for (k = 0; k < n; k++)
     {
-      ns_gbuf sb;
+      ns_featnet_state sb;
       ns_status st;
       double wk = weights ? fmax (0.0, weights[k]) : 1.0;
       wk = wsum > 0.0 ? wk / wsum : 1.0 / n;
-      st = ns_gbuf_init (&sb, net, styles[k]->height, styles[k]->width,
+      st = ns_featnet_state_init (&sb, net, styles[k]->height, styles[k]->width,
                          n_threads, err);
       if (st != NS_OK)
         return st;
-      if (!ns_gnet_forward (&sb, styles[k]->data, o->run))
+      if (!ns_featnet_forward (&sb, styles[k]->data, o->run))
         {
-          ns_gbuf_free (&sb);
+          ns_featnet_state_free (&sb);
           return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
         }
       for (l = 0; l < net->n_style; l++)
@@ -133,7 +133,7 @@ ns_gobj_set_styles (ns_gobj *o, const ns_image *const *styles,
           for (i = 0; i < (size_t) c * c; i++)
             o->style_gram[l][i] += (float) wk * o->gram_work[i];
         }
-      ns_gbuf_free (&sb);
+      ns_featnet_state_free (&sb);
     }
   for (l = 0; l < net->n_style; l++)
     {
@@ -148,7 +148,7 @@ ns_gobj_set_styles (ns_gobj *o, const ns_image *const *styles,
 }
 
 void
-ns_gmask_resample (const float *src, int sw, int sh, float *dst, int dw, int dh)
+ns_mask_box_resample (const float *src, int sw, int sh, float *dst, int dw, int dh)
 {
   int y, x;
   for (y = 0; y < dh; y++)
@@ -170,10 +170,10 @@ ns_gmask_resample (const float *src, int sw, int sh, float *dst, int dw, int dh)
 }
 
 ns_status
-ns_gobj_set_masked_styles (ns_gobj *o, const ns_image *const *styles,
+ns_gatys_objective_set_masked_styles (ns_gatys_objective *o, const ns_image *const *styles,
                            const float *mask, int n_threads, ns_error *err)
 {
-  const ns_gnet *net = o->net;
+  const ns_featnet *net = o->net;
   size_t max_tmp = 1, np = (size_t) o->h * o->w, i;
   double msum = 0.0;
   int k, l;
@@ -193,7 +193,7 @@ ns_gobj_set_masked_styles (ns_gobj *o, const ns_image *const *styles,
           if (!o->region_gram[k][l] || !o->region_mask[k][l])
             return ns_fail (err, NS_ERR_NOMEM, "out of memory for masks");
         }
-      ns_gmask_resample (mask, o->w, o->h, o->region_mask[0][l],
+      ns_mask_box_resample (mask, o->w, o->h, o->region_mask[0][l],
                          o->buf.tap_w[t], o->buf.tap_h[t]);
       for (i = 0; i < nt; i++)
         {
@@ -215,7 +215,7 @@ ns_gobj_set_masked_styles (ns_gobj *o, const ns_image *const *styles,
   for (k = 0; k < 2; k++)
     {
       float one = 1.0f;
-      st = ns_gobj_set_styles (o, &styles[k], &one, 1, n_threads, err);
+      st = ns_gatys_objective_set_styles (o, &styles[k], &one, 1, n_threads, err);
       if (st != NS_OK)
         return st;
       for (l = 0; l < net->n_style; l++)
@@ -231,16 +231,16 @@ ns_gobj_set_masked_styles (ns_gobj *o, const ns_image *const *styles,
 }
 
 bool
-ns_gobj_eval (const float *x, double *f, float *g, void *user)
+ns_gatys_objective_eval (const float *x, double *f, float *g, void *user)
 {
-  ns_gobj *o = user;
-  const ns_gnet *net = o->net;
-  ns_gbuf *b = &o->buf;
+  ns_gatys_objective *o = user;
+  const ns_featnet *net = o->net;
+  ns_featnet_state *b = &o->buf;
   int t, l;
   double lc = 0.0, ls = 0.0, ltv;
 
   o->evals++;
-  if (!ns_gnet_forward (b, x, o->run))
+  if (!ns_featnet_forward (b, x, o->run))
     return false;
   for (t = 0; t < net->n_taps; t++)
     memset (b->tap_grad[t], 0,
@@ -275,7 +275,7 @@ ns_gobj_eval (const float *x, double *f, float *g, void *user)
                              o->style_weight * o->layer_weight[l],
                              o->style_norm[l], o->gram_work, b->tap_grad[t]);
       }
-  if (!ns_gnet_backward (b, g, o->run))
+  if (!ns_featnet_backward (b, g, o->run))
     return false;
   ltv = o->tv_weight != 0.0 ? ns_tv_loss (x, 3, o->h, o->w, o->tv_weight, g)
                             : 0.0;

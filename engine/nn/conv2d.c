@@ -128,16 +128,6 @@ bias_relu_block (float *c, size_t ld, int cout, int npix, const float *bias,
     }
 }
 
-static int
-resolve_threads (const ns_run *run)
-{
-  int nt = run && run->n_threads > 0 ? run->n_threads : 0;
-#ifdef _OPENMP
-  if (nt <= 0)
-    nt = omp_get_max_threads ();
-#endif
-  return nt > 0 ? nt : 1;
-}
 
 /* Pixels per band for a scratch budget of BUDGET bytes per thread. */
 static int
@@ -355,7 +345,7 @@ plan_for (const ns_conv *conv, int h, int w, const ns_conv_opts *opts,
           const ns_run *run, conv_plan *p)
 {
   int nt = opts && opts->n_threads > 0 ? opts->n_threads
-                                       : resolve_threads (run);
+                                       : ns_threads_resolve (run ? run->n_threads : 0);
   conv_plan_make (conv, h, w, nt, opts ? opts->band_bytes : 0, p);
 }
 
@@ -485,14 +475,11 @@ ns_conv2d_into (const ns_conv *conv, const float *in_data, int h, int w,
       ns_free (owned);
       return st;
     }
-#ifdef _OPENMP
   /* Every sgemm runs single-threaded: inside our parallel region OpenBLAS
      (OpenMP build) does so by itself; with one band it would spread over
      omp_get_max_threads () threads, whose fork/join costs more than small
      products gain (and suffers badly on a busy machine). */
-  saved_threads = omp_get_max_threads ();
-  omp_set_num_threads (1);
-#endif
+  saved_threads = ns_blas_serial_begin ();
 
   /* Bands per step: enough work that the fork/join of a step is
      negligible and a thread descheduled by a busy machine is covered by
@@ -547,16 +534,12 @@ ns_conv2d_into (const ns_conv *conv, const float *in_data, int h, int w,
       if (run && !ns_run_tick (run, flops))
         {
           ns_free (owned);
-#ifdef _OPENMP
-          omp_set_num_threads (saved_threads);
-#endif
+          ns_blas_serial_end (saved_threads);
           return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
         }
     }
   ns_free (owned);
-#ifdef _OPENMP
-  omp_set_num_threads (saved_threads);
-#endif
+  ns_blas_serial_end (saved_threads);
   return NS_OK;
 }
 

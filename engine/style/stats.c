@@ -67,39 +67,6 @@ ns_fstats_copy (ns_stats *dst, const ns_stats *src, ns_error *err)
   return NS_OK;
 }
 
-int
-ns_blas_serial_begin (void)
-{
-#ifdef _OPENMP
-  int saved = omp_get_max_threads ();
-  omp_set_num_threads (1);
-  return saved;
-#else
-  return 1;
-#endif
-}
-
-void
-ns_blas_serial_end (int saved)
-{
-#ifdef _OPENMP
-  omp_set_num_threads (saved > 0 ? saved : 1);
-#else
-  (void) saved;
-#endif
-}
-
-static int
-resolve_threads (int n_threads)
-{
-#ifdef _OPENMP
-  if (n_threads <= 0)
-    n_threads = omp_get_num_procs ();
-#else
-  n_threads = 1;
-#endif
-  return n_threads < 1 ? 1 : n_threads;
-}
 
 /* Mean and centred M2 of pixels [P0, P0+NB) of the region (raster order),
  * with BUF (c x NB doubles) as scratch. */
@@ -177,7 +144,7 @@ ns_fstats_add (ns_stats *s, const ns_tensor *f, int x0, int y0, int w, int h,
                     x0, y0, f->w, f->h);
   npix = (size_t) w * (size_t) h;
   nblocks = (npix + STATS_BLOCK - 1) / STATS_BLOCK;
-  nt = resolve_threads (n_threads);
+  nt = ns_threads_resolve (n_threads);
   if ((size_t) nt > nblocks)
     nt = (int) nblocks;
   cc = (size_t) c * (size_t) c;

@@ -23,15 +23,6 @@ struct ns_stats
   double *m2;    /* c * c */
 };
 
-/* OpenBLAS (its OpenMP build) forks a thread team for every call, which
- * costs far more than the work for the small matrices here (a 128x128
- * dsyevd took 500 ms instead of 4 ms on a busy 2-core machine).  It runs
- * single-threaded when the calling thread's OpenMP thread count is 1, so
- * small calls are bracketed by these (per-thread, no global state); the
- * large ones are split into blocks over our own OpenMP threads. */
-int ns_blas_serial_begin (void);
-void ns_blas_serial_end (int saved);
-
 /* Initialises an unbound stats block for C channels (MODEL NULL). */
 ns_status ns_fstats_init (ns_stats *s, int c, ns_error *err);
 void ns_fstats_clear (ns_stats *s);

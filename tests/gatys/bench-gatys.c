@@ -24,8 +24,8 @@ bench (const char *python, const char *script, const char *kind_name,
 {
   ns_weights *wf = NULL;
   ns_error err = { 0 };
-  ns_gnet net;
-  ns_gobj obj;
+  ns_featnet net;
+  ns_gatys_objective obj;
   ns_lbfgs *lb;
   ns_model_kind kind = strcmp (kind_name, "cd16x") == 0 ? NS_MODEL_CD16X
                                                         : NS_MODEL_VGG19;
@@ -41,7 +41,7 @@ bench (const char *python, const char *script, const char *kind_name,
   FILE *p;
 
   if (ns_weights_load_pth (model_path, &wf, &err) != NS_OK ||
-      ns_gnet_build (kind, &wf, 1, NULL, &net, &err) != NS_OK)
+      ns_featnet_build (kind, &wf, 1, NULL, &net, &err) != NS_OK)
     {
       fprintf (stderr, "%s: %s\n", model_path, err.message);
       exit (1);
@@ -54,9 +54,9 @@ bench (const char *python, const char *script, const char *kind_name,
   tu_npy_write (path, style.data, shape, 3);
 
   t0 = tu_now ();
-  if (ns_gobj_init (&obj, &net, size, size, 2, &err) != NS_OK ||
-      ns_gobj_set_content (&obj, content, &err) != NS_OK ||
-      ns_gobj_set_styles (&obj, &sp, NULL, 1, 2, &err) != NS_OK)
+  if (ns_gatys_objective_init (&obj, &net, size, size, 2, &err) != NS_OK ||
+      ns_gatys_objective_set_content (&obj, content, &err) != NS_OK ||
+      ns_gatys_objective_set_styles (&obj, &sp, NULL, 1, 2, &err) != NS_OK)
     {
       fprintf (stderr, "%s\n", err.message);
       exit (1);
@@ -68,14 +68,14 @@ bench (const char *python, const char *script, const char *kind_name,
   t_setup = tu_now () - t0;
   t0 = tu_now ();
   lb = ns_lbfgs_new (n, 20, 1.0f);
-  ns_gobj_eval (x, &f, g, &obj);
+  ns_gatys_objective_eval (x, &f, g, &obj);
   evals = 1;
   /* ITERS steps, as torch.optim.LBFGS (max_iter=ITERS) takes: it skips
      the evaluation after its last step (the script evaluates that point
      outside the timing), so it makes one evaluation fewer. */
   for (it = 0; it < iters; it++)
     {
-      int r = ns_lbfgs_step (lb, x, &f, g, ns_gobj_eval, &obj);
+      int r = ns_lbfgs_step (lb, x, &f, g, ns_gatys_objective_eval, &obj);
       if (r <= 0)
         break;
       evals += r;
@@ -101,7 +101,7 @@ bench (const char *python, const char *script, const char *kind_name,
           obj.last_style, torch_spe, torch_evals, torch_style,
           torch_spe > 0 ? torch_spe / (t_opt / evals) : 0.0);
   fflush (stdout);
-  ns_gobj_free (&obj);
+  ns_gatys_objective_free (&obj);
   ns_weights_free (wf);
   free (x);
   free (content);

@@ -406,7 +406,7 @@ check_losses (void)
 /* FNV-1a hash of the activation pattern: each ReLU output's sign and
  * each pool's winners. */
 static uint64_t
-signature (const ns_gbuf *b)
+signature (const ns_featnet_state *b)
 {
   uint64_t hsh = 1469598103934665603ull;
   int i, t;
@@ -437,8 +437,8 @@ signature (const ns_gbuf *b)
 static void
 check_objective (bool ceil_mode)
 {
-  ns_gnet net;
-  ns_gobj obj;
+  ns_featnet net;
+  ns_gatys_objective obj;
   ns_error err = { 0 };
   int h = 13, w = 10, i, d;
   size_t n = (size_t) 3 * h * w;
@@ -456,7 +456,7 @@ check_objective (bool ceil_mode)
   net.pool_ceil = ceil_mode;
   for (i = 0; i < 7; i++)
     {
-      ns_gop *op = &net.ops[i];
+      ns_featnet_op *op = &net.ops[i];
       if (widths[i] == 0)
         {
           op->pool = true;
@@ -476,9 +476,9 @@ check_objective (bool ceil_mode)
     }
   hw = rnd (12 * 4, -0.3f, 0.7f);
   hb = rnd (12, 0.0f, 0.1f);
-  net.taps[0] = (ns_gtap){ 1, true, { 4, 12, 1, 0, true, hw, hb }, 12, "t0" };
-  net.taps[1] = (ns_gtap){ 4, false, { 0 }, 6, "t1" };
-  net.taps[2] = (ns_gtap){ 6, false, { 0 }, 8, "t2" };
+  net.taps[0] = (ns_featnet_tap){ 1, true, { 4, 12, 1, 0, true, hw, hb }, 12, "t0" };
+  net.taps[1] = (ns_featnet_tap){ 4, false, { 0 }, 6, "t1" };
+  net.taps[2] = (ns_featnet_tap){ 6, false, { 0 }, 8, "t2" };
   net.n_taps = 3;
   net.style[0] = 0;
   net.style[1] = 1;
@@ -486,7 +486,7 @@ check_objective (bool ceil_mode)
   net.n_style = 3;
   net.content = 1;
 
-  TU_CHECK (ns_gobj_init (&obj, &net, h, w, 2, &err) == NS_OK);
+  TU_CHECK (ns_gatys_objective_init (&obj, &net, h, w, 2, &err) == NS_OK);
   content = rnd (n, 0, 1);
   x = rnd (n, 0, 1);
   g = malloc (n * 4);
@@ -496,12 +496,12 @@ check_objective (bool ceil_mode)
   style.width = 9;
   style.height = 11;
   style.data = rnd (3 * 9 * 11, 0, 1);
-  TU_CHECK (ns_gobj_set_content (&obj, content, &err) == NS_OK);
-  TU_CHECK (ns_gobj_set_styles (&obj, &sp, NULL, 1, 2, &err) == NS_OK);
+  TU_CHECK (ns_gatys_objective_set_content (&obj, content, &err) == NS_OK);
+  TU_CHECK (ns_gatys_objective_set_styles (&obj, &sp, NULL, 1, 2, &err) == NS_OK);
   obj.content_weight = 1.0;
   obj.style_weight = 5.0;
   obj.tv_weight = 0.1;
-  TU_CHECK (ns_gobj_eval (x, &f, g, &obj));
+  TU_CHECK (ns_gatys_objective_eval (x, &f, g, &obj));
   sig0 = signature (&obj.buf);
   /* Directions whose +-e perturbations keep every ReLU's sign and every
      pool's winner (the function is then smooth along the segment) must
@@ -520,11 +520,11 @@ check_objective (bool ceil_mode)
           e = steps[si];
           for (j = 0; j < n; j++)
             xs[j] = x[j] + (float) e * dir[j];
-          ns_gobj_eval (xs, &fp, gs, &obj);
+          ns_gatys_objective_eval (xs, &fp, gs, &obj);
           smooth = signature (&obj.buf) == sig0;
           for (j = 0; j < n; j++)
             xs[j] = x[j] - (float) e * dir[j];
-          ns_gobj_eval (xs, &fm, gs, &obj);
+          ns_gatys_objective_eval (xs, &fm, gs, &obj);
           smooth = smooth && signature (&obj.buf) == sig0;
         }
       fd = (fp - fm) / (2 * e);
@@ -549,9 +549,9 @@ check_objective (bool ceil_mode)
           ceil_mode ? "ceil" : "floor", checked, crossed);
   TU_CHECK (checked >= 3);
   /* The same image twice gives the same loss bit for bit. */
-  TU_CHECK (ns_gobj_eval (x, &f2, gs, &obj));
+  TU_CHECK (ns_gatys_objective_eval (x, &f2, gs, &obj));
   TU_CHECK (f2 == f && memcmp (g, gs, n * 4) == 0);
-  ns_gobj_free (&obj);
+  ns_gatys_objective_free (&obj);
   for (i = 0; i < 8; i++)
     {
       free (weights[i]);

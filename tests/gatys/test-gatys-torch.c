@@ -28,8 +28,8 @@ check_kind (const char *python, const char *script, const char *kind_name,
   char dir[] = "/tmp/ns-gatys-torch-XXXXXX", path[4096], cmd[8192];
   ns_weights *wf = NULL;
   ns_error err = { 0 };
-  ns_gnet net;
-  ns_gobj obj;
+  ns_featnet net;
+  ns_gatys_objective obj;
   const int sw = w - 8, sh = h - 8;
   size_t n = (size_t) 3 * w * h, i;
   float *x = malloc (n * 4), *content = malloc (n * 4), *g = malloc (n * 4);
@@ -49,7 +49,7 @@ check_kind (const char *python, const char *script, const char *kind_name,
       tu_failures++;
       return;
     }
-  TU_CHECK (ns_gnet_build (kind, &wf, 1, NULL, &net, &err) == NS_OK);
+  TU_CHECK (ns_featnet_build (kind, &wf, 1, NULL, &net, &err) == NS_OK);
 
   tu_smooth_image (content, w, h, 0.05f, 0.3f, 0.01f, &state);
   tu_smooth_image (style.data, sw, sh, 0.05f, 0.3f, 0.01f, &state);
@@ -58,13 +58,13 @@ check_kind (const char *python, const char *script, const char *kind_name,
   for (i = 0; i < n; i++)
     x[i] += content[i];
 
-  TU_CHECK (ns_gobj_init (&obj, &net, h, w, 2, &err) == NS_OK);
-  TU_CHECK (ns_gobj_set_content (&obj, content, &err) == NS_OK);
-  TU_CHECK (ns_gobj_set_styles (&obj, &sp, NULL, 1, 2, &err) == NS_OK);
+  TU_CHECK (ns_gatys_objective_init (&obj, &net, h, w, 2, &err) == NS_OK);
+  TU_CHECK (ns_gatys_objective_set_content (&obj, content, &err) == NS_OK);
+  TU_CHECK (ns_gatys_objective_set_styles (&obj, &sp, NULL, 1, 2, &err) == NS_OK);
   obj.content_weight = cw;
   obj.style_weight = stw;
   obj.tv_weight = tvw;
-  TU_CHECK (ns_gobj_eval (x, &f, g, &obj));
+  TU_CHECK (ns_gatys_objective_eval (x, &f, g, &obj));
 
   if (!mkdtemp (dir))
     {
@@ -117,7 +117,7 @@ check_kind (const char *python, const char *script, const char *kind_name,
   snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system (cmd) != 0)
     fprintf (stderr, "could not remove %s\n", dir);
-  ns_gobj_free (&obj);
+  ns_gatys_objective_free (&obj);
   ns_weights_free (wf);
   free (x);
   free (content);
