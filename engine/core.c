@@ -12,15 +12,24 @@ ns_status_string (ns_status status)
 {
   switch (status)
     {
-    case NS_OK: return "ok";
-    case NS_ERR_INVALID_ARG: return "invalid argument";
-    case NS_ERR_IO: return "input/output error";
-    case NS_ERR_FORMAT: return "bad file format";
-    case NS_ERR_SHAPE: return "unexpected tensor shape";
-    case NS_ERR_NOMEM: return "out of memory";
-    case NS_ERR_CANCELLED: return "cancelled";
-    case NS_ERR_UNSUPPORTED: return "unsupported";
-    case NS_ERR_INTERNAL: return "internal error";
+    case NS_OK:
+      return "ok";
+    case NS_ERR_INVALID_ARG:
+      return "invalid argument";
+    case NS_ERR_IO:
+      return "input/output error";
+    case NS_ERR_FORMAT:
+      return "bad file format";
+    case NS_ERR_SHAPE:
+      return "unexpected tensor shape";
+    case NS_ERR_NOMEM:
+      return "out of memory";
+    case NS_ERR_CANCELLED:
+      return "cancelled";
+    case NS_ERR_UNSUPPORTED:
+      return "unsupported";
+    case NS_ERR_INTERNAL:
+      return "internal error";
     }
   return "unknown status";
 }
@@ -112,16 +121,14 @@ ns_tensor_alloc (ns_tensor *t, int c, int h, int w, ns_error *err)
   if (c <= 0 || h <= 0 || w <= 0)
     return ns_fail (err, NS_ERR_INVALID_ARG, "bad tensor size %dx%dx%d", c, h,
                     w);
-  if (!ns_size_mul ((size_t) c, (size_t) h, &n)
-      || !ns_size_mul (n, (size_t) w, &n)
-      || !ns_size_mul (n, sizeof (float), &n))
-    return ns_fail (err, NS_ERR_NOMEM, "tensor %dx%dx%d is too large", c, h,
-                    w);
+  if (!ns_size_mul ((size_t) c, (size_t) h, &n) ||
+      !ns_size_mul (n, (size_t) w, &n) || !ns_size_mul (n, sizeof (float), &n))
+    return ns_fail (err, NS_ERR_NOMEM, "tensor %dx%dx%d is too large", c, h, w);
   t->data = ns_alloc (n);
   if (!t->data)
     return ns_fail (err, NS_ERR_NOMEM,
-                    "out of memory allocating a %dx%dx%d tensor (%.1f MiB)",
-                    c, h, w, (double) n / (1024.0 * 1024.0));
+                    "out of memory allocating a %dx%dx%d tensor (%.1f MiB)", c,
+                    h, w, (double) n / (1024.0 * 1024.0));
   t->c = c;
   t->h = h;
   t->w = w;

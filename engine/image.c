@@ -1,5 +1,5 @@
 /* Image allocation and resampling. */
-#include "ns-internal.h"
+#include "stylize.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -16,14 +16,14 @@ ns_image_alloc (ns_image *img, int width, int height, ns_error *err)
   if (width <= 0 || height <= 0)
     return ns_fail (err, NS_ERR_INVALID_ARG, "bad image size %dx%d", width,
                     height);
-  if (!ns_size_mul ((size_t) width, (size_t) height, &n)
-      || !ns_size_mul (n, 3 * sizeof (float), &n))
+  if (!ns_size_mul ((size_t) width, (size_t) height, &n) ||
+      !ns_size_mul (n, 3 * sizeof (float), &n))
     return ns_fail (err, NS_ERR_NOMEM, "image %dx%d is too large", width,
                     height);
   img->data = ns_alloc (n);
   if (!img->data)
-    return ns_fail (err, NS_ERR_NOMEM, "out of memory for a %dx%d image",
-                    width, height);
+    return ns_fail (err, NS_ERR_NOMEM, "out of memory for a %dx%d image", width,
+                    height);
   img->width = width;
   img->height = height;
   return NS_OK;
@@ -44,9 +44,9 @@ ns_image_free (ns_image *img)
  * downscaled styles do not alias. */
 typedef struct
 {
-  int first;  /* first source index */
-  int n;      /* taps */
-  int off;    /* offset into the shared weight array */
+  int first; /* first source index */
+  int n;     /* taps */
+  int off;   /* offset into the shared weight array */
 } ns_taps;
 
 static ns_status
@@ -113,24 +113,18 @@ make_taps (int src, int dst, ns_taps **taps_out, float **w_out, ns_error *err)
   return NS_OK;
 }
 
-ns_status
-ns_image_resize (const ns_image *src, int width, int height, ns_image *dst,
-                 ns_error *err)
+/* Resizes N_PLANES planes of SW x SH floats from SRC into W x H planes at
+ * DST, each plane alike. */
+static ns_status
+resize_planes (const float *src, int sw, int sh, int n_planes, float *dst,
+               int width, int height, ns_error *err)
 {
   ns_taps *tx = NULL, *ty = NULL;
   float *wx = NULL, *wy = NULL, *tmp = NULL;
   ns_status st;
-  int sw, sh;
 
-  if (!src || !src->data || src->width <= 0 || src->height <= 0)
-    return ns_fail (err, NS_ERR_INVALID_ARG, "resize: empty source image");
-  sw = src->width;
-  sh = src->height;
-  st = ns_image_alloc (dst, width, height, err);
-  if (st != NS_OK)
-    return st;
-  if ((st = make_taps (sw, width, &tx, &wx, err)) != NS_OK
-      || (st = make_taps (sh, height, &ty, &wy, err)) != NS_OK)
+  if ((st = make_taps (sw, width, &tx, &wx, err)) != NS_OK ||
+      (st = make_taps (sh, height, &ty, &wy, err)) != NS_OK)
     goto out;
   tmp = malloc (sizeof *tmp * (size_t) sh * (size_t) width);
   if (!tmp)
@@ -138,10 +132,10 @@ ns_image_resize (const ns_image *src, int width, int height, ns_image *dst,
       st = ns_fail (err, NS_ERR_NOMEM, "out of memory in resize");
       goto out;
     }
-  for (int c = 0; c < 3; c++)
+  for (int c = 0; c < n_planes; c++)
     {
-      const float *s = src->data + (size_t) c * sw * sh;
-      float *d = dst->data + (size_t) c * width * height;
+      const float *s = src + (size_t) c * sw * sh;
+      float *d = dst + (size_t) c * width * height;
       /* Horizontal pass into TMP (sh x width). */
 #pragma omp parallel for schedule(static)
       for (int y = 0; y < sh; y++)
@@ -154,7 +148,7 @@ ns_image_resize (const ns_image *src, int width, int height, ns_image *dst,
               acc += w[k] * row[k];
             tmp[(size_t) y * width + x] = acc;
           }
-      /* Vertical pass. */
+          /* Vertical pass. */
 #pragma omp parallel for schedule(static)
       for (int y = 0; y < height; y++)
         {
@@ -177,7 +171,39 @@ out:
   free (wx);
   free (wy);
   free (tmp);
+  return st;
+}
+
+ns_status
+ns_image_resize (const ns_image *src, int width, int height, ns_image *dst,
+                 ns_error *err)
+{
+  ns_status st;
+
+  if (!src || !src->data || src->width <= 0 || src->height <= 0)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "resize: empty source image");
+  if ((st = ns_image_alloc (dst, width, height, err)) != NS_OK)
+    return st;
+  st = resize_planes (src->data, src->width, src->height, 3, dst->data, width,
+                      height, err);
   if (st != NS_OK)
     ns_image_free (dst);
+  return st;
+}
+
+ns_status
+ns_mask_resize (const ns_mask *src, int width, int height, ns_mask *dst,
+                ns_error *err)
+{
+  ns_status st;
+
+  if (!src || !src->data || src->width <= 0 || src->height <= 0)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "resize: empty source mask");
+  if ((st = ns_mask_alloc (dst, width, height, err)) != NS_OK)
+    return st;
+  st = resize_planes (src->data, src->width, src->height, 1, dst->data, width,
+                      height, err);
+  if (st != NS_OK)
+    ns_mask_free (dst);
   return st;
 }

@@ -1,11 +1,15 @@
-/* Finding a model folder: shared by nstyle, the plug-in and its dialog,
- * which differ only in the list of places they search. */
+/* Where models are: the one list of folders searched (ns_model_dirs, used
+ * by nstyle, the plug-in, its dialog and, through nstyle, the download
+ * tool), and finding a complete model folder among them. */
+#include "config.h"
 #include "ns-internal.h"
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const ns_model_kind auto_order[] = { NS_MODEL_CD16X, NS_MODEL_VGG19,
                                             NS_MODEL_LST_R31 };
@@ -80,8 +84,8 @@ ns_model_find (const char *const *roots, int n_roots, ns_model_kind kind,
           const char *missing;
 
           /* The root itself may be a model folder (a --model DIR). */
-          if (strlen (roots[r]) < sizeof dir
-              && !first_missing (roots[r], kinds[k]))
+          if (strlen (roots[r]) < sizeof dir &&
+              !first_missing (roots[r], kinds[k]))
             strcpy (dir, roots[r]);
           else if (!join (dir, sizeof dir, roots[r],
                           ns_model_kind_name (kinds[k])))
@@ -103,12 +107,99 @@ ns_model_find (const char *const *roots, int n_roots, ns_model_kind kind,
         }
     }
   want = kind == NS_MODEL_AUTO ? "cd16x" : ns_model_kind_name (kind);
-  return ns_fail (err, NS_ERR_IO,
-                  "no %s model found; missing (first missing file of each "
-                  "folder tried):%s\nGet it with: tools/download-models.sh "
-                  "--kind %s (installs into "
-                  "~/.config/GIMP/3.0/neural-style/models/%s), or set "
-                  "NS_MODELS_DIR to a folder holding %s/",
-                  kind == NS_MODEL_AUTO ? "usable" : want, tried, want, want,
-                  want);
+  {
+    /* Where the download tool puts models: the first folder of the list. */
+    char **dirs = ns_model_dirs (NULL, NULL);
+    const char *dest = dirs && dirs[0] ? dirs[0] : "the models folder";
+    ns_fail (err, NS_ERR_IO,
+             "no %s model found; missing (first missing file of each "
+             "folder tried):%s\nGet it with: tools/download-models.sh "
+             "--kind %s (installs into %s/%s), or set NS_MODELS_DIR to a "
+             "folder holding %s/",
+             kind == NS_MODEL_AUTO ? "usable" : want, tried, want, dest, want,
+             want);
+    ns_strv_free (dirs);
+  }
+  return NS_ERR_IO;
+}
+
+/* ------------------------------------------------------- the folder list */
+
+/* A malloc'd A "/" B ("/" C), or NULL when out of memory. */
+static char *
+path_join (const char *a, const char *b, const char *c)
+{
+  size_t n = strlen (a) + strlen (b) + (c ? strlen (c) + 1 : 0) + 2;
+  char *p = malloc (n);
+  if (p)
+    snprintf (p, n, c ? "%s/%s/%s" : "%s/%s", a, b, c ? c : "");
+  return p;
+}
+
+static const char *
+home_dir (void)
+{
+  const char *home = getenv ("HOME");
+  const struct passwd *pw;
+
+  /* As g_get_home_dir: $HOME first, then the password database. */
+  if (home && *home)
+    return home;
+  pw = getpwuid (getuid ());
+  return pw && pw->pw_dir ? pw->pw_dir : "/";
+}
+
+/* GIMP 3's user folder as gimp_directory () computes it on Unix
+ * (libgimpbase/gimpenv.c): $GIMP3_DIRECTORY (relative: to the home),
+ * else <user config dir>/GIMPDIR/GIMP_USER_VERSION. */
+static char *
+default_gimp_dir (void)
+{
+  static const char subdir[] = "GIMP/3.0";
+  const char *env = getenv ("GIMP3_DIRECTORY");
+  const char *config = getenv ("XDG_CONFIG_HOME");
+
+  if (env && *env)
+    return env[0] == '/' ? strdup (env) : path_join (home_dir (), env, NULL);
+  if (config && *config) /* as g_get_user_config_dir */
+    return path_join (config, subdir, NULL);
+  return path_join (home_dir (), ".config", subdir);
+}
+
+char **
+ns_model_dirs (const char *gimp_dir, int *user_index)
+{
+  const char *env = getenv ("NS_MODELS_DIR");
+  char **dirs = calloc (4, sizeof *dirs);
+  char *gimp = NULL;
+  int n = 0;
+
+  if (!dirs)
+    return NULL;
+  if (env && *env && !(dirs[n++] = strdup (env)))
+    goto nomem;
+  if (user_index)
+    *user_index = n;
+  gimp = gimp_dir && *gimp_dir ? strdup (gimp_dir) : default_gimp_dir ();
+  if (!gimp || !(dirs[n++] = path_join (gimp, "neural-style", "models")))
+    goto nomem;
+  if (!(dirs[n++] = path_join (NS_DATADIR, "models", NULL)))
+    goto nomem;
+  free (gimp);
+  return dirs;
+
+nomem:
+  free (gimp);
+  ns_strv_free (dirs);
+  return NULL;
+}
+
+void
+ns_strv_free (char **strv)
+{
+  if (!strv)
+    return;
+  for (char **p = strv; *p; p++)
+    free (*p);
+  free (strv);
 }

@@ -12,10 +12,10 @@
 /* Sets ERR (if not NULL) and returns STATUS, so callers can write
  * `return ns_fail (err, NS_ERR_FORMAT, "%s: truncated", path);` */
 ns_status ns_fail (ns_error *err, ns_status status, const char *fmt, ...)
-  __attribute__ ((format (printf, 3, 4)));
+    __attribute__ ((format (printf, 3, 4)));
 /* Prefixes ERR's message with "PREFIX: " (e.g. a file name). */
 void ns_error_prefix (ns_error *err, const char *fmt, ...)
-  __attribute__ ((format (printf, 2, 3)));
+    __attribute__ ((format (printf, 2, 3)));
 
 /* Overflow-checked size arithmetic: false on overflow. */
 bool ns_size_mul (size_t a, size_t b, size_t *out);
@@ -59,10 +59,10 @@ typedef struct
   ns_progress_fn fn;
   void *user_data;
   double done;
-  double total;     /* estimate; fraction = done / total, clamped */
+  double total; /* estimate; fraction = done / total, clamped */
   const char *stage;
-  bool cancelled;   /* sticky once the callback returned false */
-  int n_threads;    /* resolved thread count (>= 1) */
+  bool cancelled; /* sticky once the callback returned false */
+  int n_threads;  /* resolved thread count (>= 1) */
 } ns_run;
 
 void ns_run_init (ns_run *run, const ns_params *params, double total);
@@ -91,7 +91,7 @@ void ns_run_stage (ns_run *run, const char *stage);
 /* A tensor read from a weight file, converted to float32. */
 typedef struct
 {
-  char *name;        /* nested dict keys joined with '.', e.g. "model.conv11.weight" */
+  char *name; /* nested dict keys joined with '.', e.g. "model.conv11.weight" */
   int ndim;
   int64_t shape[8];
   size_t numel;
@@ -122,11 +122,11 @@ const char *ns_weights_path (const ns_weights *w);
  * Weights are [cout][cin][k][k] as in PyTorch. */
 typedef struct
 {
-  int cin, cout, k;     /* k is 1 or 3 */
-  int pad;              /* reflection padding (1 for 3x3, 0 for 1x1) */
+  int cin, cout, k; /* k is 1 or 3 */
+  int pad;          /* reflection padding (1 for 3x3, 0 for 1x1) */
   bool relu;
   const float *weight;
-  const float *bias;    /* may be NULL */
+  const float *bias; /* may be NULL */
 } ns_conv;
 
 /* Optimised (im2col in row bands + OpenBLAS sgemm). OUT is allocated. */
@@ -159,8 +159,8 @@ typedef enum
 typedef struct
 {
   ns_layer_kind kind;
-  ns_conv conv;         /* for NS_LAYER_CONV */
-  const char *name;     /* e.g. "conv11", for messages and taps */
+  ns_conv conv;     /* for NS_LAYER_CONV */
+  const char *name; /* e.g. "conv11", for messages and taps */
 } ns_layer;
 
 typedef struct
@@ -169,26 +169,27 @@ typedef struct
   int n_layers;
   bool pool_ceil;
   int in_channels, out_channels;
-  int downsample;       /* total spatial factor (2^pools) */
+  int downsample; /* total spatial factor (2^pools) */
 } ns_net;
 
 /* Runs the whole net. OUT is allocated. */
 ns_status ns_net_forward (const ns_net *net, const ns_tensor *in,
                           ns_tensor *out, ns_run *run, ns_error *err);
-/* FLOPs of a forward pass at H x W (for progress totals and benchmarks). */
+/* FLOPs of a forward pass at H x W (for progress totals and benchmarks);
+ * the output size walk is ns_net_out_shape (nn.h). */
 double ns_net_flops (const ns_net *net, int h, int w);
 void ns_net_clear (ns_net *net);
 
-/* Model internals (engine/model.c).  LEVEL is 1-based (relu1_1 = 1).
+/* Model internals (engine/nn/model.c).  LEVEL is 1-based (relu1_1 = 1).
  * For single-level models only the deepest level has an encoder and a
  * decoder. */
 struct ns_model
 {
   ns_model_kind kind;
-  int n_levels;            /* levels that have an encoder/decoder pair */
-  int level_id[5];         /* reluN_1 index of each, deepest last */
-  ns_net enc[5];           /* image -> reluN_1 */
-  ns_net dec[5];           /* reluN_1 -> image */
+  int n_levels;    /* levels that have an encoder/decoder pair */
+  int level_id[5]; /* reluN_1 index of each, deepest last */
+  ns_net enc[5];   /* image -> reluN_1 */
+  ns_net dec[5];   /* reluN_1 -> image */
   ns_weights *files[12];
   int n_files;
   char *dir;
@@ -198,7 +199,6 @@ struct ns_model
  * divisible by DOWNSAMPLE; crop back after decoding. */
 ns_status ns_image_to_tensor (const ns_image *img, int pad_to, ns_tensor *out,
                               ns_error *err);
-ns_status ns_tensor_to_image (const ns_tensor *t, ns_image *img,
-                              ns_error *err);
+ns_status ns_tensor_to_image (const ns_tensor *t, ns_image *img, ns_error *err);
 
 #endif /* NS_INTERNAL_H */

@@ -11,11 +11,8 @@ G_BEGIN_DECLS
 
 /* Finds the model folder for KIND (NS_MODEL_AUTO = the first complete kind
  * in the order cd16x, vgg19, lst-r31).  MODEL_DIR, when not empty, is the
- * only place searched (the folder itself or MODEL_DIR/<kind>); otherwise,
- * for each kind:
- *   1. $NS_MODELS_DIR/<kind>
- *   2. gimp_directory()/neural-style/models/<kind>
- *   3. NS_DATADIR/models/<kind>
+ * only place searched (the folder itself or MODEL_DIR/<kind>); otherwise
+ * the folders of ns_model_dirs (gimp_directory (), NULL).
  * Returns the folder (g_free) and sets *FOUND_KIND; on failure returns NULL
  * and sets ERROR to a message naming the first missing file of every
  * folder tried and how to get the model. */

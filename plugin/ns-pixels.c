@@ -1,4 +1,6 @@
-/* Drawable <-> engine image conversion (planar float RGB + alpha). */
+/* Drawable <-> engine image conversion: GEGL reads and writes interleaved
+ * pixels, the engine's ns_image_from_pixels / ns_image_to_pixels /
+ * ns_mask_from_pixels convert them. */
 #include "config.h"
 
 #include <string.h>
@@ -6,6 +8,9 @@
 #include <glib/gi18n-lib.h>
 
 #include "ns-plugin.h"
+
+/* "R'G'B'A float", packed. */
+static const ns_pixel_layout rgba_float = { NS_PIXELS_FLOAT, 4, 0 };
 
 void
 ns_pixels_clear (NsPixels *px)
@@ -23,49 +28,46 @@ ns_pixels_read (GimpDrawable *drawable, NsPixels *out, GError **error)
   gsize n = (gsize) w * (gsize) h;
   GeglBuffer *buffer;
   gfloat *rgba;
-  ns_error err = { 0 };
+  gboolean ok = FALSE;
 
   memset (out, 0, sizeof *out);
   /* Float keeps the precision of 16/32-bit images; the engine and GIMP
    * both think in non-linear (sRGB-like) R'G'B'. */
   rgba = g_try_malloc_n (n, 4 * sizeof (gfloat));
   out->alpha = g_try_malloc_n (n, sizeof (gfloat));
-  if (! rgba || ! out->alpha
-      || ns_image_alloc (&out->rgb, w, h, &err) != NS_OK)
+  if (rgba && out->alpha)
     {
-      g_free (rgba);
-      ns_pixels_clear (out);
-      g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
-                   _("Not enough memory for a %d x %d layer."), w, h);
-      return FALSE;
-    }
-
-  buffer = gimp_drawable_get_buffer (drawable);
-  gegl_buffer_get (buffer, GEGL_RECTANGLE (0, 0, w, h), 1.0,
-                   babl_format ("R'G'B'A float"), rgba, GEGL_AUTO_ROWSTRIDE,
-                   GEGL_ABYSS_NONE);
-  g_object_unref (buffer);
-
-  for (gsize i = 0; i < n; i++)
-    {
-      for (gint c = 0; c < 3; c++)
-        out->rgb.data[c * n + i] = CLAMP (rgba[4 * i + c], 0.0f, 1.0f);
-      out->alpha[i] = rgba[4 * i + 3];
+      buffer = gimp_drawable_get_buffer (drawable);
+      gegl_buffer_get (buffer, GEGL_RECTANGLE (0, 0, w, h), 1.0,
+                       babl_format ("R'G'B'A float"), rgba, GEGL_AUTO_ROWSTRIDE,
+                       GEGL_ABYSS_NONE);
+      g_object_unref (buffer);
+      ok = ns_image_from_pixels (rgba, w, h, rgba_float, &out->rgb, out->alpha,
+                                 NULL) == NS_OK;
     }
   g_free (rgba);
-  return TRUE;
+  if (!ok)
+    {
+      ns_pixels_clear (out);
+      g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
+                   _ ("Not enough memory for a %d x %d layer."), w, h);
+    }
+  return ok;
 }
 
-gfloat *
+gboolean
 ns_coverage_read (GimpDrawable *drawable, gint x, gint y, gint w, gint h,
-                  const Babl *format)
+                  const Babl *format, ns_mask *out)
 {
+  static const ns_pixel_layout grey_float = { NS_PIXELS_FLOAT, 1, 0 };
   gint off_x, off_y;
   GeglBuffer *buffer;
   gfloat *cov = g_try_malloc_n ((gsize) w * h, sizeof (gfloat));
+  ns_status status;
 
-  if (! cov)
-    return NULL;
+  memset (out, 0, sizeof *out);
+  if (!cov)
+    return FALSE;
   /* Buffers are in the drawable's coordinates; GEGL_ABYSS_NONE gives 0
    * where the area sticks out. */
   gimp_drawable_get_offsets (drawable, &off_x, &off_y);
@@ -73,24 +75,18 @@ ns_coverage_read (GimpDrawable *drawable, gint x, gint y, gint w, gint h,
   gegl_buffer_get (buffer, GEGL_RECTANGLE (x - off_x, y - off_y, w, h), 1.0,
                    format, cov, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
   g_object_unref (buffer);
-  for (gsize i = 0; i < (gsize) w * h; i++)
-    cov[i] = CLAMP (cov[i], 0.0f, 1.0f);
-  return cov;
+  status = ns_mask_from_pixels (cov, w, h, grey_float, 0, out, NULL);
+  g_free (cov);
+  return status == NS_OK;
 }
 
 gfloat *
 ns_pixels_interleave (const ns_image *rgb, const gfloat *alpha)
 {
-  gsize n = (gsize) rgb->width * rgb->height;
-  gfloat *rgba = g_try_malloc_n (n, 4 * sizeof (gfloat));
+  gfloat *rgba = g_try_malloc_n ((gsize) rgb->width * rgb->height,
+                                 4 * sizeof (gfloat));
 
-  if (! rgba)
-    return NULL;
-  for (gsize i = 0; i < n; i++)
-    {
-      for (gint c = 0; c < 3; c++)
-        rgba[4 * i + c] = rgb->data[c * n + i];
-      rgba[4 * i + 3] = alpha ? alpha[i] : 1.0f;
-    }
+  if (rgba && ns_image_to_pixels (rgb, alpha, rgba, rgba_float, NULL) != NS_OK)
+    g_clear_pointer (&rgba, g_free);
   return rgba;
 }

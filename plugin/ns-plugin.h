@@ -8,7 +8,7 @@
 
 G_BEGIN_DECLS
 
-#define NS_PLUG_IN_PROC   "plug-in-neural-style"
+#define NS_PLUG_IN_PROC "plug-in-neural-style"
 #define NS_PLUG_IN_BINARY "neural-style"
 
 /* ------------------------------------------------------- pixel I/O */
@@ -16,20 +16,20 @@ G_BEGIN_DECLS
 /* Planar float RGB + alpha plane, read with "R'G'B'A float". */
 typedef struct
 {
-  ns_image rgb;   /* planar RGB in [0,1] (engine layout) */
-  gfloat *alpha;  /* width * height */
+  ns_image rgb;  /* planar RGB in [0,1] (engine layout) */
+  gfloat *alpha; /* width * height */
 } NsPixels;
 
 /* Reads DRAWABLE's whole extent (its own coordinates).  FALSE + ERROR on
  * allocation failure. */
-gboolean ns_pixels_read (GimpDrawable *drawable, NsPixels *out,
-                         GError **error);
+gboolean ns_pixels_read (GimpDrawable *drawable, NsPixels *out, GError **error);
 void ns_pixels_clear (NsPixels *px);
 
-/* Reads a single-channel coverage map for the area (X, Y, W, H) in image
- * coordinates of DRAWABLE's image ("Y float"; 0 outside DRAWABLE). */
-gfloat *ns_coverage_read (GimpDrawable *drawable, gint x, gint y, gint w,
-                          gint h, const Babl *format);
+/* Reads a single-channel coverage map (FORMAT: "Y float" or "Y' float")
+ * for the area (X, Y, W, H) in image coordinates of DRAWABLE's image into
+ * OUT, clamped to [0,1]; 0 outside DRAWABLE.  FALSE when out of memory. */
+gboolean ns_coverage_read (GimpDrawable *drawable, gint x, gint y, gint w,
+                           gint h, const Babl *format, ns_mask *out);
 
 /* Interleaves RGB + ALPHA into "R'G'B'A float" for gegl_buffer_set. */
 gfloat *ns_pixels_interleave (const ns_image *rgb, const gfloat *alpha);
@@ -41,12 +41,12 @@ typedef struct
   /* inputs (owned by the caller) */
   gchar *model_dir;
   ns_model_kind model_kind;
-  ns_params params;           /* progress fields are set by ns_worker_run */
+  ns_params params; /* progress fields are set by ns_worker_run */
   const ns_image *content;
   const ns_image *style;
-  const ns_image *mask;       /* NULL or content-sized (RGB planes equal) */
+  const ns_mask *mask; /* NULL or content-sized */
   /* outputs */
-  ns_image out;               /* allocated by the caller at content size */
+  ns_image out; /* allocated by the caller at content size */
   ns_error err;
   ns_status status;
 } NsJob;

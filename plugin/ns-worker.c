@@ -13,13 +13,13 @@ typedef struct
   NsJob *job;
   GMainLoop *loop;
 
-  GMutex lock;            /* guards fraction, stage, done */
+  GMutex lock; /* guards fraction, stage, done */
   gdouble fraction;
-  const gchar *stage;     /* engine string literals: safe to keep */
+  const gchar *stage; /* engine string literals: safe to keep */
   gboolean done;
 
-  gint cancel;            /* atomic; set by the main thread */
-  gdouble cancel_at;      /* test hook, > 1 = never */
+  gint cancel;       /* atomic; set by the main thread */
+  gdouble cancel_at; /* test hook, > 1 = never */
   const gchar *shown_stage;
 } Worker;
 
@@ -34,7 +34,7 @@ worker_progress (float fraction, const char *stage, void *user_data)
   if (stage)
     w->stage = stage;
   g_mutex_unlock (&w->lock);
-  return ! g_atomic_int_get (&w->cancel);
+  return !g_atomic_int_get (&w->cancel);
 }
 
 static gpointer
@@ -86,11 +86,11 @@ worker_poll (gpointer data)
     }
   if (stage && stage != w->shown_stage)
     {
-      gimp_progress_set_text_printf (_("Neural style: %s"), stage);
+      gimp_progress_set_text_printf (_ ("Neural style: %s"), stage);
       w->shown_stage = stage;
     }
   /* A failed update means GIMP is no longer listening: stop the engine. */
-  if (! gimp_progress_update (CLAMP (fraction, 0.0, 1.0)))
+  if (!gimp_progress_update (CLAMP (fraction, 0.0, 1.0)))
     g_atomic_int_set (&w->cancel, 1);
   if (fraction >= w->cancel_at)
     g_atomic_int_set (&w->cancel, 1);
@@ -113,10 +113,10 @@ ns_worker_run (NsJob *job)
   job->params.progress_user_data = &w;
   job->status = NS_ERR_INTERNAL;
 
-  gimp_progress_init (_("Neural style transfer"));
+  gimp_progress_init (_ ("Neural style transfer"));
 
   thread = g_thread_try_new ("ns-engine", worker_thread, &w, &error);
-  if (! thread)
+  if (!thread)
     {
       g_snprintf (job->err.message, sizeof job->err.message,
                   "cannot start a worker thread: %s", error->message);

@@ -4,7 +4,11 @@
 #
 # usage: download-models.sh [--kind cd16x|lst-r31|vgg19|all] [--dest DIR]
 #
-# DIR defaults to $NS_MODELS_DIR, else ~/.config/GIMP/3.0/neural-style/models.
+# DIR defaults to the first folder nstyle and the plug-in search for models
+# (as `nstyle --print-model-dirs` prints them: $NS_MODELS_DIR when set, else
+# the neural-style/models folder of the user's GIMP folder).  nstyle is
+# looked for in $NSTYLE, then the build folders of this source tree, then
+# PATH; without one, give --dest.
 # Files land in DIR/cd16x/enc1.pth.., DIR/lst-r31/vgg_r31.pth..,
 # DIR/vgg19/vgg_normalised.pth + decoder.pth.  Each file is fetched to a
 # temporary name, verified, then renamed; a file with a wrong sum is
@@ -17,11 +21,27 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 sums="$here/models.sha256"
 kind=all
-dest=${NS_MODELS_DIR:-$HOME/.config/GIMP/3.0/neural-style/models}
+dest=
 
 usage ()
 {
-  sed -n '4,16s/^# \{0,1\}//p' "$0"
+  sed -n '4,19s/^# \{0,1\}//p' "$0"
+}
+
+# The nstyle to ask where models go (see the usage above).
+find_nstyle ()
+{
+  if [ -n "${NSTYLE:-}" ]; then
+    echo "$NSTYLE"
+    return
+  fi
+  for exe in "$here/../build/tools/nstyle/nstyle" "$here"/../build*/tools/nstyle/nstyle; do
+    if [ -x "$exe" ]; then
+      echo "$exe"
+      return
+    fi
+  done
+  command -v nstyle
 }
 
 while [ $# -gt 0 ]; do
@@ -114,6 +134,21 @@ verify ()
   fi
   return 0
 }
+
+if [ -z "$dest" ]; then
+  # The folder list is the engine's (ns_model_dirs): not spelled here.
+  nstyle=$(find_nstyle)
+  if [ -z "$nstyle" ] || [ ! -x "$nstyle" ]; then
+    echo "download-models: nstyle not found${nstyle:+ ($nstyle)}, so the models folder is unknown;" >&2
+    echo "  build it (meson setup build && ninja -C build) or pass --dest DIR" >&2
+    exit 2
+  fi
+  dest=$("$nstyle" --print-model-dirs | head -n 1)
+  if [ -z "$dest" ]; then
+    echo "download-models: $nstyle --print-model-dirs printed nothing; pass --dest DIR" >&2
+    exit 2
+  fi
+fi
 
 failed=0
 list=$(files_for "$kind")

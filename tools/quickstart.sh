@@ -21,11 +21,12 @@ meson setup build -Dplugin=disabled >/dev/null 2>&1 || meson setup --reconfigure
 ninja -C build tools/nstyle/nstyle
 
 # Models: an existing $NS_MODELS_DIR/cd16x (e.g. a copy you made), else the
-# user's GIMP folder, where tools/download-models.sh puts verified files.
+# user's GIMP folder, where tools/download-models.sh puts verified files:
+# the first folder nstyle searches.
 if [ -z "${NS_MODELS_DIR:-}" ] && [ -f "$SRC/../shared/models/cd16x/enc5.pth" ]; then
   export NS_MODELS_DIR=$SRC/../shared/models     # the project's test models
 fi
-MODELS=${NS_MODELS_DIR:-$HOME/.config/GIMP/3.0/neural-style/models}
+MODELS=$(./build/tools/nstyle/nstyle --print-model-dirs | head -n 1)
 if [ ! -f "$MODELS/cd16x/dec1.pth" ]; then
   bash tools/download-models.sh --kind cd16x --dest "$MODELS"
 fi

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The project's test command (README "Run the tests"; .ci/run calls it).
 #   tools/run-tests.sh [--quick]
+# 0. the C sources conform to .clang-format (tools/check-format.sh)
 # 1. host build (gcc 12, -Werror), all host suites
 # 2. host build under ASan+UBSan, engine suites
 # 3. the .pth loader fuzzer for a bounded time
@@ -22,8 +23,12 @@ log() { printf '\n=== %s\n' "$*"; }
 # meson test writes meson-logs/testlog.json; copy it for the final count.
 collect() { cp "$1/meson-logs/testlog.json" "$RESULTS/$2.json" 2>/dev/null || true; }
 
-host_suites="engine-io engine-nn engine-style gatys cli"
+host_suites="engine-io engine-nn engine-style engine-gatys cli"
 suite_args() { for s in $1; do printf -- '--suite %s ' "$s"; done; }
+
+log "format check (clang-format 14)"
+if tools/check-format.sh; then echo ok > "$RESULTS/format.ok"
+else echo "format check FAILED"; extra_fail=$((extra_fail+1)); fi
 
 log "host build (gcc, -Werror)"
 if meson setup --wipe build-ci -Dwerror=true -Dplugin=disabled >/dev/null 2>&1 ||
@@ -43,7 +48,7 @@ if [ "$QUICK" = 0 ] && [ "${NS_SKIP_ASAN:-0}" != 1 ]; then
          -Dbuildtype=debugoptimized >/dev/null 2>&1 ||
        meson setup build-asan -Dplugin=disabled -Db_sanitize=address,undefined -Db_lundef=false \
          -Dbuildtype=debugoptimized; } && ninja -C build-asan; then
-    meson test -C build-asan --print-errorlogs $(suite_args "engine-io engine-nn engine-style gatys") \
+    meson test -C build-asan --print-errorlogs $(suite_args "engine-io engine-nn engine-style engine-gatys") \
       --num-processes 1 --timeout-multiplier 4
     collect build-asan asan
   else echo "ASan build FAILED"; extra_fail=$((extra_fail+1)); fi

@@ -61,10 +61,10 @@ ns_presets_load (const char *const *dirs)
           GKeyFile *kf = g_key_file_new ();
           char *name;
 
-          if (!g_key_file_load_from_file (kf, files->pdata[i],
-                                          G_KEY_FILE_NONE, NULL)
-              || !(name = g_key_file_get_string (kf, NS_PRESET_GROUP, "Name",
-                                                 NULL)))
+          if (!g_key_file_load_from_file (kf, files->pdata[i], G_KEY_FILE_NONE,
+                                          NULL) ||
+              !(name = g_key_file_get_string (kf, NS_PRESET_GROUP, "Name",
+                                              NULL)))
             {
               g_key_file_unref (kf);
               continue;
@@ -124,8 +124,7 @@ read_value (GKeyFile *kf, const char *key, GParamSpec *pspec, GValue *value,
                      g_key_file_get_integer (kf, NS_PRESET_GROUP, key, &e));
   else if (t == G_TYPE_BOOLEAN)
     g_value_set_boolean (value,
-                         g_key_file_get_boolean (kf, NS_PRESET_GROUP, key,
-                                                 &e));
+                         g_key_file_get_boolean (kf, NS_PRESET_GROUP, key, &e));
   else if (t == G_TYPE_STRING)
     g_value_take_string (value,
                          g_key_file_get_string (kf, NS_PRESET_GROUP, key, &e));
@@ -152,11 +151,10 @@ read_value (GKeyFile *kf, const char *key, GParamSpec *pspec, GValue *value,
 /* Validates the preset against KLASS; sets CONFIG's properties when
  * CONFIG is not NULL and everything is valid. */
 static gboolean
-preset_apply_real (const NsPreset *preset, GObjectClass *klass,
-                   GObject *config, GError **error)
+preset_apply_real (const NsPreset *preset, GObjectClass *klass, GObject *config,
+                   GError **error)
 {
-  char **keys = g_key_file_get_keys (preset->keys, NS_PRESET_GROUP, NULL,
-                                     NULL);
+  char **keys = g_key_file_get_keys (preset->keys, NS_PRESET_GROUP, NULL, NULL);
   GArray *values = g_array_new (FALSE, TRUE, sizeof (GValue));
   GPtrArray *names = g_ptr_array_new ();
   gboolean ok = TRUE;
@@ -168,8 +166,8 @@ preset_apply_real (const NsPreset *preset, GObjectClass *klass,
       GParamSpec *pspec;
       GValue v = G_VALUE_INIT;
 
-      if (strcmp (keys[i], "Name") == 0 || strcmp (keys[i], "Description") == 0
-          || strchr (keys[i], '['))
+      if (strcmp (keys[i], "Name") == 0 ||
+          strcmp (keys[i], "Description") == 0 || strchr (keys[i], '['))
         continue;
       pspec = g_object_class_find_property (klass, keys[i]);
       if (!pspec)
@@ -207,8 +205,7 @@ preset_apply_real (const NsPreset *preset, GObjectClass *klass,
 gboolean
 ns_preset_apply (const NsPreset *preset, GObject *config, GError **error)
 {
-  return preset_apply_real (preset, G_OBJECT_GET_CLASS (config), config,
-                            error);
+  return preset_apply_real (preset, G_OBJECT_GET_CLASS (config), config, error);
 }
 
 gboolean

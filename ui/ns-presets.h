@@ -19,8 +19,8 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char *name;         /* untranslated, as in the file */
-  char *description;  /* may be NULL */
+  char *name;        /* untranslated, as in the file */
+  char *description; /* may be NULL */
   char *path;
   GKeyFile *keys;
 } NsPreset;

@@ -30,7 +30,7 @@ struct _NsPreview
   ns_image *pending_content;
   ns_image *pending_style;
   gboolean mask_pending;
-  ns_image *pending_mask;
+  ns_mask *pending_mask;
 
   /* Atomics: the generation whose results are still wanted (0 = none),
    * whether the worker is computing, whether callbacks are still wanted. */
@@ -43,9 +43,10 @@ struct _NsPreview
   char *model_dir;
   ns_model_kind model_kind;
   ns_context *ctx;
+  gboolean model_fresh; /* loaded since the last DONE/FAILED delivery */
   ns_image content;
   ns_image style;
-  ns_image mask; /* data NULL: none */
+  ns_mask mask; /* data NULL: none */
 };
 
 typedef struct
@@ -74,6 +75,16 @@ image_free_heap (ns_image *img)
 }
 
 static void
+mask_free_heap (ns_mask *mask)
+{
+  if (mask)
+    {
+      ns_mask_free (mask);
+      g_free (mask);
+    }
+}
+
+static void
 preview_clear (gpointer data)
 {
   NsPreview *p = data;
@@ -84,14 +95,14 @@ preview_clear (gpointer data)
   g_free (p->job_model_dir);
   image_free_heap (p->pending_content);
   image_free_heap (p->pending_style);
-  image_free_heap (p->pending_mask);
+  mask_free_heap (p->pending_mask);
 }
 
 static gboolean
 still_wanted (NsPreview *p, guint gen)
 {
-  return (guint) g_atomic_int_get (&p->wanted_gen) == gen
-         && !g_atomic_int_get (&p->closed);
+  return (guint) g_atomic_int_get (&p->wanted_gen) == gen &&
+         !g_atomic_int_get (&p->closed);
 }
 
 static gboolean
@@ -133,8 +144,7 @@ deliver (Job *job, NsPreviewStatus status, const ns_image *img,
   d->result.compute_ms = (g_get_monotonic_time () - job->t0) / 1000.0;
   d->result.model_loaded = model_loaded;
   d->message = g_strdup (message);
-  if (img && ns_image_alloc (&d->image, img->width, img->height, NULL)
-             == NS_OK)
+  if (img && ns_image_alloc (&d->image, img->width, img->height, NULL) == NS_OK)
     memcpy (d->image.data, img->data,
             sizeof (float) * 3 * (size_t) img->width * img->height);
 
@@ -154,8 +164,7 @@ progress_cb (float fraction, const char *stage, void *user_data)
 }
 
 static bool
-gatys_image_cb (int iteration, float loss, const ns_image *img,
-                void *user_data)
+gatys_image_cb (int iteration, float loss, const ns_image *img, void *user_data)
 {
   Job *job = user_data;
 
@@ -167,12 +176,10 @@ gatys_image_cb (int iteration, float loss, const ns_image *img,
 
 /* Loads the model unless the loaded one is the one asked for. */
 static gboolean
-ensure_model (NsPreview *p, const char *dir, ns_model_kind kind,
-              gboolean *loaded, ns_error *err)
+ensure_model (NsPreview *p, const char *dir, ns_model_kind kind, ns_error *err)
 {
   ns_model *model = NULL;
 
-  *loaded = FALSE;
   if (p->model && g_strcmp0 (dir, p->model_dir) == 0 && kind == p->model_kind)
     return TRUE;
 
@@ -192,7 +199,7 @@ ensure_model (NsPreview *p, const char *dir, ns_model_kind kind,
   p->model = model;
   p->model_dir = g_strdup (dir);
   p->model_kind = kind;
-  *loaded = TRUE;
+  p->model_fresh = TRUE;
   return TRUE;
 }
 
@@ -203,7 +210,6 @@ run_job (NsPreview *p, Job *job, const char *model_dir, ns_model_kind kind,
   ns_error err = { 0 };
   ns_image out = { 0 };
   ns_style style;
-  gboolean loaded;
   ns_status st;
 
   if (!p->content.data || !p->style.data)
@@ -212,7 +218,7 @@ run_job (NsPreview *p, Job *job, const char *model_dir, ns_model_kind kind,
                FALSE);
       return;
     }
-  if (!ensure_model (p, model_dir, kind, &loaded, &err))
+  if (!ensure_model (p, model_dir, kind, &err))
     {
       deliver (job, NS_PREVIEW_FAILED, NULL, err.message, FALSE);
       return;
@@ -222,7 +228,8 @@ run_job (NsPreview *p, Job *job, const char *model_dir, ns_model_kind kind,
    * decoder, and a new preview size keeps what still applies. */
   if (!p->ctx && ns_context_new (p->model, &p->ctx, &err) != NS_OK)
     {
-      deliver (job, NS_PREVIEW_FAILED, NULL, err.message, loaded);
+      deliver (job, NS_PREVIEW_FAILED, NULL, err.message, p->model_fresh);
+      p->model_fresh = FALSE;
       return;
     }
   if (!still_wanted (p, job->gen))
@@ -247,21 +254,25 @@ run_job (NsPreview *p, Job *job, const char *model_dir, ns_model_kind kind,
 
   style.image = &p->style;
   style.weight = 1.0f;
-  if (ns_image_alloc (&out, p->content.width, p->content.height, &err)
-      != NS_OK)
+  if (ns_image_alloc (&out, p->content.width, p->content.height, &err) != NS_OK)
     {
-      deliver (job, NS_PREVIEW_FAILED, NULL, err.message, loaded);
+      deliver (job, NS_PREVIEW_FAILED, NULL, err.message, p->model_fresh);
+      p->model_fresh = FALSE;
       return;
     }
   st = ns_stylize (p->ctx, params, &p->content, &style, 1,
-                   p->mask.data && p->mask.width == p->content.width
-                     && p->mask.height == p->content.height
-                     ? &p->mask : NULL,
+                   p->mask.data && p->mask.width == p->content.width &&
+                           p->mask.height == p->content.height
+                       ? &p->mask
+                       : NULL,
                    &out, &err);
-  if (st == NS_OK)
-    deliver (job, NS_PREVIEW_DONE, &out, NULL, loaded);
-  else if (st != NS_ERR_CANCELLED)
-    deliver (job, NS_PREVIEW_FAILED, NULL, err.message, loaded);
+  if (st != NS_ERR_CANCELLED)
+    {
+      deliver (job, st == NS_OK ? NS_PREVIEW_DONE : NS_PREVIEW_FAILED,
+               st == NS_OK ? &out : NULL, st == NS_OK ? NULL : err.message,
+               p->model_fresh);
+      p->model_fresh = FALSE;
+    }
   ns_image_free (&out);
 }
 
@@ -313,7 +324,7 @@ worker (gpointer data)
         }
       if (p->mask_pending)
         {
-          ns_image_free (&p->mask);
+          ns_mask_free (&p->mask);
           if (p->pending_mask)
             p->mask = *p->pending_mask;
           g_clear_pointer (&p->pending_mask, g_free);
@@ -332,7 +343,7 @@ worker (gpointer data)
   g_clear_pointer (&p->model_dir, g_free);
   ns_image_free (&p->content);
   ns_image_free (&p->style);
-  ns_image_free (&p->mask);
+  ns_mask_free (&p->mask);
   return NULL;
 }
 
@@ -368,10 +379,10 @@ ns_preview_set_images (NsPreview *p, ns_image *content, ns_image *style)
 }
 
 void
-ns_preview_set_mask (NsPreview *p, ns_image *mask)
+ns_preview_set_mask (NsPreview *p, ns_mask *mask)
 {
   g_mutex_lock (&p->lock);
-  image_free_heap (p->pending_mask);
+  mask_free_heap (p->pending_mask);
   p->pending_mask = mask;
   p->mask_pending = TRUE;
   g_mutex_unlock (&p->lock);

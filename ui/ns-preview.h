@@ -17,25 +17,26 @@ typedef struct _NsPreview NsPreview;
 
 typedef enum
 {
-  NS_PREVIEW_DONE,     /* IMAGE is the final result */
-  NS_PREVIEW_PARTIAL,  /* IMAGE is an intermediate (Gatys) result */
-  NS_PREVIEW_FAILED    /* MESSAGE says why */
+  NS_PREVIEW_DONE,    /* IMAGE is the final result */
+  NS_PREVIEW_PARTIAL, /* IMAGE is an intermediate (Gatys) result */
+  NS_PREVIEW_FAILED   /* MESSAGE says why */
 } NsPreviewStatus;
 
 typedef struct
 {
-  guint generation;        /* as returned by ns_preview_request () */
+  guint generation; /* as returned by ns_preview_request () */
   NsPreviewStatus status;
-  const ns_image *image;   /* DONE / PARTIAL; valid during the callback */
-  const char *message;     /* FAILED */
-  double compute_ms;       /* time spent in the worker for this request */
-  gboolean model_loaded;   /* this request (re)loaded the model */
+  const ns_image *image; /* DONE / PARTIAL; valid during the callback */
+  const char *message;   /* FAILED */
+  double compute_ms;     /* time spent in the worker for this request */
+  /* The model was (re)loaded since the last DONE or FAILED result (by this
+   * request, or by a superseded one whose result was never delivered). */
+  gboolean model_loaded;
 } NsPreviewResult;
 
 /* Called in the main context that was the thread-default when the
  * preview was created, and only for the newest request. */
-typedef void (*NsPreviewFn) (const NsPreviewResult *result,
-                             gpointer user_data);
+typedef void (*NsPreviewFn) (const NsPreviewResult *result, gpointer user_data);
 
 NsPreview *ns_preview_new (NsPreviewFn fn, gpointer user_data);
 
@@ -47,7 +48,7 @@ void ns_preview_set_images (NsPreview *preview, ns_image *content,
 /* Replaces the mask (takes ownership; NULL = no mask).  It must have the
  * content's size when the next request runs, else it is ignored.  Takes
  * effect with the next request. */
-void ns_preview_set_mask (NsPreview *preview, ns_image *mask);
+void ns_preview_set_mask (NsPreview *preview, ns_mask *mask);
 
 /* Queues a render of the current images with PARAMS (its progress fields
  * are ignored) using the model of KIND in MODEL_DIR.  Any request still

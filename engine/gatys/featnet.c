@@ -7,82 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Trunk layouts: weight key prefixes in order, "P" for a max-pool. */
-static const char *const cd16x_ops[] = { "conv0",  "conv11", "conv12", "P",
-                                         "conv21", "conv22", "P",      "conv31",
-                                         "conv32", "conv33", "conv34", "P",
-                                         "conv41", "conv42", "conv43", "conv44",
-                                         "P",      "conv51", NULL };
-static const char *const vgg19_ops[] = { "0",  "2", "5",  "P",  "9",
-                                         "12", "P", "16", "19", "22",
-                                         "25", "P", "29", "32", "35",
-                                         "38", "P", "42", NULL };
-static const char *const lst_ops[] = { "conv1", "conv2", "conv3", "P", "conv4",
-                                       "conv5", "P",     "conv6", NULL };
-/* VGG names of the trunk ops above (same order, pools included). */
-static const char *const vgg_names[] = {
-  "input",   "relu1_1", "relu1_2", "pool1",   "relu2_1", "relu2_2", "pool2",
-  "relu3_1", "relu3_2", "relu3_3", "relu3_4", "pool3",   "relu4_1", "relu4_2",
-  "relu4_3", "relu4_4", "pool4",   "relu5_1", NULL
-};
-
-static ns_status
-get_conv (const ns_weights *wf, const char *prefix, int k, bool relu,
-          ns_conv *conv, ns_error *err)
-{
-  char key[64];
-  const ns_weight *w, *b;
-  snprintf (key, sizeof key, "%s.weight", prefix);
-  w = ns_weights_find (wf, key);
-  snprintf (key, sizeof key, "%s.bias", prefix);
-  b = ns_weights_find (wf, key);
-  if (!w)
-    return ns_fail (err, NS_ERR_FORMAT, "%s: no tensor %s.weight",
-                    ns_weights_path (wf), prefix);
-  if (w->ndim != 4 || w->shape[2] != k || w->shape[3] != k ||
-      w->shape[0] <= 0 || w->shape[1] <= 0 || w->shape[0] > 4096 ||
-      w->shape[1] > 4096)
-    return ns_fail (err, NS_ERR_SHAPE,
-                    "%s: %s.weight is not a %dx%d "
-                    "convolution",
-                    ns_weights_path (wf), prefix, k, k);
-  if (b && (b->ndim != 1 || b->shape[0] != w->shape[0]))
-    return ns_fail (err, NS_ERR_SHAPE, "%s: %s.bias has the wrong shape",
-                    ns_weights_path (wf), prefix);
-  memset (conv, 0, sizeof *conv);
-  conv->cout = (int) w->shape[0];
-  conv->cin = (int) w->shape[1];
-  conv->k = k;
-  conv->pad = k == 3 ? 1 : 0;
-  conv->relu = relu;
-  conv->weight = w->data;
-  conv->bias = b ? b->data : NULL;
-  return NS_OK;
-}
-
-static int
-find_op (const ns_featnet *net, const char *vgg_name)
-{
-  int i;
-  for (i = 0; i < net->n_ops; i++)
-    if (strcmp (net->ops[i].name, vgg_name) == 0)
-      return i;
-  return -1;
-}
-
 static ns_status
 add_tap (ns_featnet *net, const ns_weights *wf, const char *layer,
          const char *head, int *tap_out, ns_error *err)
 {
   ns_featnet_tap *t;
-  int op = find_op (net, layer), i;
+  int li = ns_net_find_tap (&net->trunk, layer), i;
   ns_status st;
 
-  if (op < 0 || net->ops[op].pool)
+  if (li < 0 || net->trunk.layers[li].kind != NS_LAYER_CONV)
     return ns_fail (err, NS_ERR_UNSUPPORTED, "%s has no layer %s",
                     ns_model_kind_name (net->kind), layer);
   for (i = 0; i < net->n_taps; i++)
-    if (net->taps[i].op == op && net->taps[i].has_head == (head != NULL))
+    if (net->taps[i].layer == li && net->taps[i].has_head == (head != NULL))
       {
         *tap_out = i;
         return NS_OK;
@@ -91,20 +28,15 @@ add_tap (ns_featnet *net, const ns_weights *wf, const char *layer,
     return ns_fail (err, NS_ERR_INTERNAL, "too many taps");
   t = &net->taps[net->n_taps];
   memset (t, 0, sizeof *t);
-  t->op = op;
-  t->channels = net->ops[op].conv.cout;
+  t->layer = li;
+  t->channels = net->trunk.layers[li].conv.cout;
   snprintf (t->name, sizeof t->name, "%s%s", layer, head ? "_aux" : "");
   if (head)
     {
-      st = get_conv (wf, head, 1, true, &t->head, err);
+      st = ns_conv_from_weights (wf, ns_weights_path (wf), head, t->channels, 1,
+                                 true, &t->head, err);
       if (st != NS_OK)
         return st;
-      if (t->head.cin != t->channels)
-        return ns_fail (err, NS_ERR_SHAPE,
-                        "%s: %s takes %d channels, "
-                        "%s has %d",
-                        ns_weights_path (wf), head, t->head.cin, layer,
-                        t->channels);
       t->has_head = true;
       t->channels = t->head.cout;
     }
@@ -112,79 +44,47 @@ add_tap (ns_featnet *net, const ns_weights *wf, const char *layer,
   return NS_OK;
 }
 
-ns_status
-ns_featnet_build (ns_model_kind kind, ns_weights *const *files, int n_files,
-               const char *content_layer, ns_featnet *net, ns_error *err)
+void
+ns_featnet_free (ns_featnet *net)
 {
-  const char *const *ops;
-  const char *probe;
-  const ns_weights *wf = NULL;
-  int i, cin = 3, n_style_levels;
+  if (!net)
+    return;
+  ns_net_clear (&net->trunk);
+  memset (net, 0, sizeof *net);
+}
+
+static ns_status
+build (ns_model_kind kind, ns_weights *const *files, int n_files,
+       const char *content_layer, ns_featnet *net, ns_error *err)
+{
+  const ns_vgg_family *fam = ns_vgg_family_get (kind);
+  const ns_weights *wf;
+  int i, last = 0;
   ns_status st;
+  /* cd16x's pruned trunk carries 1x1 heads (convN1_aux) back to the real
+     VGG-19 widths at each reluN_1: the losses read those. */
   bool aux = kind == NS_MODEL_CD16X;
 
   memset (net, 0, sizeof *net);
   net->kind = kind;
-  switch (kind)
-    {
-    case NS_MODEL_CD16X:
-      ops = cd16x_ops;
-      probe = "conv51_aux.weight";
-      net->pool_ceil = false;
-      n_style_levels = 5;
-      break;
-    case NS_MODEL_VGG19:
-      ops = vgg19_ops;
-      probe = "42.weight";
-      net->pool_ceil = true;
-      n_style_levels = 5;
-      break;
-    case NS_MODEL_LST_R31:
-      ops = lst_ops;
-      probe = "conv6.weight";
-      net->pool_ceil = false;
-      n_style_levels = 3;
-      break;
-    default:
-      return ns_fail (err, NS_ERR_UNSUPPORTED,
-                      "the Gatys method has no feature network for %s",
-                      ns_model_kind_name (kind));
-    }
-  for (i = 0; i < n_files && !wf; i++)
-    if (files[i] && ns_weights_find (files[i], probe))
-      wf = files[i];
-  if (!wf)
-    return ns_fail (err, NS_ERR_FORMAT, "no weight file of the %s model has %s",
-                    ns_model_kind_name (kind), probe);
+  if (!fam)
+    return ns_fail (err, NS_ERR_UNSUPPORTED,
+                    "the Gatys method has no feature network for %s",
+                    ns_model_kind_name (kind));
+  if (!(wf = ns_vgg_find_trunk (kind, files, n_files)))
+    return ns_fail (err, NS_ERR_FORMAT,
+                    "no weight file of the %s model has its trunk to "
+                    "relu%d_1",
+                    ns_model_kind_name (kind), fam->trunk_depth);
+  st = ns_vgg_feature_net (kind, wf, ns_weights_path (wf), &net->trunk, err);
+  if (st != NS_OK)
+    return st;
+  if (net->trunk.n_layers > NS_FEATNET_MAX_LAYERS)
+    return ns_fail (err, NS_ERR_INTERNAL, "feature network too deep");
 
-  for (i = 0; ops[i]; i++)
+  for (i = 0; i < fam->trunk_depth; i++)
     {
-      ns_featnet_op *op = &net->ops[net->n_ops];
-      snprintf (op->name, sizeof op->name, "%s", vgg_names[i]);
-      if (strcmp (ops[i], "P") == 0)
-        {
-          op->pool = true;
-          net->n_pools++;
-        }
-      else
-        {
-          /* The 1x1 input layer has no ReLU; every 3x3 conv has one. */
-          st = get_conv (wf, ops[i], i == 0 ? 1 : 3, i != 0, &op->conv, err);
-          if (st != NS_OK)
-            return st;
-          if (op->conv.cin != cin)
-            return ns_fail (err, NS_ERR_SHAPE,
-                            "%s: %s takes %d channels, "
-                            "expected %d",
-                            ns_weights_path (wf), ops[i], op->conv.cin, cin);
-          cin = op->conv.cout;
-        }
-      net->n_ops++;
-    }
-
-  for (i = 0; i < n_style_levels; i++)
-    {
-      char layer[16], head[24];
+      char layer[32], head[40];
       snprintf (layer, sizeof layer, "relu%d_1", i + 1);
       snprintf (head, sizeof head, "conv%d1_aux", i + 1);
       st = add_tap (net, wf, layer, aux ? head : NULL,
@@ -215,7 +115,29 @@ ns_featnet_build (ns_model_kind kind, ns_weights *const *files, int n_files,
     if (st != NS_OK)
       return st;
   }
+
+  /* Nothing past the deepest tap is run. */
+  for (i = 0; i < net->n_taps; i++)
+    if (net->taps[i].layer > last)
+      last = net->taps[i].layer;
+  for (i = last + 1; i < net->trunk.n_layers; i++)
+    free ((char *) net->trunk.layers[i].name);
+  net->trunk.n_layers = last + 1;
+  net->trunk.out_channels = net->trunk.layers[last].conv.cout;
+  for (i = 0; i <= last; i++)
+    net->n_pools += net->trunk.layers[i].kind == NS_LAYER_POOL;
+  net->trunk.downsample = 1 << net->n_pools;
   return NS_OK;
+}
+
+ns_status
+ns_featnet_build (ns_model_kind kind, ns_weights *const *files, int n_files,
+                  const char *content_layer, ns_featnet *net, ns_error *err)
+{
+  ns_status st = build (kind, files, n_files, content_layer, net, err);
+  if (st != NS_OK)
+    ns_featnet_free (net);
+  return st;
 }
 
 void
@@ -224,7 +146,7 @@ ns_featnet_state_free (ns_featnet_state *b)
   int i;
   if (!b || !b->net)
     return;
-  for (i = 0; i < NS_FEATNET_MAX_OPS; i++)
+  for (i = 0; i < NS_FEATNET_MAX_LAYERS; i++)
     {
       ns_free (b->act[i]);
       ns_free (b->argmax[i]);
@@ -252,10 +174,11 @@ alloc_floats (size_t n, bool *ok)
 }
 
 ns_status
-ns_featnet_state_init (ns_featnet_state *b, const ns_featnet *net, int h, int w, int n_threads,
-              ns_error *err)
+ns_featnet_state_init (ns_featnet_state *b, const ns_featnet *net, int h, int w,
+                       int n_threads, ns_error *err)
 {
-  int i, c = 3, ch = h, cw = w;
+  const ns_net *trunk = &net->trunk;
+  int i;
   size_t max_act = (size_t) 3 * h * w, work = 1;
   bool ok = true;
 
@@ -266,70 +189,68 @@ ns_featnet_state_init (ns_featnet_state *b, const ns_featnet *net, int h, int w,
   b->n_threads = ns_threads_resolve (n_threads);
   if (h <= 0 || w <= 0 || (size_t) h * w > ((size_t) 1 << 26))
     return ns_fail (err, NS_ERR_INVALID_ARG, "bad image size %dx%d", w, h);
-  b->last_op = 0;
+  if (trunk->n_layers < 1 || trunk->n_layers > NS_FEATNET_MAX_LAYERS)
+    return ns_fail (err, NS_ERR_INTERNAL, "feature network of %d layers",
+                    trunk->n_layers);
+  b->last_layer = 0;
   for (i = 0; i < net->n_taps; i++)
-    if (net->taps[i].op > b->last_op)
-      b->last_op = net->taps[i].op;
+    if (net->taps[i].layer > b->last_layer)
+      b->last_layer = net->taps[i].layer;
 
-  for (i = 0; i <= b->last_op; i++)
+  for (i = 0; i <= b->last_layer; i++)
     {
-      const ns_featnet_op *op = &net->ops[i];
-      if (op->pool)
-        ns_gpool_out_size (ch, cw, net->pool_ceil, &ch, &cw);
-      else
+      const ns_layer *l = &trunk->layers[i];
+      int ih = i == 0 ? h : b->oh[i - 1], iw = i == 0 ? w : b->ow[i - 1];
+      if (l->kind == NS_LAYER_CONV)
         {
           size_t wk;
-          if (op->conv.k == 3 && (ch < 2 || cw < 2))
+          if (l->conv.k == 3 && (ih < 2 || iw < 2))
             return ns_fail (err, NS_ERR_INVALID_ARG,
                             "image %dx%d is too small for the %s network "
                             "(at least %dx%d pixels)",
                             w, h, ns_model_kind_name (net->kind),
                             2 << net->n_pools, 2 << net->n_pools);
-          c = op->conv.cout;
-          wk = ns_gconv_work_floats (&op->conv, ch, cw, b->n_threads);
+          wk = ns_conv2d_work_floats (&l->conv, ih, iw, b->n_threads);
           if (wk > work)
             work = wk;
         }
-      b->oc[i] = c;
-      b->oh[i] = ch;
-      b->ow[i] = cw;
-      if ((size_t) c * ch * cw > max_act)
-        max_act = (size_t) c * ch * cw;
+      ns_net_out_shape (trunk, i + 1, h, w, &b->oc[i], &b->oh[i], &b->ow[i]);
+      if ((size_t) b->oc[i] * b->oh[i] * b->ow[i] > max_act)
+        max_act = (size_t) b->oc[i] * b->oh[i] * b->ow[i];
     }
   {
     /* Everything below, plus the optimiser's image-sized vectors (L-BFGS
        keeps 2 x 20 of them), checked before allocating any of it. */
-    double need = (double) work + 3.0 * (double) max_act
-                  + 46.0 * 3.0 * (double) h * (double) w;
+    double need = (double) work + 3.0 * (double) max_act +
+                  46.0 * 3.0 * (double) h * (double) w;
     ns_status st;
-    for (i = 0; i <= b->last_op; i++)
-      need += (double) b->oc[i] * b->oh[i] * b->ow[i]
-              * (net->ops[i].pool ? 2.0 : 1.0);
+    for (i = 0; i <= b->last_layer; i++)
+      need += (double) b->oc[i] * b->oh[i] * b->ow[i] *
+              (trunk->layers[i].kind == NS_LAYER_POOL ? 2.0 : 1.0);
     for (i = 0; i < net->n_taps; i++)
-      need += 2.0 * (double) net->taps[i].channels * b->oh[net->taps[i].op]
-              * b->ow[net->taps[i].op];
+      need += 2.0 * (double) net->taps[i].channels * b->oh[net->taps[i].layer] *
+              b->ow[net->taps[i].layer];
     if ((st = ns_memory_check (need * sizeof (float), w, h, err)) != NS_OK)
       return st;
   }
-  for (i = 0; i <= b->last_op; i++)
+  for (i = 0; i <= b->last_layer; i++)
     {
       size_t n = (size_t) b->oc[i] * b->oh[i] * b->ow[i];
       b->act[i] = alloc_floats (n, &ok);
-      if (net->ops[i].pool)
-        b->argmax[i] = ns_alloc (n * sizeof (int32_t));
-      if (net->ops[i].pool && !b->argmax[i])
+      if (trunk->layers[i].kind == NS_LAYER_POOL &&
+          !(b->argmax[i] = ns_alloc (n * sizeof (int32_t))))
         ok = false;
     }
   for (i = 0; i < net->n_taps; i++)
     {
       const ns_featnet_tap *t = &net->taps[i];
-      size_t n = (size_t) t->channels * b->oh[t->op] * b->ow[t->op];
-      b->tap_h[i] = b->oh[t->op];
-      b->tap_w[i] = b->ow[t->op];
+      size_t n = (size_t) t->channels * b->oh[t->layer] * b->ow[t->layer];
+      b->tap_h[i] = b->oh[t->layer];
+      b->tap_w[i] = b->ow[t->layer];
       if (t->has_head)
         b->tap_out[i] = alloc_floats (n, &ok);
       else
-        b->tap_out[i] = b->act[t->op];
+        b->tap_out[i] = b->act[t->layer];
       b->tap_grad[i] = alloc_floats (n, &ok);
     }
   b->g0 = alloc_floats (max_act, &ok);
@@ -351,25 +272,33 @@ poll (ns_run *run)
   return !run || ns_run_tick (run, 0.0);
 }
 
+/* OUT (cout x h x w) = CONV (IN) with the state's scratch and threads.
+ * WORK is sized for it (ns_conv2d_work_floats) and the shapes were
+ * checked by ns_featnet_state_init: it cannot fail. */
+static bool
+conv_forward (const ns_featnet_state *b, const ns_conv *conv, const float *in,
+              int h, int w, float *out)
+{
+  const ns_conv_opts opts = { b->n_threads, 0, b->work };
+  return ns_conv2d_into (conv, in, h, w, out, &opts, NULL, NULL) == NS_OK;
+}
+
 bool
 ns_featnet_forward (ns_featnet_state *b, const float *x, ns_run *run)
 {
   const ns_featnet *net = b->net;
   int i, t;
-  for (i = 0; i <= b->last_op; i++)
+  for (i = 0; i <= b->last_layer; i++)
     {
-      const ns_featnet_op *op = &net->ops[i];
+      const ns_layer *l = &net->trunk.layers[i];
       const float *in = i == 0 ? x : b->act[i - 1];
       int ih = i == 0 ? b->h : b->oh[i - 1];
       int iw = i == 0 ? b->w : b->ow[i - 1];
       int ic = i == 0 ? 3 : b->oc[i - 1];
-      if (op->pool)
-        ns_gpool_forward (in, ic, ih, iw, net->pool_ceil, b->act[i],
-                          b->argmax[i], b->n_threads);
-      /* WORK is sized for the convolution's scratch (ns_gconv_work_floats)
-         and the shapes were checked by ns_featnet_state_init: it cannot fail. */
-      else if (ns_gconv_forward (&op->conv, in, ih, iw, b->act[i], b->work,
-                                 b->n_threads) != NS_OK)
+      if (l->kind == NS_LAYER_POOL)
+        ns_maxpool2x2_into (in, ic, ih, iw, net->trunk.pool_ceil, b->act[i],
+                            b->argmax[i], b->n_threads);
+      else if (!conv_forward (b, &l->conv, in, ih, iw, b->act[i]))
         return false;
       if (!poll (run))
         return false;
@@ -377,10 +306,9 @@ ns_featnet_forward (ns_featnet_state *b, const float *x, ns_run *run)
   for (t = 0; t < net->n_taps; t++)
     if (net->taps[t].has_head)
       {
-        int op = net->taps[t].op;
-        if (ns_gconv_forward (&net->taps[t].head, b->act[op], b->oh[op],
-                              b->ow[op], b->tap_out[t], b->work,
-                              b->n_threads) != NS_OK)
+        int li = net->taps[t].layer;
+        if (!conv_forward (b, &net->taps[t].head, b->act[li], b->oh[li],
+                           b->ow[li], b->tap_out[t]))
           return false;
       }
   return poll (run);
@@ -393,29 +321,29 @@ ns_featnet_backward (ns_featnet_state *b, float *gx, ns_run *run)
   float *cur = b->g0, *next = b->g1;
   int i, t;
 
-  for (i = b->last_op; i >= 0; i--)
+  for (i = b->last_layer; i >= 0; i--)
     {
-      const ns_featnet_op *op = &net->ops[i];
+      const ns_layer *l = &net->trunk.layers[i];
       size_t n = (size_t) b->oc[i] * b->oh[i] * b->ow[i], j;
       int ih = i == 0 ? b->h : b->oh[i - 1];
       int iw = i == 0 ? b->w : b->ow[i - 1];
       int ic = i == 0 ? 3 : b->oc[i - 1];
       float *dst = i == 0 ? gx : next;
-      bool have = i != b->last_op;
+      bool have = i != b->last_layer;
 
-      /* Add the gradients of the losses reading this op's output. */
+      /* Add the gradients of the losses reading this layer's output. */
       for (t = 0; t < net->n_taps; t++)
         {
           const ns_featnet_tap *tap = &net->taps[t];
           const float *src;
-          if (tap->op != i)
+          if (tap->layer != i)
             continue;
           src = b->tap_grad[t];
           if (tap->has_head)
             {
-              ns_gconv_backward (&tap->head, b->tap_out[t], b->tap_grad[t],
-                                 b->oh[i], b->ow[i], b->gtmp, b->work,
-                                 b->n_threads);
+              ns_conv2d_backward (&tap->head, b->tap_out[t], b->tap_grad[t],
+                                  b->oh[i], b->ow[i], b->gtmp, b->work,
+                                  b->n_threads);
               src = b->gtmp;
             }
           if (have)
@@ -428,12 +356,12 @@ ns_featnet_backward (ns_featnet_state *b, float *gx, ns_run *run)
       if (!have)
         memset (cur, 0, n * sizeof (float));
 
-      if (op->pool)
-        ns_gpool_backward (cur, b->argmax[i], ic, ih, iw, net->pool_ceil, dst,
-                           b->n_threads);
+      if (l->kind == NS_LAYER_POOL)
+        ns_maxpool2x2_backward (cur, b->argmax[i], ic, ih, iw,
+                                net->trunk.pool_ceil, dst, b->n_threads);
       else
-        ns_gconv_backward (&op->conv, op->conv.relu ? b->act[i] : NULL, cur, ih,
-                           iw, dst, b->work, b->n_threads);
+        ns_conv2d_backward (&l->conv, l->conv.relu ? b->act[i] : NULL, cur, ih,
+                            iw, dst, b->work, b->n_threads);
       if (!poll (run))
         return false;
       {
@@ -448,28 +376,16 @@ ns_featnet_backward (ns_featnet_state *b, float *gx, ns_run *run)
 double
 ns_featnet_flops (const ns_featnet *net, int h, int w)
 {
-  double total = 0.0;
-  int i, last = 0;
-  int oh[NS_FEATNET_MAX_OPS], ow[NS_FEATNET_MAX_OPS];
-  for (i = 0; i < net->n_taps; i++)
-    if (net->taps[i].op > last)
-      last = net->taps[i].op;
-  for (i = 0; i <= last; i++)
-    {
-      const ns_featnet_op *op = &net->ops[i];
-      if (op->pool)
-        ns_gpool_out_size (h, w, net->pool_ceil, &h, &w);
-      else
-        total += 2.0 * op->conv.cin * op->conv.cout * op->conv.k * op->conv.k *
-                 h * w;
-      oh[i] = h;
-      ow[i] = w;
-    }
-  for (i = 0; i < net->n_taps; i++)
+  /* The trunk ends at the deepest tap (ns_featnet_build). */
+  double total = ns_net_flops (&net->trunk, h, w);
+  for (int i = 0; i < net->n_taps; i++)
     {
       const ns_featnet_tap *t = &net->taps[i];
-      if (t->has_head)
-        total += 2.0 * t->head.cin * t->head.cout * oh[t->op] * ow[t->op];
+      int th, tw;
+      if (!t->has_head)
+        continue;
+      ns_net_out_shape (&net->trunk, t->layer + 1, h, w, NULL, &th, &tw);
+      total += ns_conv_flops (&t->head, th, tw);
     }
   return total;
 }

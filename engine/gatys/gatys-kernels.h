@@ -1,6 +1,7 @@
-/* Kernels of the Gatys optimiser: forward passes that keep what the
- * backward passes need, the backward passes, Gram matrices, losses and
- * the optimisers.  Engine-internal; declared here for the tests.
+/* Kernels of the Gatys optimiser: Gram matrices, losses and the
+ * optimisers.  Engine-internal; declared here for the tests.  The layer
+ * kernels it differentiates through (convolution, max-pool, ReLU and
+ * their backward passes) are in engine/nn (nn.h).
  *
  * Tensors are C x H x W floats, contiguous, as ns_tensor.  "Backward"
  * functions compute the gradient with respect to the input from the
@@ -9,60 +10,6 @@
 #define NS_GATYS_KERNELS_H
 
 #include "../nn/nn.h"
-
-/* ------------------------------------------------------- convolution
- * CONV as in ns-internal.h: k = 1 (pad 0) or k = 3 (reflection pad 1),
- * stride 1, so the output is cout x H x W.  The forward pass is
- * ns_conv2d_into (nn.h), its reference ns_conv2d_ref. */
-
-/* Floats of workspace the forward and backward passes need at H x W with
- * N_THREADS threads. */
-size_t ns_gconv_work_floats (const ns_conv *conv, int h, int w, int n_threads);
-/* OUT (cout*h*w) = conv (IN): the stylization networks' kernel with the
- * band budget above, WORK (ns_gconv_work_floats floats) as its scratch.
- * Cannot fail on a valid CONV and shape (k = 3 needs H, W >= 2). */
-static inline ns_status
-ns_gconv_forward (const ns_conv *conv, const float *in, int h, int w,
-                  float *out, float *work, int n_threads)
-{
-  const ns_conv_opts opts = { n_threads, 0, work };
-  return ns_conv2d_into (conv, in, h, w, out, &opts, NULL, NULL);
-}
-/* GIN (cin*h*w, overwritten) = dL/d(input) from GOUT (cout*h*w): sgemm
- * with W^T then col2im, which folds the reflected borders back onto the
- * pixels they were copied from.  When Y (the forward's output) is not
- * NULL, GOUT is first multiplied in place by the ReLU mask (Y > 0), so
- * GOUT may be dL/d(output after ReLU); with Y NULL it is dL/d(pre-ReLU). */
-void ns_gconv_backward (const ns_conv *conv, const float *y, float *gout, int h,
-                        int w, float *gin, float *work, int n_threads);
-/* Naive reference (explicit padding, direct loops, double accumulation),
- * for the tests. */
-void ns_gconv_backward_ref (const ns_conv *conv, const float *gout, int h,
-                            int w, float *gin);
-
-/* --------------------------------------------------- reflection pad 1 */
-/* IN c x h x w -> OUT c x (h+2) x (w+2), as torch ReflectionPad2d(1). */
-void ns_reflpad_forward (const float *in, int c, int h, int w, float *out);
-/* GOUT c x (h+2) x (w+2) -> GIN c x h x w: each padded cell's gradient
- * is added to the pixel it was copied from. */
-void ns_reflpad_backward (const float *gout, int c, int h, int w, float *gin);
-
-/* ------------------------------------------------------------- ReLU */
-void ns_relu_forward (float *x, size_t n);
-/* G *= (Y > 0), Y the ReLU's output (as PyTorch's threshold_backward). */
-void ns_relu_backward (const float *y, float *g, size_t n);
-
-/* ---------------------------------------------------------- max-pool */
-/* 2x2 stride 2; CEIL as torch's ceil_mode.  Output size: */
-void ns_gpool_out_size (int h, int w, bool ceil_mode, int *oh, int *ow);
-/* ARGMAX (oh*ow per channel, may be NULL) receives the index y*w+x of the
- * winner within its channel; ties go to the first in row-major window
- * order, as PyTorch's CPU kernel. */
-void ns_gpool_forward (const float *in, int c, int h, int w, bool ceil_mode,
-                       float *out, int32_t *argmax, int n_threads);
-/* GIN (c*h*w) is overwritten: zero except at the winners. */
-void ns_gpool_backward (const float *gout, const int32_t *argmax, int c, int h,
-                        int w, bool ceil_mode, float *gin, int n_threads);
 
 /* -------------------------------------------------------------- Gram */
 /* G (c x c) = SCALE * F F^T, F c x n (ssyrk, mirrored). */

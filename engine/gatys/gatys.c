@@ -1,7 +1,9 @@
-/* ns_gatys_stylize: the optimisation method of Gatys, Ecker & Bethge
- * (2015), coarse to fine as crowsonkb/style-transfer-pytorch. */
+/* ns_gatys_run: the optimisation method of Gatys, Ecker & Bethge (2015),
+ * coarse to fine as crowsonkb/style-transfer-pytorch.  Called by
+ * ns_stylize (engine/stylize.c) with checked arguments at the working
+ * size; ns_stylize then clamps, resizes back, preserves colours and blends
+ * a one-style mask. */
 #include "gatys.h"
-#include "../style/style.h" /* ns_luminance_transfer, as the other methods */
 #include "gatys-net.h"
 
 #include <math.h>
@@ -24,7 +26,8 @@ splitmix64 (uint64_t *state)
   return z ^ (z >> 31);
 }
 
-/* W x H with the long side LONG_SIDE, aspect kept, each side >= MIN. */
+/* A scale of the pyramid: W x H with the long side LONG_SIDE, aspect
+ * kept, each side >= MIN (the network's smallest input). */
 static void
 fit_size (int w, int h, int long_side, int min, int *ow, int *oh)
 {
@@ -50,110 +53,28 @@ resized (const ns_image *src, int w, int h, ns_image *dst, ns_error *err)
   return ns_image_resize (src, w, h, dst, err);
 }
 
-static void
-clamp01 (float *x, size_t n)
-{
-  size_t i;
-  for (i = 0; i < n; i++)
-    x[i] = x[i] < 0.0f ? 0.0f : x[i] > 1.0f ? 1.0f : x[i];
-}
-
-/* Finishes X (w x h, the optimised pixels) into DST (content size):
- * clamp, resize, colour preservation, mask. */
-static ns_status
-finish (const ns_params *params, const float *x, int w, int h,
-        const ns_image *content, const ns_image *mask, ns_image *dst,
-        ns_error *err)
-{
-  ns_image tmp = { w, h, (float *) x }, res;
-  size_t n = (size_t) content->width * content->height, i;
-  ns_status st;
-
-  st = resized (&tmp, content->width, content->height, &res, err);
-  if (st != NS_OK)
-    return st;
-  clamp01 (res.data, 3 * n);
-  if (params->preserve_colors)
-    ns_luminance_transfer (&res, content);
-  if (mask)
-    for (i = 0; i < n; i++)
-      {
-        float m = mask->data[i];
-        int ch;
-        m = m < 0.0f ? 0.0f : m > 1.0f ? 1.0f : m;
-        for (ch = 0; ch < 3; ch++)
-          res.data[ch * n + i] = m * res.data[ch * n + i] +
-                                 (1.0f - m) * content->data[ch * n + i];
-      }
-  memcpy (dst->data, res.data, sizeof (float) * 3 * n);
-  ns_image_free (&res);
-  return NS_OK;
-}
-
-static ns_status
-check_image (const ns_image *img, const char *what, ns_error *err)
-{
-  if (!img || !img->data || img->width <= 0 || img->height <= 0)
-    return ns_fail (err, NS_ERR_INVALID_ARG, "the %s image is empty", what);
-  return NS_OK;
-}
-
 ns_status
-ns_gatys_stylize (const ns_model *model, const ns_params *params,
-                  const ns_image *content, const ns_style *styles, int n_styles,
-                  const ns_image *mask, ns_image *out, ns_run *run,
-                  ns_error *err)
+ns_gatys_run (const ns_job *job, ns_image *result, ns_error *err)
 {
-  const ns_gatys_params *gp;
+  const ns_model *model = job->model;
+  const ns_params *params = job->params;
+  const ns_image *content = job->content;
+  const ns_style *styles = job->styles;
+  const ns_mask *mask = job->mask;
+  const int n_styles = job->n_styles;
+  const ns_gatys_params *gp = &params->gatys;
+  ns_run *run = job->run;
   ns_featnet net;
-  ns_run own_run;
   ns_status st;
-  ns_image work_content = { 0 };
   float *x = NULL, *g = NULL, *best = NULL;
-  float style_w[16];
+  float style_w[NS_MAX_STYLES];
   int n_scales, min_side, long_side, ww, wh, s, k, iter_global = 0;
   int bw = 0, bh = 0, style_long;
   double total_work = 0.0, wsum = 0.0;
   bool stopped = false, cancelled = false;
-  /* One style: the mask blends the result with the content at the end;
-     two styles: it assigns each style its region in the losses. */
-  const ns_image *blend_mask = n_styles == 1 ? mask : NULL;
   /* RUN keeps a pointer to the stage label: it must outlive the loop. */
   char stage[64];
 
-  /* ---- arguments */
-  if (!model || !params || !out || !styles || n_styles < 1)
-    return ns_fail (err, NS_ERR_INVALID_ARG,
-                    "gatys: missing model, parameters, style or output");
-  if (n_styles > 16)
-    return ns_fail (err, NS_ERR_INVALID_ARG, "gatys: at most 16 styles");
-  if ((st = check_image (content, "content", err)) != NS_OK)
-    return st;
-  for (k = 0; k < n_styles; k++)
-    if ((st = check_image (styles[k].image, "style", err)) != NS_OK)
-      return st;
-  if (!out->data || out->width != content->width ||
-      out->height != content->height)
-    return ns_fail (err, NS_ERR_INVALID_ARG,
-                    "gatys: the output must be allocated at the content's "
-                    "size %dx%d",
-                    content->width, content->height);
-  if (mask && (!mask->data || mask->width != content->width ||
-               mask->height != content->height))
-    return ns_fail (err, NS_ERR_INVALID_ARG,
-                    "gatys: the mask must have the content's size");
-  if (mask && n_styles > 2)
-    return ns_fail (err, NS_ERR_UNSUPPORTED,
-                    "gatys: a mask works with one or two styles");
-  gp = &params->gatys;
-  if (gp->iterations < 0 || gp->scales < 0 || !isfinite (gp->content_weight) ||
-      !isfinite (gp->style_weight) || !isfinite (gp->tv_weight) ||
-      gp->content_weight < 0 || gp->style_weight < 0 || gp->tv_weight < 0)
-    return ns_fail (err, NS_ERR_INVALID_ARG,
-                    "gatys: iterations, scales and weights must be >= 0");
-  if (gp->init == NS_INIT_IMAGE &&
-      (st = check_image (gp->init_image, "initial", err)) != NS_OK)
-    return st;
   for (k = 0; k < n_styles; k++)
     {
       float wk = styles[k].weight;
@@ -165,31 +86,23 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
       style_w[k] = 1.0f;
 
   st = ns_featnet_build (model->kind, model->files, model->n_files, NULL, &net,
-                      err);
+                         err);
   if (st != NS_OK)
     return st;
   min_side = 2 << net.n_pools;
 
-  if (!run)
-    {
-      ns_run_init (&own_run, params, 1.0);
-      run = &own_run;
-    }
-
-  /* ---- working size and scales */
+  /* ---- scales of the working size */
   ww = content->width;
   wh = content->height;
   long_side = ww > wh ? ww : wh;
-  if (params->max_size > 0 && long_side > params->max_size)
-    {
-      fit_size (ww, wh, params->max_size, 1, &ww, &wh);
-      long_side = params->max_size;
-    }
   if ((ww < wh ? ww : wh) < min_side)
-    return ns_fail (err, NS_ERR_INVALID_ARG,
-                    "gatys: the image must be at least %dx%d pixels for the "
-                    "%s network",
-                    min_side, min_side, ns_model_kind_name (model->kind));
+    {
+      ns_featnet_free (&net);
+      return ns_fail (err, NS_ERR_INVALID_ARG,
+                      "gatys: the image must be at least %dx%d pixels for the "
+                      "%s network",
+                      min_side, min_side, ns_model_kind_name (model->kind));
+    }
   n_scales = gp->scales > 0 ? gp->scales : 1;
   while (n_scales > 1 &&
          ((ww < wh ? ww : wh) >> (n_scales - 1)) <
@@ -213,18 +126,11 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
     }
   run->total = run->done + total_work;
 
-  st = resized (content, ww, wh, &work_content, err);
-  if (st != NS_OK)
-    return st;
-  /* Until the first iteration, the "best" result is the content. */
-  memcpy (out->data, content->data,
-          sizeof (float) * 3 * (size_t) content->width * content->height);
-
   for (s = 0; s < n_scales && !stopped && !cancelled; s++)
     {
       ns_gatys_objective obj;
-      ns_image sc_content = { 0 }, sty[16];
-      const ns_image *sty_p[16];
+      ns_image sc_content = { 0 }, sty[NS_MAX_STYLES];
+      const ns_image *sty_p[NS_MAX_STYLES];
       ns_lbfgs *lb = NULL;
       ns_adam *adam = NULL;
       int sw, sh, it;
@@ -269,16 +175,16 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
             st = ns_fail (err, NS_ERR_NOMEM, "out of memory");
           else
             {
-              ns_mask_box_resample (mask->data, mask->width, mask->height, smask,
-                                 sw, sh);
+              ns_mask_box_resample (mask->data, mask->width, mask->height,
+                                    smask, sw, sh);
               st = ns_gatys_objective_set_masked_styles (&obj, sty_p, smask,
-                                              run->n_threads, err);
+                                                         run->n_threads, err);
               ns_free (smask);
             }
         }
       else if (st == NS_OK)
-        st = ns_gatys_objective_set_styles (&obj, sty_p, style_w, n_styles, run->n_threads,
-                                 err);
+        st = ns_gatys_objective_set_styles (&obj, sty_p, style_w, n_styles,
+                                            run->n_threads, err);
       for (k = 0; k < n_styles; k++)
         {
           if (sty[k].data)
@@ -287,7 +193,7 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
           ns_image_free (&sty[k]);
         }
       if (st == NS_OK)
-        st = resized (&work_content, sw, sh, &sc_content, err);
+        st = resized (content, sw, sh, &sc_content, err);
       if (st == NS_OK)
         st = ns_gatys_objective_set_content (&obj, sc_content.data, err);
 
@@ -378,7 +284,8 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
         {
           if (lb)
             {
-              int r = ns_lbfgs_step (lb, x, &f, g, ns_gatys_objective_eval, &obj);
+              int r = ns_lbfgs_step (lb, x, &f, g, ns_gatys_objective_eval,
+                                     &obj);
               if (r < 0)
                 cancelled = true;
               else if (r == 0)
@@ -411,13 +318,14 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
           if (gp->image_cb && gp->image_every > 0 &&
               iter_global % gp->image_every == 0)
             {
-              ns_image preview;
-              if (ns_image_alloc (&preview, content->width, content->height,
-                                  NULL) == NS_OK)
+              const ns_image *full = job->full_content;
+              ns_image preview, cur = { sw, sh, x };
+              if (ns_image_alloc (&preview, full->width, full->height, NULL) ==
+                  NS_OK)
                 {
                   bool go = true;
-                  if (finish (params, x, sw, sh, content, blend_mask, &preview,
-                              NULL) == NS_OK)
+                  /* Previews are finished as the result will be. */
+                  if (ns_job_finish (job, &cur, &preview, NULL) == NS_OK)
                     go = gp->image_cb (iter_global, (float) f, &preview,
                                        gp->image_user_data);
                   ns_image_free (&preview);
@@ -445,13 +353,23 @@ ns_gatys_stylize (const ns_model *model, const ns_params *params,
       cancelled = true;
       st = NS_OK;
     }
-  if (best && st == NS_OK)
-    st = finish (params, best, bw, bh, content, blend_mask, out, err);
   ns_free (x);
   ns_free (g);
-  ns_free (best);
-  ns_image_free (&work_content);
-  if (cancelled && st == NS_OK)
+  ns_featnet_free (&net);
+  if (st != NS_OK)
+    {
+      ns_free (best);
+      return st;
+    }
+  /* The best image so far, also when cancelled (none before the first
+     evaluation). */
+  if (best)
+    {
+      result->width = bw;
+      result->height = bh;
+      result->data = best;
+    }
+  if (cancelled)
     return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
-  return st;
+  return NS_OK;
 }

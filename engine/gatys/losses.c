@@ -36,23 +36,33 @@ symmetrize (float *d, int c)
       }
 }
 
+/* Given the Gram G (C x C) in G_WORK, returns |G - T|^2 and leaves in G_WORK
+   the symmetric dL/dG = 2 WEIGHT (G - T) / NORM for ns_gram_backward. */
+static double
+gram_distance (float *g_work, const float *target, int c, double weight,
+               double norm)
+{
+  size_t cc = (size_t) c * c;
+  double sum = 0.0;
+  for (size_t i = 0; i < cc; i++)
+    {
+      float d = g_work[i] - target[i];
+      sum += (double) d * d;
+      g_work[i] = (float) (2.0 * weight / norm) * d;
+    }
+  symmetrize (g_work, c);
+  return sum;
+}
+
 double
 ns_style_loss (const float *f, int c, int n, const float *target, double weight,
                double norm, float *g_work, float *df)
 {
-  size_t cc = (size_t) c * c, i;
-  double sum = 0.0;
   float scale = 1.0f / (float) n;
+  double sum;
 
   ns_gram (f, c, n, scale, g_work);
-  for (i = 0; i < cc; i++)
-    {
-      float d = g_work[i] - target[i];
-      sum += (double) d * d;
-      /* dL/dG = 2 w (G - T) / norm, in place. */
-      g_work[i] = (float) (2.0 * weight / norm) * d;
-    }
-  symmetrize (g_work, c);
+  sum = gram_distance (g_work, target, c, weight, norm);
   if (df)
     ns_gram_backward (f, c, n, scale, g_work, 1.0f, df);
   return weight * sum / norm;
@@ -63,8 +73,8 @@ ns_style_loss_masked (const float *f, int c, int n, const float *m,
                       const float *target, double weight, double norm,
                       float *g_work, float *tmp, float *df)
 {
-  size_t cc = (size_t) c * c, i;
-  double sum = 0.0, msum = 0.0;
+  size_t i;
+  double sum, msum = 0.0;
   float scale;
   int ch;
 
@@ -78,13 +88,7 @@ ns_style_loss_masked (const float *f, int c, int n, const float *m,
     for (i = 0; i < (size_t) n; i++)
       tmp[(size_t) ch * n + i] = f[(size_t) ch * n + i] * sqrtf (m[i]);
   ns_gram (tmp, c, n, scale, g_work);
-  for (i = 0; i < cc; i++)
-    {
-      float d = g_work[i] - target[i];
-      sum += (double) d * d;
-      g_work[i] = (float) (2.0 * weight / norm) * d;
-    }
-  symmetrize (g_work, c);
+  sum = gram_distance (g_work, target, c, weight, norm);
   /* dL/dF = 2 s DG (F M). */
   if (df)
     {

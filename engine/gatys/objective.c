@@ -10,8 +10,8 @@
 #define NS_GNORM_EPS 1e-8
 
 ns_status
-ns_gatys_objective_init (ns_gatys_objective *o, const ns_featnet *net, int h, int w, int n_threads,
-              ns_error *err)
+ns_gatys_objective_init (ns_gatys_objective *o, const ns_featnet *net, int h,
+                         int w, int n_threads, ns_error *err)
 {
   ns_status st;
   int i, maxc = 1;
@@ -77,7 +77,8 @@ ns_gatys_objective_free (ns_gatys_objective *o)
 }
 
 ns_status
-ns_gatys_objective_set_content (ns_gatys_objective *o, const float *content, ns_error *err)
+ns_gatys_objective_set_content (ns_gatys_objective *o, const float *content,
+                                ns_error *err)
 {
   int t = o->net->content;
   size_t n = (size_t) o->net->taps[t].channels * o->buf.tap_h[t] *
@@ -94,8 +95,10 @@ ns_gatys_objective_set_content (ns_gatys_objective *o, const float *content, ns_
 }
 
 ns_status
-ns_gatys_objective_set_styles (ns_gatys_objective *o, const ns_image *const *styles,
-                    const float *weights, int n, int n_threads, ns_error *err)
+ns_gatys_objective_set_styles (ns_gatys_objective *o,
+                               const ns_image *const *styles,
+                               const float *weights, int n, int n_threads,
+                               ns_error *err)
 {
   const ns_featnet *net = o->net;
   double wsum = 0.0;
@@ -115,7 +118,7 @@ ns_gatys_objective_set_styles (ns_gatys_objective *o, const ns_image *const *sty
       double wk = weights ? fmax (0.0, weights[k]) : 1.0;
       wk = wsum > 0.0 ? wk / wsum : 1.0 / n;
       st = ns_featnet_state_init (&sb, net, styles[k]->height, styles[k]->width,
-                         n_threads, err);
+                                  n_threads, err);
       if (st != NS_OK)
         return st;
       if (!ns_featnet_forward (&sb, styles[k]->data, o->run))
@@ -148,7 +151,8 @@ ns_gatys_objective_set_styles (ns_gatys_objective *o, const ns_image *const *sty
 }
 
 void
-ns_mask_box_resample (const float *src, int sw, int sh, float *dst, int dw, int dh)
+ns_mask_box_resample (const float *src, int sw, int sh, float *dst, int dw,
+                      int dh)
 {
   int y, x;
   for (y = 0; y < dh; y++)
@@ -170,8 +174,10 @@ ns_mask_box_resample (const float *src, int sw, int sh, float *dst, int dw, int 
 }
 
 ns_status
-ns_gatys_objective_set_masked_styles (ns_gatys_objective *o, const ns_image *const *styles,
-                           const float *mask, int n_threads, ns_error *err)
+ns_gatys_objective_set_masked_styles (ns_gatys_objective *o,
+                                      const ns_image *const *styles,
+                                      const float *mask, int n_threads,
+                                      ns_error *err)
 {
   const ns_featnet *net = o->net;
   size_t max_tmp = 1, np = (size_t) o->h * o->w, i;
@@ -194,7 +200,7 @@ ns_gatys_objective_set_masked_styles (ns_gatys_objective *o, const ns_image *con
             return ns_fail (err, NS_ERR_NOMEM, "out of memory for masks");
         }
       ns_mask_box_resample (mask, o->w, o->h, o->region_mask[0][l],
-                         o->buf.tap_w[t], o->buf.tap_h[t]);
+                            o->buf.tap_w[t], o->buf.tap_h[t]);
       for (i = 0; i < nt; i++)
         {
           float m = o->region_mask[0][l][i];
@@ -215,7 +221,8 @@ ns_gatys_objective_set_masked_styles (ns_gatys_objective *o, const ns_image *con
   for (k = 0; k < 2; k++)
     {
       float one = 1.0f;
-      st = ns_gatys_objective_set_styles (o, &styles[k], &one, 1, n_threads, err);
+      st = ns_gatys_objective_set_styles (o, &styles[k], &one, 1, n_threads,
+                                          err);
       if (st != NS_OK)
         return st;
       for (l = 0; l < net->n_style; l++)

@@ -21,14 +21,25 @@
  * computed directly instead, see conv3x3_direct.
  *
  * The one forward convolution of the engine: the Gatys feature network
- * runs it too (ns_conv2d_into, with its own scratch, thread count and a
- * smaller band budget), and its backward pass reuses ns_im2col3x3_band's
- * layout and ns_reflect_index (nn.h) in col2im.
+ * runs it too (ns_conv2d_into, with its own scratch and thread count).
+ *
+ * The backward pass (gradient with respect to the input, for Gatys), at
+ * the end of this file: per band of output rows, W^T times the band's
+ * output gradient by sgemm into an im2col-shaped private buffer, then
+ * col2im (the adjoint of ns_im2col3x3_band), which adds each column entry
+ * back onto the input pixel it was read from, so reflected border reads
+ * fold back onto the interior.  A band's col2im touches its rows and one
+ * row either side; bands are at least two rows high, so bands of the same
+ * parity never touch the same row: even bands run in parallel, then odd
+ * ones.  The ReLU mask of the forward output can be applied to each band
+ * of the output gradient on the way (fused, saving a pass over memory).
+ * The naive references of both passes are in conv2d_ref.c.
  */
 #include "nn.h"
 
 #include <cblas.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -57,8 +68,8 @@
 #define NS_CONV_STEP_FLOPS 2e9
 
 void
-ns_im2col3x3_band (const float *in, int cin, int h, int w, size_t p0,
-                   int npix, float *col)
+ns_im2col3x3_band (const float *in, int cin, int h, int w, size_t p0, int npix,
+                   float *col)
 {
   const size_t hw = (size_t) h * w;
 
@@ -128,7 +139,6 @@ bias_relu_block (float *c, size_t ld, int cout, int npix, const float *bias,
     }
 }
 
-
 /* Pixels per band for a scratch budget of BUDGET bytes per thread. */
 static int
 band_pixels (const ns_conv *conv, int h, int w, size_t budget)
@@ -154,20 +164,13 @@ band_pixels (const ns_conv *conv, int h, int w, size_t budget)
   return (int) npix;
 }
 
-int
-ns_conv_band_pixels (const ns_conv *conv, int h, int w)
-{
-  return band_pixels (conv, h, w, NS_CONV_SCRATCH_BYTES);
-}
-
 ns_status
 ns_conv_check (const ns_conv *conv, const ns_tensor *in, ns_error *err)
 {
   if (!conv || !in || !in->data || !conv->weight)
     return ns_fail (err, NS_ERR_INVALID_ARG, "conv2d: NULL argument");
   if (conv->k != 1 && conv->k != 3)
-    return ns_fail (err, NS_ERR_UNSUPPORTED, "conv2d: kernel size %d",
-                    conv->k);
+    return ns_fail (err, NS_ERR_UNSUPPORTED, "conv2d: kernel size %d", conv->k);
   if (conv->pad != (conv->k - 1) / 2)
     return ns_fail (err, NS_ERR_UNSUPPORTED,
                     "conv2d: padding %d with a %dx%d kernel", conv->pad,
@@ -182,8 +185,8 @@ ns_conv_check (const ns_conv *conv, const ns_tensor *in, ns_error *err)
   if (in->h <= 0 || in->w <= 0)
     return ns_fail (err, NS_ERR_INVALID_ARG, "conv2d: empty input");
   /* BLAS takes int sizes and leading dimensions. */
-  if ((size_t) in->h * (size_t) in->w > (size_t) INT_MAX
-      || (size_t) conv->cin * 9 > (size_t) INT_MAX)
+  if ((size_t) in->h * (size_t) in->w > (size_t) INT_MAX ||
+      (size_t) conv->cin * 9 > (size_t) INT_MAX)
     return ns_fail (err, NS_ERR_UNSUPPORTED,
                     "conv2d: a %dx%d input is too large", in->w, in->h);
   return NS_OK;
@@ -220,9 +223,8 @@ conv3x3_direct_rows (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
         {
           for (int ky = 0; ky < 3; ky++)
             {
-              const float *src
-                  = in->data + (size_t) ci * hw
-                    + (size_t) ns_reflect_index (y + ky - 1, h) * w;
+              const float *src = in->data + (size_t) ci * hw +
+                                 (size_t) ns_reflect_index (y + ky - 1, h) * w;
               float *p = prow + (size_t) ky * (w + 2);
               memcpy (p + 1, src, sizeof (float) * (size_t) w);
               p[0] = src[ns_reflect_index (-1, w)];
@@ -231,14 +233,13 @@ conv3x3_direct_rows (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
           for (int co = 0; co < cout; co++)
             {
               const float *k = conv->weight + ((size_t) co * cin + ci) * 9;
-              const float k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3],
-                          k4 = k[4], k5 = k[5], k6 = k[6], k7 = k[7],
-                          k8 = k[8];
+              const float k0 = k[0], k1 = k[1], k2 = k[2], k3 = k[3], k4 = k[4],
+                          k5 = k[5], k6 = k[6], k7 = k[7], k8 = k[8];
               float *a = acc + (size_t) co * w;
               for (int x = 0; x < w; x++)
-                a[x] += k0 * p0[x] + k1 * p0[x + 1] + k2 * p0[x + 2]
-                        + k3 * p1[x] + k4 * p1[x + 1] + k5 * p1[x + 2]
-                        + k6 * p2[x] + k7 * p2[x + 1] + k8 * p2[x + 2];
+                a[x] += k0 * p0[x] + k1 * p0[x + 1] + k2 * p0[x + 2] +
+                        k3 * p1[x] + k4 * p1[x + 1] + k5 * p1[x + 2] +
+                        k6 * p2[x] + k7 * p2[x + 1] + k8 * p2[x + 2];
             }
         }
       for (int co = 0; co < cout; co++)
@@ -344,8 +345,9 @@ static void
 plan_for (const ns_conv *conv, int h, int w, const ns_conv_opts *opts,
           const ns_run *run, conv_plan *p)
 {
-  int nt = opts && opts->n_threads > 0 ? opts->n_threads
-                                       : ns_threads_resolve (run ? run->n_threads : 0);
+  int nt = opts && opts->n_threads > 0
+               ? opts->n_threads
+               : ns_threads_resolve (run ? run->n_threads : 0);
   conv_plan_make (conv, h, w, nt, opts ? opts->band_bytes : 0, p);
 }
 
@@ -463,8 +465,8 @@ ns_conv2d_into (const ns_conv *conv, const float *in_data, int h, int w,
   if (!scratch && (plan.direct || conv->k == 3))
     {
       size_t floats = plan_scratch_floats (conv, w, &plan), bytes;
-      if (!ns_size_mul (floats, sizeof (float), &bytes)
-          || !(owned = scratch = ns_alloc (bytes)))
+      if (!ns_size_mul (floats, sizeof (float), &bytes) ||
+          !(owned = scratch = ns_alloc (bytes)))
         return ns_fail (err, NS_ERR_NOMEM,
                         "conv2d: out of memory for the %zu-pixel bands",
                         npix_max);
@@ -528,9 +530,9 @@ ns_conv2d_into (const ns_conv *conv, const float *in_data, int h, int w,
                            conv->relu);
         }
 
-      flops = 2.0 * (double) conv->cout * (double) kdim
-              * (double) ((b1 * npix_max < hw ? b1 * npix_max : hw)
-                          - b0 * npix_max);
+      flops = 2.0 * (double) conv->cout * (double) kdim *
+              (double) ((b1 * npix_max < hw ? b1 * npix_max : hw) -
+                        b0 * npix_max);
       if (run && !ns_run_tick (run, flops))
         {
           ns_free (owned);
@@ -546,6 +548,233 @@ ns_conv2d_into (const ns_conv *conv, const float *in_data, int h, int w,
 double
 ns_conv_flops (const ns_conv *conv, int h, int w)
 {
-  return 2.0 * conv->cout * (double) conv->cin * conv->k * conv->k
-         * (double) h * (double) w;
+  return 2.0 * conv->cout * (double) conv->cin * conv->k * conv->k *
+         (double) h * (double) w;
+}
+
+/* ------------------------------------------------------ backward pass */
+
+/* Banded mode: target col floats per band (1 MiB: a core's L2 with room
+ * for the gradient band), and at least this many pixels per band so that
+ * packing the weights once per sgemm call stays negligible. */
+#define NS_CONVB_BAND_FLOATS ((size_t) 1 << 18)
+#define NS_CONVB_MIN_BAND_PIXELS 1024
+/* Whole mode: col floats per (sequential) band, 32 MiB. */
+#define NS_CONVB_WHOLE_FLOATS ((size_t) 1 << 23)
+/* Pixels per chunk of a 1x1 convolution. */
+#define NS_CONVB_CHUNK 4096
+/* Elementwise loops smaller than this stay on one thread (a parallel
+ * region costs more than the loop, and far more on a busy machine). */
+#define NS_CONVB_PAR_MIN ((size_t) 1 << 16)
+
+static int
+clamp_rows (size_t rows, int h)
+{
+  /* At least two rows: col2im of bands two apart then never overlap. */
+  if (rows < 2)
+    rows = 2;
+  if (rows > (size_t) h)
+    rows = (size_t) h;
+  return (int) rows;
+}
+
+static int
+backward_band_rows (const ns_conv *conv, int h, int w)
+{
+  size_t per_row = (size_t) conv->cin * 9 * (size_t) w;
+  size_t rows = NS_CONVB_BAND_FLOATS / per_row;
+  size_t min_rows = (NS_CONVB_MIN_BAND_PIXELS + (size_t) w - 1) / (size_t) w;
+  return clamp_rows (rows > min_rows ? rows : min_rows, h);
+}
+
+static int
+backward_whole_rows (const ns_conv *conv, int h, int w)
+{
+  size_t per_row = (size_t) conv->cin * 9 * (size_t) w;
+  return clamp_rows (NS_CONVB_WHOLE_FLOATS / per_row, h);
+}
+
+bool
+ns_conv2d_backward_banded (const ns_conv *conv, int h, int w, int n_threads)
+{
+  int n_bands;
+  if (n_threads <= 1)
+    return true;
+  if (conv->k == 1)
+    return ((size_t) h * w + NS_CONVB_CHUNK - 1) / NS_CONVB_CHUNK >=
+           (size_t) (2 * n_threads);
+  n_bands = (h + backward_band_rows (conv, h, w) - 1) /
+            backward_band_rows (conv, h, w);
+  return n_bands >= 2 * n_threads;
+}
+
+static int
+thread_index (void)
+{
+#ifdef _OPENMP
+  return omp_get_thread_num ();
+#else
+  return 0;
+#endif
+}
+
+size_t
+ns_conv2d_work_floats (const ns_conv *conv, int h, int w, int n_threads)
+{
+  size_t per_row = (size_t) conv->cin * 9 * (size_t) w;
+  size_t back, fwd;
+  if (n_threads < 1)
+    n_threads = 1;
+  /* The forward pass (ns_conv2d_into) shares the buffer. */
+  {
+    const ns_conv_opts opts = { n_threads, 0, NULL };
+    fwd = ns_conv_scratch_floats (conv, h, w, &opts);
+  }
+  if (conv->k == 1)
+    back = 1;
+  else if (ns_conv2d_backward_banded (conv, h, w, n_threads))
+    back = (size_t) n_threads * per_row *
+           (size_t) backward_band_rows (conv, h, w);
+  else
+    back = per_row * (size_t) backward_whole_rows (conv, h, w);
+  return fwd > back ? fwd : back;
+}
+
+/* The adjoint of ns_im2col3x3_band on rows [Y0, Y1):
+ * GIN[ci][refl(y+ky-1)][refl(x+kx-1)] += COL[(ci*3+ky)*3+kx][(y-y0)*w + x]. */
+static void
+col2im (const float *col, int cin, int h, int w, int y0, int y1, float *gin)
+{
+  size_t bw = (size_t) (y1 - y0) * (size_t) w;
+  size_t hw = (size_t) h * (size_t) w;
+  int ci, ky, kx, y, x;
+
+  for (ci = 0; ci < cin; ci++)
+    for (ky = 0; ky < 3; ky++)
+      for (kx = 0; kx < 3; kx++)
+        {
+          const float *src = col + (size_t) ((ci * 3 + ky) * 3 + kx) * bw;
+          for (y = y0; y < y1; y++)
+            {
+              float *d = gin + (size_t) ci * hw +
+                         (size_t) ns_reflect_index (y + ky - 1, h) * w;
+              const float *s = src + (size_t) (y - y0) * w;
+              if (kx == 0)
+                {
+                  d[1] += s[0];
+                  for (x = 1; x < w; x++)
+                    d[x - 1] += s[x];
+                }
+              else if (kx == 1)
+                for (x = 0; x < w; x++)
+                  d[x] += s[x];
+              else
+                {
+                  for (x = 0; x < w - 1; x++)
+                    d[x + 1] += s[x];
+                  d[w - 2] += s[w - 1];
+                }
+            }
+        }
+}
+
+/* GOUT[c][p] = 0 where Y[c][p] <= 0, for pixels [p0, p1). */
+static void
+relu_mask (const float *y, float *gout, int c, size_t hw, size_t p0, size_t p1)
+{
+  int ch;
+  if (!y)
+    return;
+  for (ch = 0; ch < c; ch++)
+    ns_relu_backward (y + (size_t) ch * hw + p0, gout + (size_t) ch * hw + p0,
+                      p1 - p0);
+}
+
+void
+ns_conv2d_backward (const ns_conv *conv, const float *y, float *gout, int h,
+                    int w, float *gin, float *work, int n_threads)
+{
+  size_t hw = (size_t) h * (size_t) w;
+  int band, n_bands, kk, phase;
+  size_t per;
+
+  if (n_threads < 1)
+    n_threads = 1;
+  if (!ns_conv2d_backward_banded (conv, h, w, n_threads))
+    {
+      /* Few bands: mask, then large sequential bands with OpenBLAS
+         threading each sgemm and col2im parallel over channels. */
+      int co, y0;
+      kk = conv->cin * 9;
+      if (y)
+        {
+#pragma omp parallel for num_threads(n_threads) \
+    schedule(static) if ((size_t) conv->cout * hw >= NS_CONVB_PAR_MIN)
+          for (co = 0; co < conv->cout; co++)
+            relu_mask (y + (size_t) co * hw, gout + (size_t) co * hw, 1, hw, 0,
+                       hw);
+        }
+      if (conv->k == 1)
+        {
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, conv->cin,
+                       (int) hw, conv->cout, 1.0f, conv->weight, conv->cin,
+                       gout, (int) hw, 0.0f, gin, (int) hw);
+          return;
+        }
+      memset (gin, 0, sizeof (float) * (size_t) conv->cin * hw);
+      band = backward_whole_rows (conv, h, w);
+      for (y0 = 0; y0 < h; y0 += band)
+        {
+          int y1 = y0 + band < h ? y0 + band : h;
+          int bw = (y1 - y0) * w, ci;
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, bw,
+                       conv->cout, 1.0f, conv->weight, kk,
+                       gout + (size_t) y0 * w, (int) hw, 0.0f, work, bw);
+#pragma omp parallel for num_threads(n_threads) \
+    schedule(static) if ((size_t) conv->cin * bw >= NS_CONVB_PAR_MIN)
+          for (ci = 0; ci < conv->cin; ci++)
+            col2im (work + (size_t) ci * 9 * bw, 1, h, w, y0, y1,
+                    gin + (size_t) ci * hw);
+        }
+      return;
+    }
+  if (conv->k == 1)
+    {
+      int n_chunks = (int) ((hw + NS_CONVB_CHUNK - 1) / NS_CONVB_CHUNK), c;
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
+      for (c = 0; c < n_chunks; c++)
+        {
+          size_t p0 = (size_t) c * NS_CONVB_CHUNK;
+          size_t p1 = p0 + NS_CONVB_CHUNK < hw ? p0 + NS_CONVB_CHUNK : hw;
+          relu_mask (y, gout, conv->cout, hw, p0, p1);
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, conv->cin,
+                       (int) (p1 - p0), conv->cout, 1.0f, conv->weight,
+                       conv->cin, gout + p0, (int) hw, 0.0f, gin + p0,
+                       (int) hw);
+        }
+      return;
+    }
+
+  memset (gin, 0, sizeof (float) * (size_t) conv->cin * hw);
+  band = backward_band_rows (conv, h, w);
+  n_bands = (h + band - 1) / band;
+  kk = conv->cin * 9;
+  per = (size_t) kk * band * w;
+  for (phase = 0; phase < 2; phase++)
+    {
+      int j, n_j = (n_bands - phase + 1) / 2;
+#pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
+      for (j = 0; j < n_j; j++)
+        {
+          int b = phase + 2 * j;
+          int y0 = b * band, y1 = y0 + band < h ? y0 + band : h;
+          int bw = (y1 - y0) * w;
+          float *col = work + (size_t) thread_index () * per;
+          relu_mask (y, gout, conv->cout, hw, (size_t) y0 * w, (size_t) y1 * w);
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, bw,
+                       conv->cout, 1.0f, conv->weight, kk,
+                       gout + (size_t) y0 * w, (int) hw, 0.0f, col, bw);
+          col2im (col, conv->cin, h, w, y0, y1, gin);
+        }
+    }
 }

@@ -1,13 +1,13 @@
 /* Model folders -> encoder/decoder networks.
  *
- * Three families share the VGG-19 trunk (see ../shared/models/MODELS.md):
+ * Three families share the VGG-19 trunk; the encoders come from the one
+ * VGG table (vgg.c: keys, pool mode, levels), the decoders are built here:
  *  - cd16x: enc1..enc5.pth / dec1..dec5.pth, one pruned encoder/decoder
- *    pair per level, keys "convBI" under "model.", floor-mode pools, ReLU
- *    after every decoder conv including the last (as upstream);
+ *    pair per level, ReLU after every decoder conv including the last (as
+ *    upstream);
  *  - vgg19: naoto0804/pytorch-AdaIN's vgg_normalised.pth and decoder.pth,
- *    nn.Sequential indices as keys, ceil-mode pools, relu4_1;
- *  - lst-r31: LinearStyleTransfer's vgg_r31.pth / dec_r31.pth, keys
- *    conv1..conv11, floor-mode pools, relu3_1.
+ *    relu4_1;
+ *  - lst-r31: LinearStyleTransfer's vgg_r31.pth / dec_r31.pth, relu3_1.
  * Every shape is checked so that a wrong file fails here with a message
  * naming it, never later in a kernel. */
 #include "nn.h"
@@ -17,17 +17,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Convs per VGG-19 block. */
-static const int vgg_block_convs[5] = { 2, 2, 4, 4, 4 };
-
-static const char *const cd16x_files[] = {
-  "enc1.pth", "enc2.pth", "enc3.pth", "enc4.pth", "enc5.pth",
-  "dec1.pth", "dec2.pth", "dec3.pth", "dec4.pth", "dec5.pth", NULL
-};
-static const char *const vgg19_files[] = { "vgg_normalised.pth",
-                                           "decoder.pth", NULL };
-static const char *const lst_files[] = { "vgg_r31.pth", "dec_r31.pth",
-                                         NULL };
+static const char *const cd16x_files[] = { "enc1.pth", "enc2.pth", "enc3.pth",
+                                           "enc4.pth", "enc5.pth", "dec1.pth",
+                                           "dec2.pth", "dec3.pth", "dec4.pth",
+                                           "dec5.pth", NULL };
+static const char *const vgg19_files[] = { "vgg_normalised.pth", "decoder.pth",
+                                           NULL };
+static const char *const lst_files[] = { "vgg_r31.pth", "dec_r31.pth", NULL };
 static const char *const no_files[] = { NULL };
 
 const char *
@@ -35,10 +31,14 @@ ns_model_kind_name (ns_model_kind kind)
 {
   switch (kind)
     {
-    case NS_MODEL_AUTO: return "auto";
-    case NS_MODEL_CD16X: return "cd16x";
-    case NS_MODEL_VGG19: return "vgg19";
-    case NS_MODEL_LST_R31: return "lst-r31";
+    case NS_MODEL_AUTO:
+      return "auto";
+    case NS_MODEL_CD16X:
+      return "cd16x";
+    case NS_MODEL_VGG19:
+      return "vgg19";
+    case NS_MODEL_LST_R31:
+      return "lst-r31";
     }
   return "unknown";
 }
@@ -48,10 +48,14 @@ ns_model_kind_files (ns_model_kind kind)
 {
   switch (kind)
     {
-    case NS_MODEL_CD16X: return cd16x_files;
-    case NS_MODEL_VGG19: return vgg19_files;
-    case NS_MODEL_LST_R31: return lst_files;
-    case NS_MODEL_AUTO: break;
+    case NS_MODEL_CD16X:
+      return cd16x_files;
+    case NS_MODEL_VGG19:
+      return vgg19_files;
+    case NS_MODEL_LST_R31:
+      return lst_files;
+    case NS_MODEL_AUTO:
+      break;
     }
   return no_files;
 }
@@ -114,152 +118,6 @@ ns_model_weights (const ns_model *model, const char *file)
 
 /* ------------------------------------------------------------ building */
 
-/* Appends conv KEY of file W (named FILE in messages) to NET as layer NAME.
- * CIN: expected input channels (-1: any; the previous layer's output when
- * NET is not empty).  K: expected kernel size. */
-static ns_status
-add_conv (ns_net *net, const ns_weights *w, const char *file,
-          const char *key, const char *name, int cin, int k, bool relu,
-          ns_error *err)
-{
-  char wkey[64], bkey[64];
-  const ns_weight *wt, *bt;
-  ns_conv conv;
-
-  snprintf (wkey, sizeof wkey, "%s.weight", key);
-  snprintf (bkey, sizeof bkey, "%s.bias", key);
-  wt = ns_weights_find (w, wkey);
-  bt = ns_weights_find (w, bkey);
-  if (!wt || !bt)
-    return ns_fail (err, NS_ERR_FORMAT, "%s: key %s is missing (%s, %s)",
-                    file, wt ? bkey : wkey, name, net->n_layers ?
-                    "expected by the network layout" : "first layer");
-  if (net->n_layers > 0)
-    cin = net->out_channels;
-  if (wt->ndim != 4)
-    return ns_fail (err, NS_ERR_SHAPE,
-                    "%s: %s has %d dimensions, expected 4 "
-                    "(out, in, %d, %d)", file, wkey, wt->ndim, k, k);
-  if (wt->shape[2] != k || wt->shape[3] != k)
-    return ns_fail (err, NS_ERR_SHAPE,
-                    "%s: %s is a %lldx%lld kernel, expected %dx%d", file,
-                    wkey, (long long) wt->shape[2], (long long) wt->shape[3],
-                    k, k);
-  if (cin > 0 && wt->shape[1] != cin)
-    return ns_fail (err, NS_ERR_SHAPE,
-                    "%s: %s has %lld input channels, expected %d "
-                    "(the output of the previous layer)", file, wkey,
-                    (long long) wt->shape[1], cin);
-  if (wt->shape[0] <= 0 || wt->shape[0] > 65536 || wt->shape[1] <= 0
-      || wt->shape[1] > 65536)
-    return ns_fail (err, NS_ERR_SHAPE, "%s: %s has shape %lldx%lldx%dx%d",
-                    file, wkey, (long long) wt->shape[0],
-                    (long long) wt->shape[1], k, k);
-  if (bt->ndim != 1 || bt->shape[0] != wt->shape[0])
-    return ns_fail (err, NS_ERR_SHAPE,
-                    "%s: %s has %lld values in %d dimension(s), expected %lld "
-                    "(one per output channel of %s)", file, bkey,
-                    (long long) (bt->ndim > 0 ? bt->shape[0] : 0), bt->ndim,
-                    (long long) wt->shape[0], wkey);
-  if (wt->numel != (size_t) (wt->shape[0] * wt->shape[1] * k * k)
-      || !wt->data || !bt->data)
-    return ns_fail (err, NS_ERR_FORMAT, "%s: %s: inconsistent tensor", file,
-                    wkey);
-
-  memset (&conv, 0, sizeof conv);
-  conv.cin = (int) wt->shape[1];
-  conv.cout = (int) wt->shape[0];
-  conv.k = k;
-  conv.pad = k == 3 ? 1 : 0;
-  conv.relu = relu;
-  conv.weight = wt->data;
-  conv.bias = bt->data;
-  return ns_net_add_conv (net, name, &conv, err);
-}
-
-/* How each family names the VGG conv of block B (1-based), index I
- * (1-based), or the input conv (B = 0). */
-typedef enum
-{
-  KEYS_CD16X,
-  KEYS_SEQUENTIAL,
-  KEYS_LST
-} key_style;
-
-static void
-vgg_key (key_style style, int b, int i, char *buf, size_t len)
-{
-  switch (style)
-    {
-    case KEYS_CD16X:
-      if (b == 0)
-        snprintf (buf, len, "conv0");
-      else
-        snprintf (buf, len, "conv%d%d", b, i);
-      break;
-    case KEYS_LST:
-      {
-        /* conv1 is the input layer, then one number per conv in order. */
-        int n = 2;
-        for (int bb = 1; bb < b; bb++)
-          n += vgg_block_convs[bb - 1];
-        snprintf (buf, len, "conv%d", b == 0 ? 1 : n + i - 1);
-      }
-      break;
-    case KEYS_SEQUENTIAL:
-      {
-        /* 0: input conv; each conv is pad, conv, ReLU (3 modules); each
-           block but the last ends with a pool (1 module). */
-        int idx = 1;
-        for (int bb = 1; bb < b; bb++)
-          idx += 3 * vgg_block_convs[bb - 1] + 1;
-        snprintf (buf, len, "%d", b == 0 ? 0 : idx + 3 * (i - 1) + 1);
-      }
-      break;
-    }
-}
-
-/* The encoder trunk: input conv, then VGG convs up to reluB_I. */
-static ns_status
-build_encoder (ns_net *net, const ns_weights *w, const char *file,
-               key_style style, int last_block, int last_index, bool ceil,
-               ns_error *err)
-{
-  char key[32], name[32];
-  ns_status st;
-
-  memset (net, 0, sizeof *net);
-  net->pool_ceil = ceil;
-  vgg_key (style, 0, 0, key, sizeof key);
-  if ((st = add_conv (net, w, file, key, "conv0", 3, 1, false, err)) != NS_OK)
-    goto fail;
-  if (net->out_channels != 3)
-    {
-      st = ns_fail (err, NS_ERR_SHAPE,
-                    "%s: %s.weight has %d output channels, expected 3", file,
-                    key, net->out_channels);
-      goto fail;
-    }
-  for (int b = 1; b <= last_block; b++)
-    {
-      int n = b == last_block ? last_index : vgg_block_convs[b - 1];
-      if (b > 1 && (st = ns_net_add_pool (net, err)) != NS_OK)
-        goto fail;
-      for (int i = 1; i <= n; i++)
-        {
-          vgg_key (style, b, i, key, sizeof key);
-          snprintf (name, sizeof name, "conv%d_%d", b, i);
-          if ((st = add_conv (net, w, file, key, name, -1, 3, true, err))
-              != NS_OK)
-            goto fail;
-        }
-    }
-  return NS_OK;
-fail:
-  ns_net_clear (net);
-  return st;
-}
-
 /* A decoder step: a conv key (with ReLU or not) or an upsampling (NULL
  * key). */
 typedef struct
@@ -279,8 +137,8 @@ build_decoder (ns_net *net, const ns_weights *w, const char *file,
       if (!steps[s].key)
         st = ns_net_add_upsample (net, err);
       else
-        st = add_conv (net, w, file, steps[s].key, steps[s].key, cin, 3,
-                       steps[s].relu, err);
+        st = ns_net_add_conv_weights (net, w, file, steps[s].key, steps[s].key,
+                                      cin, 3, steps[s].relu, err);
     }
   if (st == NS_OK && net->out_channels != 3)
     st = ns_fail (err, NS_ERR_SHAPE,
@@ -302,7 +160,7 @@ build_cd16x_decoder (ns_net *net, const ns_weights *w, const char *file,
   int n = 0;
   for (int b = level; b >= 1; b--)
     {
-      int convs = b == level ? 1 : vgg_block_convs[b - 1];
+      int convs = b == level ? 1 : ns_vgg_block_convs[b - 1];
       for (int i = convs; i >= 1; i--)
         {
           snprintf (keys[n], sizeof keys[n], "conv%d%d", b, i);
@@ -320,10 +178,10 @@ build_cd16x_decoder (ns_net *net, const ns_weights *w, const char *file,
   return build_decoder (net, w, file, steps, n, cin, err);
 }
 
-static const dec_step lst_decoder[] = {
-  { "conv7", true }, { NULL, false }, { "conv8", true }, { "conv9", true },
-  { NULL, false }, { "conv10", true }, { "conv11", false }
-};
+static const dec_step lst_decoder[] = { { "conv7", true },  { NULL, false },
+                                        { "conv8", true },  { "conv9", true },
+                                        { NULL, false },    { "conv10", true },
+                                        { "conv11", false } };
 
 /* naoto0804/pytorch-AdaIN decoder: nn.Sequential of (pad, conv, ReLU)
  * triples with upsamplings after the 1st, 5th and 7th convs, the last conv
@@ -350,21 +208,22 @@ vgg19_decoder_steps (const ns_weights *w, const char *file, dec_step *steps,
     {
       const ns_weight *t = ns_weights_get (w, i);
       int k, len = 0;
-      if (t && sscanf (t->name, "%d.weight%n", &k, &len) == 1
-          && t->name[len] == '\0' && k >= 0)
+      if (t && sscanf (t->name, "%d.weight%n", &k, &len) == 1 &&
+          t->name[len] == '\0' && k >= 0)
         {
           if (n == VGG19_DEC_CONVS)
             return ns_fail (err, NS_ERR_FORMAT,
                             "%s: more than %d convolutions (keys N.weight); "
-                            "expected the pytorch-AdaIN decoder", file,
-                            VGG19_DEC_CONVS);
+                            "expected the pytorch-AdaIN decoder",
+                            file, VGG19_DEC_CONVS);
           idx[n++] = k;
         }
     }
   if (n != VGG19_DEC_CONVS)
     return ns_fail (err, NS_ERR_FORMAT,
                     "%s: %d convolutions (keys N.weight), expected %d "
-                    "(the pytorch-AdaIN decoder)", file, n, VGG19_DEC_CONVS);
+                    "(the pytorch-AdaIN decoder)",
+                    file, n, VGG19_DEC_CONVS);
   qsort (idx, (size_t) n, sizeof idx[0], cmp_int);
   for (int c = 0; c < n; c++)
     {
@@ -413,13 +272,12 @@ files_list (ns_model_kind kind, char *buf, size_t len)
   size_t used = 0;
   buf[0] = '\0';
   for (int i = 0; files[i] && used < len; i++)
-    used += (size_t) snprintf (buf + used, len - used, "%s%s",
-                               i ? ", " : "", files[i]);
+    used += (size_t) snprintf (buf + used, len - used, "%s%s", i ? ", " : "",
+                               files[i]);
 }
 
 static ns_status
-load_file (ns_model *m, const char *name, const ns_weights **out,
-           ns_error *err)
+load_file (ns_model *m, const char *name, const ns_weights **out, ns_error *err)
 {
   char path[4096];
   char list[256];
@@ -452,8 +310,8 @@ check_pair (const ns_net *enc, const ns_net *dec, const char *enc_file,
   if (dec->in_channels != enc->out_channels)
     return ns_fail (err, NS_ERR_SHAPE,
                     "%s takes %d channels but %s produces %d: the files do "
-                    "not belong together", dec_file, dec->in_channels,
-                    enc_file, enc->out_channels);
+                    "not belong together",
+                    dec_file, dec->in_channels, enc_file, enc->out_channels);
   return NS_OK;
 }
 
@@ -467,24 +325,24 @@ load_cd16x (ns_model *m, ns_error *err)
       const ns_weights *we, *wd;
       const char *ef = cd16x_files[l - 1], *df = cd16x_files[l + 4];
       m->level_id[l - 1] = l;
-      if ((st = load_file (m, ef, &we, err)) != NS_OK
-          || (st = build_encoder (&m->enc[l - 1], we, ef, KEYS_CD16X, l, 1,
-                                  false, err)) != NS_OK
-          || (st = load_file (m, df, &wd, err)) != NS_OK
-          || (st = build_cd16x_decoder (&m->dec[l - 1], wd, df, l,
-                                        m->enc[l - 1].out_channels, err))
-               != NS_OK
-          || (st = check_pair (&m->enc[l - 1], &m->dec[l - 1], ef, df, err))
-               != NS_OK)
+      if ((st = load_file (m, ef, &we, err)) != NS_OK ||
+          (st = ns_vgg_encoder (&m->enc[l - 1], NS_MODEL_CD16X, we, ef, l, 1,
+                                err)) != NS_OK ||
+          (st = load_file (m, df, &wd, err)) != NS_OK ||
+          (st = build_cd16x_decoder (&m->dec[l - 1], wd, df, l,
+                                     m->enc[l - 1].out_channels, err)) !=
+              NS_OK ||
+          (st = check_pair (&m->enc[l - 1], &m->dec[l - 1], ef, df, err)) !=
+              NS_OK)
         return st;
     }
   return NS_OK;
 }
 
 static ns_status
-load_single (ns_model *m, key_style style, int level, bool ceil,
-             const dec_step *dec, int n_dec, ns_error *err)
+load_single (ns_model *m, const dec_step *dec, int n_dec, ns_error *err)
 {
+  const int level = ns_vgg_family_get (m->kind)->ff_level;
   const char *const *files = ns_model_kind_files (m->kind);
   const ns_weights *we, *wd;
   dec_step steps[VGG19_DEC_CONVS + 3];
@@ -493,15 +351,15 @@ load_single (ns_model *m, key_style style, int level, bool ceil,
 
   m->n_levels = 1;
   m->level_id[0] = level;
-  if ((st = load_file (m, files[0], &we, err)) != NS_OK
-      || (st = build_encoder (&m->enc[0], we, files[0], style, level, 1, ceil,
-                              err)) != NS_OK
-      || (st = load_file (m, files[1], &wd, err)) != NS_OK)
+  if ((st = load_file (m, files[0], &we, err)) != NS_OK ||
+      (st = ns_vgg_encoder (&m->enc[0], m->kind, we, files[0], level, 1,
+                            err)) != NS_OK ||
+      (st = load_file (m, files[1], &wd, err)) != NS_OK)
     return st;
   if (!dec)
     {
-      if ((st = vgg19_decoder_steps (wd, files[1], steps, keys, &n_dec, err))
-          != NS_OK)
+      if ((st = vgg19_decoder_steps (wd, files[1], steps, keys, &n_dec, err)) !=
+          NS_OK)
         return st;
       dec = steps;
     }
@@ -540,10 +398,11 @@ ns_model_load (const char *dir, ns_model_kind kind, ns_model **out,
                         "%s: no complete model found; the folder must contain "
                         "enc1..enc5.pth and dec1..dec5.pth (cd16x), or "
                         "vgg_normalised.pth and decoder.pth (vgg19), or "
-                        "vgg_r31.pth and dec_r31.pth (lst-r31)", dir);
+                        "vgg_r31.pth and dec_r31.pth (lst-r31)",
+                        dir);
     }
-  else if (kind != NS_MODEL_CD16X && kind != NS_MODEL_VGG19
-           && kind != NS_MODEL_LST_R31)
+  else if (kind != NS_MODEL_CD16X && kind != NS_MODEL_VGG19 &&
+           kind != NS_MODEL_LST_R31)
     return ns_fail (err, NS_ERR_INVALID_ARG, "unknown model kind %d",
                     (int) kind);
 
@@ -560,10 +419,10 @@ ns_model_load (const char *dir, ns_model_kind kind, ns_model **out,
       st = load_cd16x (m, err);
       break;
     case NS_MODEL_VGG19:
-      st = load_single (m, KEYS_SEQUENTIAL, 4, true, NULL, 0, err);
+      st = load_single (m, NULL, 0, err);
       break;
     default:
-      st = load_single (m, KEYS_LST, 3, false, lst_decoder,
+      st = load_single (m, lst_decoder,
                         (int) (sizeof lst_decoder / sizeof lst_decoder[0]),
                         err);
       break;
@@ -580,26 +439,14 @@ ns_model_load (const char *dir, ns_model_kind kind, ns_model **out,
 ns_status
 ns_model_feature_net (const ns_model *model, ns_net *net, ns_error *err)
 {
-  const ns_weights *w;
+  const ns_vgg_family *fam;
   if (net)
     memset (net, 0, sizeof *net);
   if (!model || !net)
     return ns_fail (err, NS_ERR_INVALID_ARG, "feature net: NULL argument");
-  switch (model->kind)
-    {
-    case NS_MODEL_VGG19:
-      w = ns_model_weights (model, "vgg_normalised.pth");
-      return build_encoder (net, w, "vgg_normalised.pth", KEYS_SEQUENTIAL, 5,
-                            1, true, err);
-    case NS_MODEL_CD16X:
-      w = ns_model_weights (model, "enc5.pth");
-      return build_encoder (net, w, "enc5.pth", KEYS_CD16X, 5, 1, false, err);
-    case NS_MODEL_LST_R31:
-      w = ns_model_weights (model, "vgg_r31.pth");
-      return build_encoder (net, w, "vgg_r31.pth", KEYS_LST, 3, 1, false,
-                            err);
-    default:
-      break;
-    }
-  return ns_fail (err, NS_ERR_INTERNAL, "feature net: unknown model kind");
+  if (!(fam = ns_vgg_family_get (model->kind)))
+    return ns_fail (err, NS_ERR_INTERNAL, "feature net: unknown model kind");
+  return ns_vgg_feature_net (model->kind,
+                             ns_model_weights (model, fam->trunk_file),
+                             fam->trunk_file, net, err);
 }

@@ -3,6 +3,8 @@
  * pass holds about two activations at a time. */
 #include "nn.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,27 +82,64 @@ ns_net_clear (ns_net *net)
   memset (net, 0, sizeof *net);
 }
 
+/* Shape after layer L given the shape before it; false on overflow (an
+ * upsample past 2^29). */
+static bool
+layer_shape (const ns_net *net, const ns_layer *l, int *c, int *h, int *w)
+{
+  switch (l->kind)
+    {
+    case NS_LAYER_CONV:
+      *c = l->conv.cout;
+      break;
+    case NS_LAYER_POOL:
+      *h = net->pool_ceil ? (*h + 1) / 2 : *h / 2;
+      *w = net->pool_ceil ? (*w + 1) / 2 : *w / 2;
+      break;
+    case NS_LAYER_UPSAMPLE:
+      if (*h > (1 << 29) || *w > (1 << 29))
+        return false;
+      *h *= 2;
+      *w *= 2;
+      break;
+    }
+  return *c >= 0 && *h >= 0 && *w >= 0;
+}
+
+void
+ns_net_out_shape (const ns_net *net, int upto_layer, int h, int w, int *c,
+                  int *oh, int *ow)
+{
+  int cc = net->in_channels;
+
+  if (upto_layer > net->n_layers)
+    upto_layer = net->n_layers;
+  for (int i = 0; i < upto_layer; i++)
+    if (!layer_shape (net, &net->layers[i], &cc, &h, &w))
+      {
+        cc = h = w = 0;
+        break;
+      }
+  if (c)
+    *c = cc;
+  if (oh)
+    *oh = h;
+  if (ow)
+    *ow = w;
+}
+
 double
 ns_net_flops (const ns_net *net, int h, int w)
 {
   double total = 0.0;
+  int c = net->in_channels;
   for (int i = 0; i < net->n_layers; i++)
     {
       const ns_layer *l = &net->layers[i];
-      switch (l->kind)
-        {
-        case NS_LAYER_CONV:
-          total += ns_conv_flops (&l->conv, h, w);
-          break;
-        case NS_LAYER_POOL:
-          h = net->pool_ceil ? (h + 1) / 2 : h / 2;
-          w = net->pool_ceil ? (w + 1) / 2 : w / 2;
-          break;
-        case NS_LAYER_UPSAMPLE:
-          h *= 2;
-          w *= 2;
-          break;
-        }
+      if (l->kind == NS_LAYER_CONV)
+        total += ns_conv_flops (&l->conv, h, w);
+      if (!layer_shape (net, l, &c, &h, &w))
+        break;
     }
   return total;
 }
@@ -120,8 +159,8 @@ ns_net_find_tap (const ns_net *net, const char *name)
           return i;
       return -1;
     }
-  if (sscanf (name, "%4[a-z]%d_%d", kind, &want_block, &want_index) != 3
-      || (strcmp (kind, "relu") != 0 && strcmp (kind, "conv") != 0))
+  if (sscanf (name, "%4[a-z]%d_%d", kind, &want_block, &want_index) != 3 ||
+      (strcmp (kind, "relu") != 0 && strcmp (kind, "conv") != 0))
     return -1;
   /* Layer 0 is the 1x1 input conv; then count convs within blocks. */
   for (int i = 1; i < net->n_layers; i++)
@@ -179,33 +218,46 @@ max_activation (const ns_net *net, int first, int last, int c, int h, int w,
   size_t best = 0, n;
   for (int i = first; i < last; i++)
     {
-      const ns_layer *l = &net->layers[i];
-      switch (l->kind)
-        {
-        case NS_LAYER_CONV:
-          c = l->conv.cout;
-          break;
-        case NS_LAYER_POOL:
-          h = net->pool_ceil ? (h + 1) / 2 : h / 2;
-          w = net->pool_ceil ? (w + 1) / 2 : w / 2;
-          break;
-        case NS_LAYER_UPSAMPLE:
-          if (h > (1 << 29) || w > (1 << 29))
-            return false;
-          h *= 2;
-          w *= 2;
-          break;
-        }
-      if (c < 0 || h < 0 || w < 0)
+      if (!layer_shape (net, &net->layers[i], &c, &h, &w))
         return false;
-      if (!ns_size_mul ((size_t) c, (size_t) h, &n)
-          || !ns_size_mul (n, (size_t) w, &n))
+      if (!ns_size_mul ((size_t) c, (size_t) h, &n) ||
+          !ns_size_mul (n, (size_t) w, &n))
         return false;
       if (n > best)
         best = n;
     }
   *numel = best > 0 ? best : 1;
   return true;
+}
+
+double
+ns_net_peak_bytes (const ns_net *net, int h, int w)
+{
+  size_t numel;
+  double scratch = 0.0;
+  int c = net->in_channels;
+
+  if (net->n_layers == 0)
+    return 0.0;
+  if (!max_activation (net, 0, net->n_layers, c, h, w, &numel))
+    return HUGE_VAL;
+  /* ns_conv2d_into allocates its scratch per call: the largest counts. */
+  for (int i = 0; i < net->n_layers; i++)
+    {
+      const ns_layer *l = &net->layers[i];
+      if (l->kind == NS_LAYER_CONV)
+        {
+          size_t f = ns_conv_scratch_floats (&l->conv, h, w, NULL);
+          if (f == SIZE_MAX)
+            return HUGE_VAL;
+          if ((double) f > scratch)
+            scratch = (double) f;
+        }
+      if (!layer_shape (net, l, &c, &h, &w))
+        return HUGE_VAL;
+    }
+  return sizeof (float) *
+         ((net->n_layers > 1 ? 2.0 : 1.0) * (double) numel + scratch);
 }
 
 static ns_status
@@ -232,8 +284,8 @@ net_run (const ns_net *net, int first, int last, const ns_tensor *in,
     memset (out, 0, sizeof *out);
   for (int t = 0; t < n_taps; t++)
     memset (&taps[t], 0, sizeof taps[t]);
-  if (!net || !in || !in->data || first < 0 || last > net->n_layers
-      || first > last || (n_taps > 0 && (!tap_layers || !taps)))
+  if (!net || !in || !in->data || first < 0 || last > net->n_layers ||
+      first > last || (n_taps > 0 && (!tap_layers || !taps)))
     return ns_fail (err, NS_ERR_INVALID_ARG, "net forward: bad arguments");
   if (!out && n_taps == 0)
     return ns_fail (err, NS_ERR_INVALID_ARG, "net forward: nothing to do");
@@ -248,17 +300,19 @@ net_run (const ns_net *net, int first, int last, const ns_tensor *in,
   for (int t = 0; t < n_taps; t++)
     if (tap_layers[t] < first || tap_layers[t] >= last)
       return ns_fail (err, NS_ERR_INVALID_ARG,
-                      "net forward: tap layer %d outside %d..%d",
-                      tap_layers[t], first, last - 1);
+                      "net forward: tap layer %d outside %d..%d", tap_layers[t],
+                      first, last - 1);
   if (first == last)
     return out ? copy_tensor (in, out, err) : NS_OK;
 
   {
     size_t bytes;
-    if (!max_activation (net, first, last, in->c, in->h, in->w, &buf_numel)
-        || !ns_size_mul (buf_numel, sizeof (float), &bytes))
-      return ns_fail (err, NS_ERR_NOMEM, "net forward: a %dx%d input is too "
-                      "large", in->w, in->h);
+    if (!max_activation (net, first, last, in->c, in->h, in->w, &buf_numel) ||
+        !ns_size_mul (buf_numel, sizeof (float), &bytes))
+      return ns_fail (err, NS_ERR_NOMEM,
+                      "net forward: a %dx%d input is too "
+                      "large",
+                      in->w, in->h);
     buf[0] = ns_alloc (bytes);
     buf[1] = last - first > 1 ? ns_alloc (bytes) : NULL;
     if (!buf[0] || (last - first > 1 && !buf[1]))
@@ -325,8 +379,8 @@ ns_net_forward (const ns_net *net, const ns_tensor *in, ns_tensor *out,
 {
   if (!out)
     return ns_fail (err, NS_ERR_INVALID_ARG, "net forward: NULL output");
-  return net_run (net, 0, net ? net->n_layers : 0, in, NULL, 0, NULL, out,
-                  run, err);
+  return net_run (net, 0, net ? net->n_layers : 0, in, NULL, 0, NULL, out, run,
+                  err);
 }
 
 ns_status
@@ -344,6 +398,6 @@ ns_net_forward_taps (const ns_net *net, const ns_tensor *in,
                      const int *tap_layers, int n_taps, ns_tensor *taps,
                      ns_tensor *out, ns_run *run, ns_error *err)
 {
-  return net_run (net, 0, net ? net->n_layers : 0, in, tap_layers, n_taps,
-                  taps, out, run, err);
+  return net_run (net, 0, net ? net->n_layers : 0, in, tap_layers, n_taps, taps,
+                  out, run, err);
 }

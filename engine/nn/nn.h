@@ -5,8 +5,8 @@
  * (ns_net_clear frees both); the conv weights and biases are borrowed
  * from the ns_weights they were read from (kept in the ns_model).
  *
- * Encoders built by the model loader follow the VGG-19 trunk: layer 0 is
- * the 1x1 input conv (RGB [0,1] -> normalised BGR), then blocks of 3x3
+ * Encoders (built from the one VGG table, vgg.c) follow the VGG-19 trunk: layer
+ * 0 is the 1x1 input conv (RGB [0,1] -> normalised BGR), then blocks of 3x3
  * conv+ReLU separated by 2x2 max pools.  Conv layers are named after the
  * VGG layer they compute ("conv1_1", "conv4_2", ...; "conv0" for the input
  * layer) whatever the key in the file; decoder convs are named by their
@@ -22,15 +22,13 @@ ns_status ns_conv_check (const ns_conv *conv, const ns_tensor *in,
                          ns_error *err);
 /* FLOPs (multiply + add) of CONV on an H x W input. */
 double ns_conv_flops (const ns_conv *conv, int h, int w);
-/* Pixels per band ns_conv2d aims for on an H x W input (before balancing
- * bands over threads); exposed for the benchmark. */
-int ns_conv_band_pixels (const ns_conv *conv, int h, int w);
 
 /* The kernels writing into a caller's buffer BUF (capacity at least the
  * output's numel, not overlapping IN, not freed on error) instead of
- * allocating: OUT receives the shape and DATA = BUF.  ns_net_forward uses them to ping-pong between
- * two buffers, so each page is faulted in once per forward, not per layer
- * (at 2048x2048 a fresh 1 GiB activation costs ~0.3 s of page faults). */
+ * allocating: OUT receives the shape and DATA = BUF.  ns_net_forward uses them
+ * to ping-pong between two buffers, so each page is faulted in once per
+ * forward, not per layer (at 2048x2048 a fresh 1 GiB activation costs ~0.3 s of
+ * page faults). */
 ns_status ns_conv2d_buf (const ns_conv *conv, const ns_tensor *in, float *buf,
                          ns_tensor *out, ns_run *run, ns_error *err);
 /* Options of ns_conv2d_into; a NULL options pointer means all zero. */
@@ -80,10 +78,71 @@ ns_reflect_index (int i, int n)
 void ns_im2col3x3_band (const float *in, int cin, int h, int w, size_t p0,
                         int npix, float *col);
 
+/* ---- convolution backward (conv2d.c) and its reference (conv2d_ref.c)
+ * GIN (cin*h*w, overwritten) = dL/d(input) from GOUT (cout*h*w): sgemm
+ * with W^T then col2im, which folds the reflected borders back onto the
+ * pixels they were copied from.  When Y (the forward's output) is not
+ * NULL, GOUT is first multiplied in place by the ReLU mask (Y > 0), so
+ * GOUT may be dL/d(output after ReLU); with Y NULL it is dL/d(pre-ReLU).
+ * WORK: ns_conv2d_work_floats floats. */
+void ns_conv2d_backward (const ns_conv *conv, const float *y, float *gout,
+                         int h, int w, float *gin, float *work, int n_threads);
+/* Floats of workspace ns_conv2d_backward and ns_conv2d_into (as its
+ * scratch, with N_THREADS threads) need at H x W. */
+size_t ns_conv2d_work_floats (const ns_conv *conv, int h, int w, int n_threads);
+/* The backward pass runs a layer either "banded", each thread taking whole
+ * bands of rows with a single-threaded sgemm on an L2-sized im2col buffer
+ * (narrow layers on large images: memory-bound, cache locality wins), or
+ * "whole", large sequential bands with OpenBLAS threading each sgemm
+ * (small images, deep wide layers: too few bands to share out).  Banded
+ * when there are at least two bands per thread. */
+bool ns_conv2d_backward_banded (const ns_conv *conv, int h, int w,
+                                int n_threads);
+/* Naive reference (explicit padding, direct loops, double accumulation). */
+void ns_conv2d_backward_ref (const ns_conv *conv, const float *gout, int h,
+                             int w, float *gin);
+
+/* ---- reflection pad 1 (reflpad.c), the references' explicit padding
+ * IN c x h x w -> OUT c x (h+2) x (w+2), as torch ReflectionPad2d(1). */
+void ns_reflpad_forward (const float *in, int c, int h, int w, float *out);
+/* GOUT c x (h+2) x (w+2) -> GIN c x h x w: each padded cell's gradient
+ * is added to the pixel it was copied from. */
+void ns_reflpad_backward (const float *gout, int c, int h, int w, float *gin);
+
+/* ---- ReLU (relu.c; the convolutions fuse the forward) */
+void ns_relu_forward (float *x, size_t n);
+/* G *= (Y > 0), Y the ReLU's output (as PyTorch's threshold_backward). */
+void ns_relu_backward (const float *y, float *g, size_t n);
+
+/* ---- 2x2 stride-2 max pooling (pool.c) */
+/* Output size; CEIL_MODE as PyTorch's MaxPool2d. */
+void ns_maxpool2x2_shape (int h, int w, bool ceil_mode, int *oh, int *ow);
+/* The forward kernel on bare arrays: IN c x h x w -> OUT.  ARGMAX (oh*ow
+ * per channel, may be NULL) receives the index y*w+x of each winner within
+ * its channel.  Ties and NaNs as PyTorch's CPU kernel: the first maximum
+ * in row-major window order wins, a NaN wins over anything.  N_THREADS 0:
+ * ns_threads_resolve's default. */
+void ns_maxpool2x2_into (const float *in, int c, int h, int w, bool ceil_mode,
+                         float *out, int32_t *argmax, int n_threads);
+/* GIN (c*h*w) is overwritten: zero except at the winners. */
+void ns_maxpool2x2_backward (const float *gout, const int32_t *argmax, int c,
+                             int h, int w, bool ceil_mode, float *gin,
+                             int n_threads);
 ns_status ns_maxpool2x2_buf (const ns_tensor *in, bool ceil_mode, float *buf,
                              ns_tensor *out, ns_error *err);
 ns_status ns_upsample2x_buf (const ns_tensor *in, float *buf, ns_tensor *out,
                              ns_error *err);
+
+/* The one output-size walk over NET's layers.  Shape (C x OH x OW) of the
+ * activation after the first UPTO_LAYER layers (0: the input, C =
+ * net->in_channels; net->n_layers: the output) on an H x W input; pools
+ * round as net->pool_ceil says.  Any of C, OH, OW may be NULL. */
+void ns_net_out_shape (const ns_net *net, int upto_layer, int h, int w, int *c,
+                       int *oh, int *ow);
+/* Bytes ns_net_forward allocates for an H x W input (the input itself
+ * excluded): its two ping-pong buffers of the largest activation plus the
+ * largest convolution scratch (at the default thread count). */
+double ns_net_peak_bytes (const ns_net *net, int h, int w);
 
 /* Index of the layer computing VGG activation NAME in an encoder NET:
  * "relu3_1" or "conv3_1" (the conv's ReLU is fused), "pool2" (the pool
@@ -110,6 +169,52 @@ ns_status ns_net_add_conv (ns_net *net, const char *name, const ns_conv *conv,
                            ns_error *err);
 ns_status ns_net_add_pool (ns_net *net, ns_error *err);
 ns_status ns_net_add_upsample (ns_net *net, ns_error *err);
+
+/* ---------------------------------------------- the VGG table (vgg.c) */
+
+/* Convs per VGG-19 block. */
+extern const int ns_vgg_block_convs[5];
+
+/* What differs between the VGG-trunk model families. */
+typedef struct
+{
+  ns_model_kind kind;
+  bool pool_ceil;         /* ceil-mode pools (vgg19) or floor */
+  int ff_level;           /* deepest feed-forward level (reluN_1) */
+  const char *trunk_file; /* the file with the longest trunk */
+  int trunk_depth;        /* the deepest reluN_1 it reaches */
+} ns_vgg_family;
+
+/* NULL for a kind without a VGG trunk. */
+const ns_vgg_family *ns_vgg_family_get (ns_model_kind kind);
+/* The key (without ".weight") of KIND's VGG conv BLOCK_INDEX (1-based;
+ * block 0: the 1x1 input conv). */
+void ns_vgg_key (ns_model_kind kind, int block, int index, char *buf,
+                 size_t len);
+/* Conv KEY of W (named FILE in messages) with every shape checked: a K x K
+ * kernel, CIN input channels (<= 0: any), a bias. */
+ns_status ns_conv_from_weights (const ns_weights *w, const char *file,
+                                const char *key, int cin, int k, bool relu,
+                                ns_conv *conv, ns_error *err);
+/* The same appended to NET as layer NAME (CIN: the previous layer's output
+ * when NET is not empty). */
+ns_status ns_net_add_conv_weights (ns_net *net, const ns_weights *w,
+                                   const char *file, const char *key,
+                                   const char *name, int cin, int k, bool relu,
+                                   ns_error *err);
+/* The VGG trunk of KIND from W: the input conv, then VGG convs (with ReLU)
+ * and pools up to relu<LAST_BLOCK>_<LAST_INDEX>.  NET is filled (clear
+ * it with ns_net_clear); weights are borrowed from W. */
+ns_status ns_vgg_encoder (ns_net *net, ns_model_kind kind, const ns_weights *w,
+                          const char *file, int last_block, int last_index,
+                          ns_error *err);
+/* KIND's longest trunk (to relu<trunk_depth>_1) from W, its trunk file. */
+ns_status ns_vgg_feature_net (ns_model_kind kind, const ns_weights *w,
+                              const char *file, ns_net *net, ns_error *err);
+/* The file of FILES holding KIND's longest trunk (its input conv and its
+ * deepest conv), or NULL. */
+const ns_weights *ns_vgg_find_trunk (ns_model_kind kind,
+                                     ns_weights *const *files, int n_files);
 
 /* The longest feature extractor MODEL's weights allow, for Gatys losses:
  * the whole normalised VGG-19 to relu5_1 (NS_MODEL_VGG19, ceil-mode

@@ -54,8 +54,8 @@ ns_image_to_tensor (const ns_image *img, int pad_to, ns_tensor *out,
   for (int c = 0; c < 3; c++)
     for (int y = 0; y < th; y++)
       {
-        const float *s = img->data
-                         + ((size_t) c * h + pad_index (y, h, ry)) * w;
+        const float *s = img->data +
+                         ((size_t) c * h + pad_index (y, h, ry)) * w;
         float *d = out->data + ((size_t) c * th + y) * tw;
         memcpy (d, s, sizeof (float) * (size_t) w);
         for (int x = w; x < tw; x++)
@@ -79,8 +79,7 @@ ns_tensor_to_image (const ns_tensor *t, ns_image *img, ns_error *err)
   if (t->c != 3)
     return ns_fail (err, NS_ERR_SHAPE,
                     "tensor to image: %d channels, expected 3", t->c);
-  if (!img->data
-      && (st = ns_image_alloc (img, t->w, t->h, err)) != NS_OK)
+  if (!img->data && (st = ns_image_alloc (img, t->w, t->h, err)) != NS_OK)
     return st;
   w = img->width;
   h = img->height;

@@ -69,7 +69,7 @@ ns_upsample2x_ref (const ns_tensor *in, ns_tensor *out, ns_error *err)
   for (int c = 0; c < out->c; c++)
     for (int y = 0; y < out->h; y++)
       for (int x = 0; x < out->w; x++)
-        out->data[((size_t) c * out->h + y) * out->w + x]
-          = in->data[((size_t) c * in->h + y / 2) * in->w + x / 2];
+        out->data[((size_t) c * out->h + y) * out->w + x] =
+            in->data[((size_t) c * in->h + y / 2) * in->w + x / 2];
   return NS_OK;
 }

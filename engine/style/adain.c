@@ -22,9 +22,8 @@ ns_adain_mean_std (const ns_stats *s, double *mean, double *std)
 }
 
 ns_status
-ns_adain_map (const double *c_mean, const double *c_std,
-              const double *s_mean, const double *s_std, int c,
-              ns_affine *out, ns_error *err)
+ns_adain_map (const double *c_mean, const double *c_std, const double *s_mean,
+              const double *s_std, int c, ns_affine *out, ns_error *err)
 {
   ns_status st = ns_affine_init (out, c, true, err);
   if (st != NS_OK)

@@ -14,8 +14,7 @@ extern void dsyevd_ (const char *jobz, const char *uplo, const int *n,
                      int *info);
 
 ns_status
-ns_eig_sym (int n, const double *a, double *eval, double *evec,
-            ns_error *err)
+ns_eig_sym (int n, const double *a, double *eval, double *evec, ns_error *err)
 {
   int lwork = -1, liwork = -1, info = 0, iwq = 0, saved;
   double wq = 0.0;
@@ -32,8 +31,8 @@ ns_eig_sym (int n, const double *a, double *eval, double *evec,
    * triangle LAPACK reads does not matter. */
   for (int i = 0; i < n; i++)
     for (int j = 0; j < n; j++)
-      z[(size_t) i * n + j]
-        = 0.5 * (a[(size_t) i * n + j] + a[(size_t) j * n + i]);
+      z[(size_t) i * n + j] = 0.5 *
+                              (a[(size_t) i * n + j] + a[(size_t) j * n + i]);
 
   saved = ns_blas_serial_begin ();
   dsyevd_ ("V", "U", &n, z, &n, eval, &wq, &lwork, &iwq, &liwork, &info);
@@ -93,8 +92,8 @@ ns_eig_sym_jacobi (int n, const double *a, double *eval, double *evec,
   for (int i = 0; i < n; i++)
     for (int j = 0; j < n; j++)
       {
-        m[(size_t) i * n + j]
-          = 0.5 * (a[(size_t) i * n + j] + a[(size_t) j * n + i]);
+        m[(size_t) i * n + j] = 0.5 *
+                                (a[(size_t) i * n + j] + a[(size_t) j * n + i]);
         v[(size_t) i * n + j] = i == j ? 1.0 : 0.0;
       }
 
@@ -123,8 +122,8 @@ ns_eig_sym_jacobi (int n, const double *a, double *eval, double *evec,
             app = m[(size_t) p * n + p];
             aqq = m[(size_t) q * n + q];
             theta = (aqq - app) / (2.0 * apq);
-            t = (theta >= 0 ? 1.0 : -1.0)
-                / (fabs (theta) + sqrt (theta * theta + 1.0));
+            t = (theta >= 0 ? 1.0 : -1.0) /
+                (fabs (theta) + sqrt (theta * theta + 1.0));
             c = 1.0 / sqrt (t * t + 1.0);
             s = t * c;
             /* M = J^T M J with the rotation in the (p, q) plane. */
@@ -167,8 +166,8 @@ ns_eig_sym_jacobi (int n, const double *a, double *eval, double *evec,
       {
         int best = i;
         for (int j = i + 1; j < n; j++)
-          if (m[(size_t) order[j] * n + order[j]]
-              < m[(size_t) order[best] * n + order[best]])
+          if (m[(size_t) order[j] * n + order[j]] <
+              m[(size_t) order[best] * n + order[best]])
             best = j;
         int tmp = order[i];
         order[i] = order[best];

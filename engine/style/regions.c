@@ -81,8 +81,7 @@ typedef struct
 } crop;
 
 static ns_status
-check_region (const ns_image *image, int x, int y, int w, int h,
-              ns_error *err)
+check_region (const ns_image *image, int x, int y, int w, int h, ns_error *err)
 {
   if (!image || !image->data)
     return ns_fail (err, NS_ERR_INVALID_ARG, "region: no image");
@@ -90,19 +89,19 @@ check_region (const ns_image *image, int x, int y, int w, int h,
     return ns_fail (err, NS_ERR_INVALID_ARG,
                     "image is %dx%d: images must be at least 16x16 pixels",
                     image->width, image->height);
-  if (w <= 0 || h <= 0 || x < 0 || y < 0 || x > image->width - w
-      || y > image->height - h)
+  if (w <= 0 || h <= 0 || x < 0 || y < 0 || x > image->width - w ||
+      y > image->height - h)
     return ns_fail (err, NS_ERR_INVALID_ARG,
-                    "region %dx%d+%d+%d is not inside the %dx%d image", w, h,
-                    x, y, image->width, image->height);
+                    "region %dx%d+%d+%d is not inside the %dx%d image", w, h, x,
+                    y, image->width, image->height);
   return NS_OK;
 }
 
 /* The crop around (x, y, w, h) with margin, origin aligned to DS, at least
  * 16 pixels and DS pixels per side. */
 static ns_status
-make_crop (const ns_image *image, int x, int y, int w, int h, int ds,
-           crop *c, ns_error *err)
+make_crop (const ns_image *image, int x, int y, int w, int h, int ds, crop *c,
+           ns_error *err)
 {
   int m = region_margin (ds), minside = ds > 16 ? ds : 16;
   int cw, ch;
@@ -132,8 +131,8 @@ make_crop (const ns_image *image, int x, int y, int w, int h, int ds,
   for (int k = 0; k < 3; k++)
     for (int yy = 0; yy < ch; yy++)
       memcpy (c->img.data + k * cplane + (size_t) yy * cw,
-              image->data + k * plane + (size_t) (c->y0 + yy) * image->width
-                + c->x0,
+              image->data + k * plane + (size_t) (c->y0 + yy) * image->width +
+                  c->x0,
               sizeof (float) * (size_t) cw);
   return NS_OK;
 }
@@ -143,8 +142,8 @@ encode_crop (const ns_model *model, int idx, const crop *c, ns_tensor *f,
              ns_run *run, ns_error *err)
 {
   ns_tensor in = { 0 };
-  ns_status st = ns_image_to_tensor (&c->img, model->enc[idx].downsample,
-                                     &in, err);
+  ns_status st = ns_image_to_tensor (&c->img, model->enc[idx].downsample, &in,
+                                     err);
   if (st != NS_OK)
     return st;
   st = ns_net_forward (&model->enc[idx], &in, f, run, err);
@@ -217,13 +216,12 @@ ns_region_transform (ns_context *ctx, const ns_params *params,
                     "region transform: missing argument");
   if ((st = check_region (image, x, y, w, h, err)) != NS_OK)
     return st;
-  if (!out->data || out->width != image->width
-      || out->height != image->height)
+  if (!out->data || out->width != image->width || out->height != image->height)
     return ns_fail (err, NS_ERR_INVALID_ARG,
                     "region transform: output must be %dx%d", image->width,
                     image->height);
-  if (!content->model || content->model != style->model
-      || content->level != style->level)
+  if (!content->model || content->model != style->model ||
+      content->level != style->level)
     return ns_fail (err, NS_ERR_INVALID_ARG,
                     "region transform: statistics of different models or "
                     "levels");
@@ -234,8 +232,8 @@ ns_region_transform (ns_context *ctx, const ns_params *params,
     return ns_fail (err, NS_ERR_INVALID_ARG,
                     "strength must be in [0, 1] (got %g)",
                     (double) params->strength);
-  if (params->method == NS_METHOD_GATYS
-      || (unsigned) params->method > NS_METHOD_GATYS)
+  if (params->method == NS_METHOD_GATYS ||
+      (unsigned) params->method > NS_METHOD_GATYS)
     return ns_fail (err, NS_ERR_UNSUPPORTED,
                     "region transform needs AdaIN or WCT");
   wct = params->method == NS_METHOD_WCT;
@@ -282,9 +280,9 @@ ns_region_transform (ns_context *ctx, const ns_params *params,
     return st;
   ns_affine_scale_add_identity (&map, alpha, 1.0 - alpha);
 
-  ns_run_init (&run, params, ns_net_flops (&model->enc[idx], h, w)
-                               + ns_net_flops (&model->dec[idx], h / ds,
-                                               w / ds));
+  ns_run_init (&run, params,
+               ns_net_flops (&model->enc[idx], h, w) +
+                   ns_net_flops (&model->dec[idx], h / ds, w / ds));
   if ((st = make_crop (image, x, y, w, h, ds, &c, err)) != NS_OK)
     goto out;
   ns_run_stage (&run, "encoding content");
@@ -314,10 +312,10 @@ ns_region_transform (ns_context *ctx, const ns_params *params,
       for (int yy = y; yy < y + h; yy++)
         for (int xx = x; xx < x + w; xx++)
           {
-            float v = dec.data[k * dplane + (size_t) (yy - c.y0) * dec.w
-                               + (xx - c.x0)];
-            out->data[k * plane + (size_t) yy * image->width + xx]
-              = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
+            float v = dec.data[k * dplane + (size_t) (yy - c.y0) * dec.w +
+                               (xx - c.x0)];
+            out->data[k * plane + (size_t) yy * image->width + xx] =
+                v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
           }
     if (params->preserve_colors)
       for (int yy = y; yy < y + h; yy++)
@@ -335,8 +333,8 @@ ns_region_transform (ns_context *ctx, const ns_params *params,
                     b = Y + 1.772f * u;
               out->data[p] = r > 0.0f ? (r < 1.0f ? r : 1.0f) : 0.0f;
               out->data[plane + p] = g > 0.0f ? (g < 1.0f ? g : 1.0f) : 0.0f;
-              out->data[2 * plane + p]
-                = b > 0.0f ? (b < 1.0f ? b : 1.0f) : 0.0f;
+              out->data[2 * plane + p] = b > 0.0f ? (b < 1.0f ? b : 1.0f)
+                                                  : 0.0f;
             }
         }
   }

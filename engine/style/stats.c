@@ -19,8 +19,7 @@ ns_fstats_init (ns_stats *s, int c, ns_error *err)
 {
   memset (s, 0, sizeof *s);
   if (c <= 0 || c > 4096)
-    return ns_fail (err, NS_ERR_INVALID_ARG, "stats: bad channel count %d",
-                    c);
+    return ns_fail (err, NS_ERR_INVALID_ARG, "stats: bad channel count %d", c);
   s->c = c;
   s->mean = calloc ((size_t) c, sizeof *s->mean);
   s->m2 = calloc ((size_t) c * (size_t) c, sizeof *s->m2);
@@ -43,30 +42,6 @@ ns_fstats_clear (ns_stats *s)
   s->n = 0;
   s->c = 0;
 }
-
-void
-ns_fstats_reset (ns_stats *s)
-{
-  s->n = 0;
-  memset (s->mean, 0, sizeof *s->mean * (size_t) s->c);
-  memset (s->m2, 0, sizeof *s->m2 * (size_t) s->c * (size_t) s->c);
-}
-
-ns_status
-ns_fstats_copy (ns_stats *dst, const ns_stats *src, ns_error *err)
-{
-  ns_status st = ns_fstats_init (dst, src->c, err);
-  if (st != NS_OK)
-    return st;
-  dst->model = src->model;
-  dst->level = src->level;
-  dst->index = src->index;
-  dst->n = src->n;
-  memcpy (dst->mean, src->mean, sizeof *dst->mean * (size_t) src->c);
-  memcpy (dst->m2, src->m2, sizeof *dst->m2 * (size_t) src->c * src->c);
-  return NS_OK;
-}
-
 
 /* Mean and centred M2 of pixels [P0, P0+NB) of the region (raster order),
  * with BUF (c x NB doubles) as scratch. */
@@ -135,10 +110,9 @@ ns_fstats_add (ns_stats *s, const ns_tensor *f, int x0, int y0, int w, int h,
   int nt, saved;
 
   if (f->c != c)
-    return ns_fail (err, NS_ERR_SHAPE, "stats: %d channels, expected %d",
-                    f->c, c);
-  if (w <= 0 || h <= 0 || x0 < 0 || y0 < 0 || x0 + w > f->w
-      || y0 + h > f->h)
+    return ns_fail (err, NS_ERR_SHAPE, "stats: %d channels, expected %d", f->c,
+                    c);
+  if (w <= 0 || h <= 0 || x0 < 0 || y0 < 0 || x0 + w > f->w || y0 + h > f->h)
     return ns_fail (err, NS_ERR_INVALID_ARG,
                     "stats: region %dx%d+%d+%d outside %dx%d features", w, h,
                     x0, y0, f->w, f->h);
@@ -170,8 +144,7 @@ ns_fstats_add (ns_stats *s, const ns_tensor *f, int x0, int y0, int w, int h,
         {
           size_t p0 = (b0 + (size_t) t) * STATS_BLOCK;
           size_t nb = npix - p0 < STATS_BLOCK ? npix - p0 : STATS_BLOCK;
-          block_stats (f, x0, y0, w, p0, nb,
-                       buf + (size_t) t * c * STATS_BLOCK,
+          block_stats (f, x0, y0, w, p0, nb, buf + (size_t) t * c * STATS_BLOCK,
                        bmean + (size_t) t * c, bm2 + (size_t) t * cc);
         }
       for (int t = 0; t < nr; t++)
@@ -228,8 +201,8 @@ ns_affine_scale_add_identity (ns_affine *m, double s, double t)
   else
     for (int i = 0; i < c; i++)
       for (int j = 0; j < c; j++)
-        m->a[(size_t) i * c + j] = m->a[(size_t) i * c + j] * s
-                                   + (i == j ? t : 0.0);
+        m->a[(size_t) i * c + j] = m->a[(size_t) i * c + j] * s +
+                                   (i == j ? t : 0.0);
   for (int i = 0; i < c; i++)
     m->b[i] *= s;
 }
@@ -329,8 +302,8 @@ ns_affine_apply (const ns_affine *m, const ns_tensor *in, ns_tensor *out,
               d[k] = src[k];
           }
         /* DD (c x nb) = A (c x c) DI (c x nb). */
-        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c, (int) nb,
-                     c, 1.0, m->a, c, di, (int) nb, 0.0, dd, (int) nb);
+        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c, (int) nb, c,
+                     1.0, m->a, c, di, (int) nb, 0.0, dd, (int) nb);
         for (int ch = 0; ch < c; ch++)
           {
             float *dst = out->data + (size_t) ch * plane + p0;

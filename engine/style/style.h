@@ -1,10 +1,22 @@
-/* Stylization internals: feature statistics, AdaIN / WCT maps, the
- * symmetric eigensolvers, colour helpers.  Shared by engine/style/ and
- * its tests (tests/engine-style). */
+/* The feed-forward methods (AdaIN, WCT, cascades) and their internals:
+ * feature statistics, AdaIN / WCT maps, the symmetric eigensolvers.
+ * Shared by engine/style/, ns_stylize (engine/stylize.c) and the tests
+ * (tests/engine-style).  Includes nothing of engine/gatys. */
 #ifndef NS_STYLE_H
 #define NS_STYLE_H
 
-#include "ns-internal.h"
+#include "stylize.h"
+
+/* The method ns_stylize runs for NS_METHOD_CASCADE_ADAIN, NS_METHOD_WCT
+ * and NS_METHOD_ADAIN (see stylize.h and feedforward.c); it keeps its
+ * cache in CTX. */
+ns_status ns_ff_stylize (ns_context *ctx, const ns_job *job, ns_image *result,
+                         ns_error *err);
+/* Estimated bytes of a run of METHOD on a W x H working image (the
+ * largest level: encoder or decoder pass, features, image buffers), read
+ * from the networks (ns_net_peak_bytes). */
+double ns_ff_memory_need (const ns_model *model, ns_method method, int w,
+                          int h);
 
 /* Feature statistics over a set of pixels of a C-channel activation, in
  * double: the pixel count, the per-channel mean and M2, the sum of the
@@ -15,23 +27,21 @@
 struct ns_stats
 {
   const ns_model *model;
-  int level;     /* reluN_1 index, 1-based */
-  int index;     /* index into model->enc[] */
+  int level; /* reluN_1 index, 1-based */
+  int index; /* index into model->enc[] */
   int c;
   double n;
-  double *mean;  /* c */
-  double *m2;    /* c * c */
+  double *mean; /* c */
+  double *m2;   /* c * c */
 };
 
 /* Initialises an unbound stats block for C channels (MODEL NULL). */
 ns_status ns_fstats_init (ns_stats *s, int c, ns_error *err);
 void ns_fstats_clear (ns_stats *s);
-void ns_fstats_reset (ns_stats *s);
 /* Adds the pixels (X0..X0+W-1, Y0..Y0+H-1) of F (F->c == S->c), with
  * N_THREADS threads (<= 0: all); the result does not depend on it. */
-ns_status ns_fstats_add (ns_stats *s, const ns_tensor *f, int x0, int y0,
-                         int w, int h, int n_threads, ns_error *err);
-ns_status ns_fstats_copy (ns_stats *dst, const ns_stats *src, ns_error *err);
+ns_status ns_fstats_add (ns_stats *s, const ns_tensor *f, int x0, int y0, int w,
+                         int h, int n_threads, ns_error *err);
 
 /* A per-pixel affine map of features: t = A f + b, A full (C x C,
  * row-major) or diagonal (DIAG, A holds C values). */
@@ -83,29 +93,11 @@ ns_status ns_wct_map (const double *whiten, const double *c_mean,
 ns_status ns_eig_sym (int n, const double *a, double *eval, double *evec,
                       ns_error *err);
 /* Same by cyclic Jacobi rotations: slow, simple, the test reference. */
-ns_status ns_eig_sym_jacobi (int n, const double *a, double *eval,
-                             double *evec, ns_error *err);
+ns_status ns_eig_sym_jacobi (int n, const double *a, double *eval, double *evec,
+                             ns_error *err);
 /* OUT = sum over eigenvalues e >= EIG_MIN of (e + SHIFT)^POWER v v^T,
  * eigenvalues of A + SHIFT I. */
 ns_status ns_sym_power (int n, const double *a, double shift, double power,
                         double eig_min, double *out, ns_error *err);
-
-/* Colour preservation: keeps the luminance (BT.601 Y) of STYLIZED and the
- * chroma (Cb, Cr) of CONTENT, in place in STYLIZED (same size), clamped
- * to [0,1]. */
-void ns_luminance_transfer (ns_image *stylized, const ns_image *content);
-void ns_rgb_to_ycbcr (float r, float g, float b, float *y, float *cb,
-                      float *cr);
-
-/* Counters for tests of the context cache. */
-typedef struct
-{
-  int style_encodes;    /* style encoder passes in the last ns_stylize */
-  int content_encodes;  /* content encoder passes in the last ns_stylize */
-  int decodes;
-} ns_context_counters;
-
-void ns_context_get_counters (const ns_context *ctx,
-                              ns_context_counters *out);
 
 #endif /* NS_STYLE_H */

@@ -59,8 +59,8 @@ ns_wct_map (const double *whiten, const double *c_mean, const double *color,
   /* A = C W; b = mean_s - A mean_c. */
   {
     int saved = ns_blas_serial_begin ();
-    cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c, c, c, 1.0,
-                 color, c, whiten, c, 0.0, out->a, c);
+    cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c, c, c, 1.0, color,
+                 c, whiten, c, 0.0, out->a, c);
     ns_blas_serial_end (saved);
   }
   for (int i = 0; i < c; i++)

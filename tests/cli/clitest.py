@@ -66,6 +66,9 @@ def clean_env(tmp):
     depends on the user's home."""
     env = dict(os.environ)
     env['HOME'] = tmp
+    # The user's GIMP folder follows these (as gimp_directory () does).
+    env.pop('GIMP3_DIRECTORY', None)
+    env.pop('XDG_CONFIG_HOME', None)
     env['NS_MODELS_DIR'] = os.path.join(tmp, 'no-models-here')
     env['OMP_NUM_THREADS'] = env.get('OMP_NUM_THREADS', '2')
     return env

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
-"""nstyle bench at a tiny size: the table has our numbers and PyTorch's
-for every row, and both sides count the same FLOPs (they count them
-independently: ours from the engine's networks, PyTorch's as its passes
-run).  Needs ../shared (cd16x); the PyTorch part needs torch."""
+"""ns-bench (tools/bench, not installed) at a tiny size: the table has our
+numbers and PyTorch's for every row, and both sides count the same FLOPs
+(they count them independently: ours from the engine's networks, PyTorch's
+as its passes run).  Needs ../shared (cd16x); the PyTorch part needs torch.
+
+Usage: test_bench.py [PATH/TO/ns-bench]; without it (or when given another
+program, such as nstyle) $NS_BUILD_ROOT/tools/bench/ns-bench."""
 import os
 import re
 import subprocess
@@ -12,12 +15,22 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import clitest as T  # noqa: E402
 
 
+def bench_path():
+    if len(sys.argv) > 1 and os.path.basename(sys.argv[1]) == 'ns-bench':
+        return sys.argv[1]
+    root = os.environ.get('NS_BUILD_ROOT')
+    if not root:
+        sys.exit('usage: %s PATH/TO/ns-bench (or set NS_BUILD_ROOT)'
+                 % sys.argv[0])
+    return os.path.join(root, 'tools', 'bench', 'ns-bench')
+
+
 def main():
-    exe = T.nstyle_path()
+    exe = bench_path()
     (model,) = T.shared_or_skip('models/cd16x')
     torch = subprocess.run(['/usr/bin/python3', '-c', 'import torch'],
                            capture_output=True).returncode == 0
-    args = ['bench', '--sizes', '32', '--repeat', '1', '--threads', '2',
+    args = ['--sizes', '32', '--repeat', '1', '--threads', '2',
             '--model-dir-cd16x', model]
     if not torch:
         print('note: no PyTorch; checking our column only')

@@ -3,6 +3,8 @@
 code and a message that says what is wrong (no model or ../shared needed,
 except that none is used)."""
 import os
+import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -41,16 +43,68 @@ def main():
     rc, so, se = T.run(exe, ['--help'], env)
     T.check(rc == 0, '--help exits 0')
     for w in ('--content', '--style', '--method', '--alpha', '--mask',
-              '--size', '--preserve-colors', 'EXIT STATUS', '130'):
+              '--size', '--preserve-colors', 'EXIT STATUS', '130',
+              '--strength', 'Same as --strength', '--print-model-dirs'):
         T.check(w in so, '--help mentions ' + w)
+    # The options of ns_params come from the engine's table: its range and
+    # default are shown.
+    line = [ln for ln in so.splitlines() if '--style-size' in ln]
+    T.check(len(line) == 1 and '0 to 65536' in line[0]
+            and 'default 512' in line[0],
+            '--help: --style-size shows the range and default of the table')
     rc, so, se = T.run(exe, ['--help-gatys'], env)
     T.check(rc == 0 and '--iterations' in so and '--init' in so,
             '--help-gatys lists the Gatys options')
+    line = [ln for ln in so.splitlines() if '--iterations' in ln]
+    T.check(len(line) == 1 and 'default 200' in line[0],
+            '--help-gatys: --iterations shows its default')
     rc, so, se = T.run(exe, ['--version'], env)
     T.check(rc == 0 and so.startswith('nstyle '), '--version')
-    rc, so, se = T.run(exe, ['bench', '--help'], env)
-    T.check(rc == 0 and '--sizes' in so and '--no-torch' in so,
-            'bench --help')
+
+    # nstyle is installed: it must not refer to the source tree (debug
+    # information aside, which names the build folder).
+    root = os.environ.get('NS_SOURCE_ROOT')
+    strip = shutil.which('strip')
+    if root and strip:
+        stripped = os.path.join(tmp, 'nstyle-stripped')
+        subprocess.run([strip, '--strip-debug', '-o', stripped, exe],
+                       check=True)
+        with open(stripped, 'rb') as f:
+            data = f.read()
+        os.unlink(stripped)
+        if b'__asan_init' in data:
+            print('skip source-path check (sanitizer build names files)')
+        else:
+            T.check(os.fsencode(os.path.realpath(root)) not in data
+                    and os.fsencode(root) not in data,
+                    'the binary names no source-tree path')
+
+    # The model folders: one list, the engine's (ns_model_dirs).
+    def dirs(**extra):
+        e = dict(env)
+        e.pop('NS_MODELS_DIR')
+        e.update(extra)
+        rc, so, se = T.run(exe, ['--print-model-dirs'], e)
+        return rc, so.splitlines()
+
+    rc, lines = dirs()
+    T.check(rc == 0 and len(lines) == 2
+            and lines[0] == os.path.join(tmp, '.config', 'GIMP', '3.0',
+                                         'neural-style', 'models')
+            and lines[1].endswith('/share/gimp-neural-style/models'),
+            '--print-model-dirs: user folder, data folder (%s)' % lines)
+    rc, lines = dirs(NS_MODELS_DIR='/m', GIMP3_DIRECTORY='/g')
+    T.check(rc == 0 and lines[:2] == ['/m', '/g/neural-style/models'],
+            '--print-model-dirs: $NS_MODELS_DIR first, $GIMP3_DIRECTORY '
+            '(%s)' % lines)
+    rc, lines = dirs(GIMP3_DIRECTORY='rel')
+    T.check(rc == 0 and lines[0] == os.path.join(tmp, 'rel', 'neural-style',
+                                                 'models'),
+            '--print-model-dirs: relative $GIMP3_DIRECTORY is under home '
+            '(%s)' % lines)
+    rc, lines = dirs(XDG_CONFIG_HOME='/xdg')
+    T.check(rc == 0 and lines[0] == '/xdg/GIMP/3.0/neural-style/models',
+            '--print-model-dirs: $XDG_CONFIG_HOME (%s)' % lines)
 
     # Usage errors: 2.
     case([], 2, ['-c'], 'no arguments')
@@ -63,6 +117,19 @@ def main():
     case(base + ['--alpha', '-0.1'], 2, ['--alpha'], 'alpha -0.1')
     case(base + ['--alpha', 'abc'], 2, ['--alpha', 'abc'], 'alpha abc')
     case(base + ['--alpha'], 2, ['alpha'], 'alpha without value')
+    case(base + ['-a', '1.5'], 2, ['-a', '[0, 1]'], '-a 1.5')
+    case(base + ['--strength', '2'], 2, ['--strength', '[0, 1]'],
+         'strength 2')
+    case(base + ['--strength', 'abc'], 2, ['--strength', 'abc'],
+         'strength abc')
+    # Ranges are the table's (the GIMP procedure's), e.g. at most 16 scales.
+    case(base + ['--scales', '17'], 2, ['--scales', '[1, 16]'], 'scales 17')
+    case(base + ['--style-size', '70000'], 2, ['--style-size', '[0, 65536]'],
+         'style size 70000')
+    case(base + ['--iterations', '2.5'], 2, ['--iterations', '2.5'],
+         'iterations 2.5')
+    case(base + ['--init', 'noise', '--method', 'gatys', '--tv-weight',
+                 'x'], 2, ['--tv-weight', "'x'"], 'bad tv weight')
     case(base + ['--size', '-5'], 2, ['--size'], 'negative size')
     case(base + ['--size', '12x'], 2, ['--size', '12x'], 'bad size')
     case(base + ['--style-size', '-1'], 2, ['--style-size'],
@@ -126,8 +193,12 @@ def main():
     case(base + ['--model', nodir], 4, [nodir, 'download-models.sh'],
          'missing --model folder')
     se = case(base, 4, [os.path.join(tmp, 'no-models-here', 'cd16x'),
+                        os.path.join(tmp, '.config', 'GIMP', '3.0',
+                                     'neural-style', 'models', 'cd16x'),
                         'download-models.sh', 'enc1.pth'],
               'no model found by default')
+    T.check('installs into %s/cd16x' % env['NS_MODELS_DIR'] in se,
+            'the download destination is the first folder of the list')
     bad = os.path.join(tmp, 'badmodel')
     os.mkdir(bad)
     for i in range(1, 6):

@@ -69,6 +69,11 @@ def main():
         d_weak = np.abs(weak - c).mean()
         T.check(d_weak < diff, '--alpha 0.3 stays closer to the content '
                 '(%.3f < %.3f)' % (d_weak, diff))
+        # --strength is the plug-in's name for it; --alpha an alias.
+        weak2 = stylize(os.path.join(tmp, 'weak2.png'), '--size', '192',
+                        '--strength', '0.3')
+        T.check(weak2 is not None and np.array_equal(weak2, weak),
+                '--strength 0.3 gives the same output as --alpha 0.3')
 
     # Two styles with weights.
     two = stylize(os.path.join(tmp, 'two.png'), '--size', '192',

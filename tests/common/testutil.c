@@ -23,9 +23,11 @@ tu_shared_dir (void)
     snprintf (buf, sizeof buf, "%s/../shared", root && *root ? root : ".");
   if (stat (buf, &st) != 0 || !S_ISDIR (st.st_mode))
     {
-      fprintf (stderr, "shared test data not found at %s "
-               "(set NS_SHARED_DIR to the folder holding models/ and images/)\n",
-               buf);
+      fprintf (
+          stderr,
+          "shared test data not found at %s "
+          "(set NS_SHARED_DIR to the folder holding models/ and images/)\n",
+          buf);
       return NULL;
     }
   return buf;
@@ -79,7 +81,8 @@ tu_fill_random (float *x, size_t n, float lo, float hi, uint64_t *state)
       s ^= s << 25;
       s ^= s >> 27;
       *state = s;
-      double u = (double) ((s * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+      double u = (double) ((s * 2685821657736338717ULL) >> 11) /
+                 9007199254740992.0;
       x[i] = lo + (float) u * (hi - lo);
     }
 }
@@ -125,7 +128,8 @@ tu_npy_write (const char *path, const float *data, const int64_t *shape,
     }
   len = (size_t) snprintf (hdr, sizeof hdr,
                            "{'descr': '<f4', 'fortran_order': False, "
-                           "'shape': (%s), }", dims);
+                           "'shape': (%s), }",
+                           dims);
   /* pad so that magic(6)+ver(2)+len(2)+header is a multiple of 64 */
   while ((10 + len + 1) % 64)
     hdr[len++] = ' ';
@@ -202,9 +206,9 @@ tu_smooth_image (float *x, int w, int h, float base, float span, float xy,
       for (int xx = 0; xx < w; xx++)
         {
           const float *q = p + 4 * c;
-          float v = 0.5f + 0.25f * sinf (xx * (base + span * q[0]) + 6 * q[1])
-                    + 0.2f * cosf (y * (base + span * q[2]) + 6 * q[3])
-                    + 0.05f * sinf ((float) (xx * y) * xy);
+          float v = 0.5f + 0.25f * sinf (xx * (base + span * q[0]) + 6 * q[1]) +
+                    0.2f * cosf (y * (base + span * q[2]) + 6 * q[3]) +
+                    0.05f * sinf ((float) (xx * y) * xy);
           x[((size_t) c * h + y) * w + xx] = v;
         }
 }

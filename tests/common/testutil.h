@@ -17,16 +17,16 @@ char *tu_shared_path_or_skip (const char *rel);
 
 /* Checks: print file:line and the expression, count failures. */
 extern int tu_failures;
-#define TU_CHECK(cond)                                                        \
-  do                                                                          \
-    {                                                                         \
-      if (!(cond))                                                            \
-        {                                                                     \
-          tu_failures++;                                                      \
-          fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,  \
-                   #cond);                                                    \
-        }                                                                     \
-    }                                                                         \
+#define TU_CHECK(cond)                                                      \
+  do                                                                        \
+    {                                                                       \
+      if (!(cond))                                                          \
+        {                                                                   \
+          tu_failures++;                                                    \
+          fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
+                   #cond);                                                  \
+        }                                                                   \
+    }                                                                       \
   while (0)
 /* Returns the exit status: 0 when no check failed. */
 int tu_finish (const char *name);
@@ -37,8 +37,8 @@ void tu_fill_random (float *x, size_t n, float lo, float hi, uint64_t *state);
 /* Smooth planar RGB test image in [0, 1]: per channel two random
  * sinusoids of frequency BASE + SPAN * u (u uniform) and a small X*Y
  * term of frequency XY. */
-void tu_smooth_image (float *x, int w, int h, float base, float span,
-                      float xy, uint64_t *state);
+void tu_smooth_image (float *x, int w, int h, float base, float span, float xy,
+                      uint64_t *state);
 /* Monotonic seconds. */
 double tu_now (void);
 

@@ -88,6 +88,32 @@ fi
 grep -q 'lst-r31/dec_r31.pth: download failed' "$tmp/log8" || { cat "$tmp/log8"; fail "no download-failed message"; }
 sh "$script" --kind nonsense > /dev/null 2>&1 && fail "bad --kind accepted"
 
+# 6. Without --dest: the first folder nstyle searches (nstyle
+#    --print-model-dirs), so downloads land where nstyle and the plug-in
+#    look; without an nstyle, a clear error and nothing fetched.
+nstyle=${NS_BUILD_ROOT:-$root/build}/tools/nstyle/nstyle
+if [ -x "$nstyle" ]; then
+  cp "$models/lst-r31/dec_r31.pth" "$LST/"
+  NSTYLE=$nstyle NS_MODELS_DIR=$tmp/envdest sh "$script" --kind lst-r31 > "$tmp/log9" 2>&1 \
+    || { cat "$tmp/log9"; fail "download into \$NS_MODELS_DIR failed"; }
+  cmp -s "$tmp/envdest/lst-r31/dec_r31.pth" "$models/lst-r31/dec_r31.pth" \
+    || fail "no download into \$NS_MODELS_DIR (nstyle's first folder)"
+  user=$(env -u NS_MODELS_DIR -u GIMP3_DIRECTORY -u XDG_CONFIG_HOME HOME="$tmp/home" "$nstyle" --print-model-dirs | head -n 1)
+  [ "$user" = "$tmp/home/.config/GIMP/3.0/neural-style/models" ] \
+    || fail "nstyle's user folder is '$user'"
+  env -u NS_MODELS_DIR -u GIMP3_DIRECTORY -u XDG_CONFIG_HOME HOME="$tmp/home" NSTYLE=$nstyle \
+    sh "$script" --kind lst-r31 > "$tmp/log10" 2>&1 || { cat "$tmp/log10"; fail "download into the user folder failed"; }
+  cmp -s "$user/lst-r31/vgg_r31.pth" "$models/lst-r31/vgg_r31.pth" \
+    || fail "no download into the user's GIMP folder"
+else
+  echo "note: $nstyle not built; skipping the default-destination checks"
+fi
+if NSTYLE=$tmp/no-nstyle sh "$script" --kind lst-r31 > "$tmp/log11" 2>&1; then
+  fail "ran without nstyle and without --dest"
+fi
+grep -q -- '--dest' "$tmp/log11" || { cat "$tmp/log11"; fail "no advice to pass --dest"; }
+[ -e "$tmp/no-nstyle" ] && fail "something was created without a destination"
+
 cat "$tmp/log4"
 if [ $fails -ne 0 ]; then
   echo "$fails check(s) failed"; exit 1

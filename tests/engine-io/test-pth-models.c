@@ -1,5 +1,5 @@
 /* The real weight files from the shared folder: names and shapes as
- * models/MODELS.md lists them, and how long loading takes.  (Values are
+ * its models/MODELS.md lists them, and how long loading takes.  (Values are
  * compared with PyTorch by pth-torch-shared.) */
 #include "ns-internal.h"
 #include "testutil.h"

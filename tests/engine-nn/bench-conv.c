@@ -50,16 +50,17 @@ typedef struct
 
 /* Encoder to relu4_1 then decoder; SIZE_DIV = input size / layer size. */
 static const shape enc_shapes[] = {
-  { 3, 3, 1, 1 }, { 3, 64, 3, 1 }, { 64, 64, 3, 1 }, { 0, 0, 0, 0 },
-  { 64, 128, 3, 2 }, { 128, 128, 3, 2 }, { 0, 0, 0, 0 },
-  { 128, 256, 3, 4 }, { 256, 256, 3, 4 }, { 256, 256, 3, 4 },
-  { 256, 256, 3, 4 }, { 0, 0, 0, 0 }, { 256, 512, 3, 8 },
+  { 3, 3, 1, 1 },     { 3, 64, 3, 1 },    { 64, 64, 3, 1 },
+  { 0, 0, 0, 0 },     { 64, 128, 3, 2 },  { 128, 128, 3, 2 },
+  { 0, 0, 0, 0 },     { 128, 256, 3, 4 }, { 256, 256, 3, 4 },
+  { 256, 256, 3, 4 }, { 256, 256, 3, 4 }, { 0, 0, 0, 0 },
+  { 256, 512, 3, 8 },
 };
 static const shape dec_shapes[] = {
-  { 512, 256, 3, 8 }, { -1, 0, 0, 0 }, { 256, 256, 3, 4 },
+  { 512, 256, 3, 8 }, { -1, 0, 0, 0 },    { 256, 256, 3, 4 },
   { 256, 256, 3, 4 }, { 256, 256, 3, 4 }, { 256, 128, 3, 4 },
-  { -1, 0, 0, 0 }, { 128, 128, 3, 2 }, { 128, 64, 3, 2 }, { -1, 0, 0, 0 },
-  { 64, 64, 3, 1 }, { 64, 3, 3, 1 },
+  { -1, 0, 0, 0 },    { 128, 128, 3, 2 }, { 128, 64, 3, 2 },
+  { -1, 0, 0, 0 },    { 64, 64, 3, 1 },   { 64, 3, 3, 1 },
 };
 
 static float *weights_pool[64];
@@ -78,8 +79,8 @@ build (ns_net *net, const shape *s, int n, bool ceil, uint64_t *seed)
         ns_net_add_upsample (net, NULL);
       else
         {
-          ns_conv c = { s[i].cin, s[i].cout, s[i].k, s[i].k == 3, true,
-                        NULL, NULL };
+          ns_conv c = { s[i].cin, s[i].cout, s[i].k, s[i].k == 3,
+                        true,     NULL,      NULL };
           size_t nw = (size_t) c.cout * c.cin * c.k * c.k;
           float *w = malloc (sizeof (float) * (nw + (size_t) c.cout));
           fill (w, nw + (size_t) c.cout, seed,
@@ -135,8 +136,9 @@ cancel_latency (int size, int threads)
       if (now () - last_tick > max_gap)
         max_gap = now () - last_tick;
       printf ("conv 64->64 3x3 @%dx%d: %.2f s (%.1f GFLOP/s), longest gap "
-              "between progress calls %.1f ms\n", size, size, t,
-              ns_conv_flops (&c, size, size) / t * 1e-9, max_gap * 1e3);
+              "between progress calls %.1f ms\n",
+              size, size, t, ns_conv_flops (&c, size, size) / t * 1e-9,
+              max_gap * 1e3);
       ns_tensor_free (&out);
     }
   ns_tensor_free (&in);
@@ -165,31 +167,31 @@ main (int argc, char **argv)
 
   /* sgemm peak on a large square-ish product (threaded by OpenBLAS). */
   if (!net_only)
-  {
-    int m = 512, n = 4096, k = 2304;
-    float *a = malloc (sizeof (float) * (size_t) m * k);
-    float *b = malloc (sizeof (float) * (size_t) k * n);
-    float *c = malloc (sizeof (float) * (size_t) m * n);
-    fill (a, (size_t) m * k, &seed, 1.0f);
-    fill (b, (size_t) k * n, &seed, 1.0f);
-    best = 1e9;
-    for (int r = 0; r < reps; r++)
-      {
-        t = now ();
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
-                     a, k, b, n, 0.0f, c, n);
-        t = now () - t;
-        best = t < best ? t : best;
-      }
-    printf ("sgemm %dx%dx%d: %.1f GFLOP/s (%d threads)\n", m, n, k,
-            2.0 * m * n * k / best * 1e-9, threads);
-    free (a);
-    free (b);
-    free (c);
-  }
+    {
+      int m = 512, n = 4096, k = 2304;
+      float *a = malloc (sizeof (float) * (size_t) m * k);
+      float *b = malloc (sizeof (float) * (size_t) k * n);
+      float *c = malloc (sizeof (float) * (size_t) m * n);
+      fill (a, (size_t) m * k, &seed, 1.0f);
+      fill (b, (size_t) k * n, &seed, 1.0f);
+      best = 1e9;
+      for (int r = 0; r < reps; r++)
+        {
+          t = now ();
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
+                       a, k, b, n, 0.0f, c, n);
+          t = now () - t;
+          best = t < best ? t : best;
+        }
+      printf ("sgemm %dx%dx%d: %.1f GFLOP/s (%d threads)\n", m, n, k,
+              2.0 * m * n * k / best * 1e-9, threads);
+      free (a);
+      free (b);
+      free (c);
+    }
 
-  printf ("%-24s %8s %8s %9s %12s\n", "conv (cin->cout k @HxW)", "GFLOP",
-          "ms", "GFLOP/s", "GFLOP/cpu-s");
+  printf ("%-24s %8s %8s %9s %12s\n", "conv (cin->cout k @HxW)", "GFLOP", "ms",
+          "GFLOP/s", "GFLOP/cpu-s");
   for (int part = 0; part < (net_only ? 0 : 2); part++)
     {
       const shape *s = part ? dec_shapes : enc_shapes;
@@ -197,8 +199,8 @@ main (int argc, char **argv)
                    : (int) (sizeof enc_shapes / sizeof enc_shapes[0]);
       for (int i = 0; i < n; i++)
         {
-          ns_conv c = { s[i].cin, s[i].cout, s[i].k, s[i].k == 3, true,
-                        NULL, NULL };
+          ns_conv c = { s[i].cin, s[i].cout, s[i].k, s[i].k == 3,
+                        true,     NULL,      NULL };
           int hw = size / (s[i].size_div ? s[i].size_div : 1);
           size_t nw;
           float *w;
@@ -269,15 +271,19 @@ main (int argc, char **argv)
       ns_tensor_free (&out);
       tc = cpu_now () - tc;
       printf ("encoder %.3f s, decoder %.3f s, AdaIN (2 enc + dec) %.3f s; "
-              "enc + dec CPU time %.3f s\n", te, td, 2 * te + td, tc);
+              "enc + dec CPU time %.3f s\n",
+              te, td, 2 * te + td, tc);
       best = 2 * te + td < best ? 2 * te + td : best;
     }
   printf ("canonical AdaIN at %dx%d, %d threads: best %.3f s "
-          "(%.1f GFLOP, %.1f GFLOP/s)\n", size, size, threads, best,
-          (2 * ns_net_flops (&enc, size, size)
-           + ns_net_flops (&dec, size / 8, size / 8)) * 1e-9,
-          (2 * ns_net_flops (&enc, size, size)
-           + ns_net_flops (&dec, size / 8, size / 8)) / best * 1e-9);
+          "(%.1f GFLOP, %.1f GFLOP/s)\n",
+          size, size, threads, best,
+          (2 * ns_net_flops (&enc, size, size) +
+           ns_net_flops (&dec, size / 8, size / 8)) *
+              1e-9,
+          (2 * ns_net_flops (&enc, size, size) +
+           ns_net_flops (&dec, size / 8, size / 8)) /
+              best * 1e-9);
   ns_tensor_free (&in);
   if (!net_only)
     cancel_latency (4 * size, threads);

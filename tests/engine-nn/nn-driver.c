@@ -52,9 +52,8 @@ read_tensor (const char *path, ns_tensor *t)
       memmove (shape, shape + 1, 3 * sizeof shape[0]);
       ndim = 3;
     }
-  if (ndim != 3
-      || ns_tensor_alloc (t, (int) shape[0], (int) shape[1], (int) shape[2],
-                          NULL) != NS_OK)
+  if (ndim != 3 || ns_tensor_alloc (t, (int) shape[0], (int) shape[1],
+                                    (int) shape[2], NULL) != NS_OK)
     {
       free (data);
       return false;
@@ -103,9 +102,9 @@ main (int argc, char **argv)
       printf ("%s %d %d\n", ns_model_kind_name (ns_model_get_kind (model)),
               ns_model_num_levels (model), ns_model_deepest_level (model));
     }
-  else if ((strcmp (mode, "enc") == 0 || strcmp (mode, "dec") == 0
-            || strcmp (mode, "image") == 0)
-           && argc == 7)
+  else if ((strcmp (mode, "enc") == 0 || strcmp (mode, "dec") == 0 ||
+            strcmp (mode, "image") == 0) &&
+           argc == 7)
     {
       int li = level_index (model, atoi (argv[4]));
       if (li < 0)
@@ -123,13 +122,13 @@ main (int argc, char **argv)
           ns_image img = { in.w, in.h, in.data }, res = { 0 };
           ns_tensor padded, feat, dec;
           if (ns_image_to_tensor (&img, model->enc[li].downsample, &padded,
-                                  &err) != NS_OK
-              || ns_net_forward (&model->enc[li], &padded, &feat, NULL, &err)
-                   != NS_OK
-              || ns_net_forward (&model->dec[li], &feat, &dec, NULL, &err)
-                   != NS_OK
-              || ns_image_alloc (&res, in.w, in.h, &err) != NS_OK
-              || ns_tensor_to_image (&dec, &res, &err) != NS_OK)
+                                  &err) != NS_OK ||
+              ns_net_forward (&model->enc[li], &padded, &feat, NULL, &err) !=
+                  NS_OK ||
+              ns_net_forward (&model->dec[li], &feat, &dec, NULL, &err) !=
+                  NS_OK ||
+              ns_image_alloc (&res, in.w, in.h, &err) != NS_OK ||
+              ns_tensor_to_image (&dec, &res, &err) != NS_OK)
             return fail (&err);
           ns_tensor_free (&padded);
           ns_tensor_free (&feat);
@@ -162,8 +161,8 @@ main (int argc, char **argv)
             fprintf (stderr, "no tap %s\n", argv[6 + i]);
             return 1;
           }
-      if (ns_net_forward_taps (&net, &in, idx, n, taps, NULL, NULL, &err)
-          != NS_OK)
+      if (ns_net_forward_taps (&net, &in, idx, n, taps, NULL, NULL, &err) !=
+          NS_OK)
         return fail (&err);
       for (int i = 0; i < n; i++)
         {

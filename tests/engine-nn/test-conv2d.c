@@ -36,8 +36,10 @@ check_shape (int cin, int cout, int k, int h, int w, bool relu, bool bias,
   TU_CHECK (out.c == cout && out.h == h && out.w == w);
   d = tu_max_rel_diff (out.data, ref.data, ns_tensor_numel (&ref));
   if (!(d <= 1e-5))
-    fprintf (stderr, "conv %d->%d k%d %dx%d relu %d bias %d threads %d: "
-             "rel diff %g\n", cin, cout, k, h, w, relu, bias, threads, d);
+    fprintf (stderr,
+             "conv %d->%d k%d %dx%d relu %d bias %d threads %d: "
+             "rel diff %g\n",
+             cin, cout, k, h, w, relu, bias, threads, d);
   TU_CHECK (d <= 1e-5);
   if (relu)
     {
@@ -123,15 +125,15 @@ main (void)
 {
   static const int shapes[][4] = {
     /* cin, cout, h, w */
-    { 1, 1, 1, 1 },   { 3, 5, 1, 1 },  { 3, 3, 3, 5 },    { 5, 7, 3, 5 },
-    { 3, 24, 17, 31 }, { 13, 11, 17, 31 }, { 7, 9, 2, 2 }, { 6, 5, 1, 9 },
-    { 5, 6, 9, 1 },   { 33, 17, 45, 67 }, { 16, 3, 64, 64 },
+    { 1, 1, 1, 1 },    { 3, 5, 1, 1 },     { 3, 3, 3, 5 },    { 5, 7, 3, 5 },
+    { 3, 24, 17, 31 }, { 13, 11, 17, 31 }, { 7, 9, 2, 2 },    { 6, 5, 1, 9 },
+    { 5, 6, 9, 1 },    { 33, 17, 45, 67 }, { 16, 3, 64, 64 },
   };
   for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
     for (int k = 1; k <= 3; k += 2)
       for (int relu = 0; relu < 2; relu++)
-        check_shape (shapes[i][0], shapes[i][1], k, shapes[i][2],
-                     shapes[i][3], relu, relu == 0 || k == 3, 1 + (i & 1));
+        check_shape (shapes[i][0], shapes[i][1], k, shapes[i][2], shapes[i][3],
+                     relu, relu == 0 || k == 3, 1 + (i & 1));
   /* Many bands (scratch bound) with a wide input and 2 threads. */
   check_shape (64, 8, 3, 40, 300, true, true, 2);
   check_shape (300, 8, 1, 100, 101, false, true, 2);

@@ -71,8 +71,8 @@ check_tensor_image (void)
   TU_CHECK (ns_image_to_tensor (&img, 8, &t, &err) == NS_OK);
   TU_CHECK (t.c == 3 && t.w == 8 && t.h == 8);
   /* Row 0: x = 5, 6, 7 reflect to 3, 2, 1. */
-  TU_CHECK (t.data[5] == img.data[3] && t.data[6] == img.data[2]
-            && t.data[7] == img.data[1]);
+  TU_CHECK (t.data[5] == img.data[3] && t.data[6] == img.data[2] &&
+            t.data[7] == img.data[1]);
   /* Rows 3..7 replicate row 2 (reflection impossible). */
   TU_CHECK (t.data[7 * 8 + 0] == img.data[2 * 5 + 0]);
   /* Channel 2, row 1, x 4 kept. */
@@ -104,6 +104,36 @@ check_tensor_image (void)
   ns_image_free (&img);
 }
 
+/* The VGG table: the keys of each family, as in their files. */
+static void
+check_vgg_table (void)
+{
+  static const struct
+  {
+    ns_model_kind kind;
+    int block, index;
+    const char *key;
+  } keys[] = {
+    { NS_MODEL_CD16X, 0, 0, "conv0" },   { NS_MODEL_CD16X, 3, 4, "conv34" },
+    { NS_MODEL_CD16X, 5, 1, "conv51" },  { NS_MODEL_VGG19, 0, 0, "0" },
+    { NS_MODEL_VGG19, 1, 1, "2" },       { NS_MODEL_VGG19, 2, 1, "9" },
+    { NS_MODEL_VGG19, 4, 1, "29" },      { NS_MODEL_VGG19, 5, 1, "42" },
+    { NS_MODEL_LST_R31, 0, 0, "conv1" }, { NS_MODEL_LST_R31, 1, 2, "conv3" },
+    { NS_MODEL_LST_R31, 3, 1, "conv6" },
+  };
+  char key[32];
+
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    {
+      ns_vgg_key (keys[i].kind, keys[i].block, keys[i].index, key, sizeof key);
+      TU_CHECK (strcmp (key, keys[i].key) == 0);
+    }
+  TU_CHECK (ns_vgg_family_get (NS_MODEL_VGG19)->pool_ceil);
+  TU_CHECK (!ns_vgg_family_get (NS_MODEL_CD16X)->pool_ceil);
+  TU_CHECK (ns_vgg_family_get (NS_MODEL_LST_R31)->trunk_depth == 3);
+  TU_CHECK (ns_vgg_family_get (NS_MODEL_AUTO) == NULL);
+}
+
 int
 main (void)
 {
@@ -124,8 +154,8 @@ main (void)
   add_conv (&enc, 12, 12, 3, true);
   TU_CHECK (ns_net_add_pool (&enc, NULL) == NS_OK);
   add_conv (&enc, 12, 16, 3, true);
-  TU_CHECK (enc.downsample == 4 && enc.in_channels == 3
-            && enc.out_channels == 16);
+  TU_CHECK (enc.downsample == 4 && enc.in_channels == 3 &&
+            enc.out_channels == 16);
 
   TU_CHECK (ns_net_find_tap (&enc, "relu1_1") == 1);
   TU_CHECK (ns_net_find_tap (&enc, "relu1_2") == 2);
@@ -147,14 +177,35 @@ main (void)
   ref = ref_forward (&enc, &in, enc.n_layers - 1);
   /* Ceil mode: 45x67 -> 23x34 -> 12x17. */
   TU_CHECK (out.c == 16 && out.h == 12 && out.w == 17);
-  TU_CHECK (tu_max_rel_diff (out.data, ref.data, ns_tensor_numel (&ref))
-            < 1e-5);
+  TU_CHECK (tu_max_rel_diff (out.data, ref.data, ns_tensor_numel (&ref)) <
+            1e-5);
   flops = ns_net_flops (&enc, 45, 67);
   TU_CHECK (run.done == flops);
-  TU_CHECK (flops == 2.0 * (3 * 3 * 45 * 67 + 3 * 8 * 9 * 45 * 67
-                            + 8 * 8 * 9 * 45 * 67 + 8 * 12 * 9 * 23 * 34
-                            + 12 * 12 * 9 * 23 * 34 + 12 * 16 * 9 * 12 * 17));
+  TU_CHECK (flops == 2.0 * (3 * 3 * 45 * 67 + 3 * 8 * 9 * 45 * 67 +
+                            8 * 8 * 9 * 45 * 67 + 8 * 12 * 9 * 23 * 34 +
+                            12 * 12 * 9 * 23 * 34 + 12 * 16 * 9 * 12 * 17));
   ns_tensor_free (&ref);
+
+  /* The one size walk: every prefix, both pool modes. */
+  {
+    int c, h, w;
+    ns_net_out_shape (&enc, 0, 45, 67, &c, &h, &w);
+    TU_CHECK (c == 3 && h == 45 && w == 67);
+    ns_net_out_shape (&enc, 4, 45, 67, &c, &h, &w);
+    TU_CHECK (c == 8 && h == 23 && w == 34);
+    ns_net_out_shape (&enc, enc.n_layers, 45, 67, &c, &h, &w);
+    TU_CHECK (c == out.c && h == out.h && w == out.w);
+    enc.pool_ceil = false;
+    ns_net_out_shape (&enc, enc.n_layers, 45, 67, &c, &h, &w);
+    TU_CHECK (c == 16 && h == 11 && w == 16);
+    enc.pool_ceil = true;
+    /* Forward's two ping-pong buffers of the largest activation (8 x 45 x
+       67 here) plus the largest convolution scratch. */
+    TU_CHECK (ns_net_peak_bytes (&enc, 45, 67) >=
+              2.0 * sizeof (float) * 8 * 45 * 67);
+    TU_CHECK (ns_net_peak_bytes (&enc, 45, 67) <
+              2.0 * sizeof (float) * 8 * 45 * 67 + (64 << 20));
+  }
 
   /* Taps (out of order) + final output. */
   tap_idx[0] = ns_net_find_tap (&enc, "relu2_1");
@@ -164,15 +215,14 @@ main (void)
     ns_tensor out2;
     TU_CHECK (ns_net_forward_taps (&enc, &in, tap_idx, 3, taps, &out2, NULL,
                                    &err) == NS_OK);
-    TU_CHECK (tu_max_abs_diff (out2.data, out.data, ns_tensor_numel (&out))
-              == 0.0);
+    TU_CHECK (tu_max_abs_diff (out2.data, out.data, ns_tensor_numel (&out)) ==
+              0.0);
     ns_tensor_free (&out2);
   }
   for (int t = 0; t < 3; t++)
     {
       ref = ref_forward (&enc, &in, tap_idx[t]);
-      TU_CHECK (taps[t].c == ref.c && taps[t].h == ref.h
-                && taps[t].w == ref.w);
+      TU_CHECK (taps[t].c == ref.c && taps[t].h == ref.h && taps[t].w == ref.w);
       TU_CHECK (tu_max_rel_diff (taps[t].data, ref.data,
                                  ns_tensor_numel (&ref)) < 1e-5);
       ns_tensor_free (&ref);
@@ -187,8 +237,8 @@ main (void)
     ns_tensor rest;
     TU_CHECK (ns_net_forward_range (&enc, tap_idx[0] + 1, enc.n_layers,
                                     &taps[0], &rest, NULL, &err) == NS_OK);
-    TU_CHECK (tu_max_abs_diff (rest.data, out.data, ns_tensor_numel (&out))
-              == 0.0);
+    TU_CHECK (tu_max_abs_diff (rest.data, out.data, ns_tensor_numel (&out)) ==
+              0.0);
     ns_tensor_free (&rest);
   }
   ns_tensor_free (&taps[0]);
@@ -205,8 +255,8 @@ main (void)
     TU_CHECK (ns_net_forward (&dec, &out, &img, NULL, &err) == NS_OK);
     ref = ref_forward (&dec, &out, dec.n_layers - 1);
     TU_CHECK (img.c == 3 && img.h == 48 && img.w == 68);
-    TU_CHECK (tu_max_rel_diff (img.data, ref.data, ns_tensor_numel (&ref))
-              < 1e-5);
+    TU_CHECK (tu_max_rel_diff (img.data, ref.data, ns_tensor_numel (&ref)) <
+              1e-5);
     ns_tensor_free (&img);
     ns_tensor_free (&ref);
   }
@@ -224,8 +274,7 @@ main (void)
     memset (&params, 0, sizeof params);
     params.progress = cancel_now;
     ns_run_init (&run, &params, 1.0);
-    TU_CHECK (ns_net_forward (&enc, &in, &img, &run, &err)
-              == NS_ERR_CANCELLED);
+    TU_CHECK (ns_net_forward (&enc, &in, &img, &run, &err) == NS_ERR_CANCELLED);
     TU_CHECK (img.data == NULL);
   }
 
@@ -237,6 +286,7 @@ main (void)
   for (int i = 0; i < n_wbuf; i++)
     free (wbuf[i]);
 
+  check_vgg_table ();
   check_tensor_image ();
   return tu_finish ("net");
 }

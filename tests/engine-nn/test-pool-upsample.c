@@ -64,8 +64,8 @@ main (void)
     ns_tensor in = { 1, 3, 3, v }, out;
     TU_CHECK (ns_maxpool2x2 (&in, true, &out, &err) == NS_OK);
     TU_CHECK (out.h == 2 && out.w == 2);
-    TU_CHECK (out.data[0] == 5 && out.data[1] == 6 && out.data[2] == 8
-              && out.data[3] == 9);
+    TU_CHECK (out.data[0] == 5 && out.data[1] == 6 && out.data[2] == 8 &&
+              out.data[3] == 9);
     ns_tensor_free (&out);
     TU_CHECK (ns_maxpool2x2 (&in, false, &out, &err) == NS_OK);
     TU_CHECK (out.h == 1 && out.w == 1 && out.data[0] == 5);

@@ -79,8 +79,10 @@ main (int argc, char **argv)
 
   if (argc < 7)
     {
-      fprintf (stderr, "usage: %s MODEL_DIR METHOD STRENGTH CONTENT.npy "
-               "STYLE.npy OUT.npy [REPEAT]\n", argv[0]);
+      fprintf (stderr,
+               "usage: %s MODEL_DIR METHOD STRENGTH CONTENT.npy "
+               "STYLE.npy OUT.npy [REPEAT]\n",
+               argv[0]);
       return 2;
     }
   if (!ns_method_from_name (argv[2], &params.method))
@@ -94,9 +96,9 @@ main (int argc, char **argv)
     repeat = atoi (argv[7]);
   if (!load (argv[4], &content) || !load (argv[5], &style))
     return 1;
-  if (ns_model_load (argv[1], NS_MODEL_AUTO, &model, &err) != NS_OK
-      || ns_context_new (model, &ctx, &err) != NS_OK
-      || ns_image_alloc (&out, content.width, content.height, &err) != NS_OK)
+  if (ns_model_load (argv[1], NS_MODEL_AUTO, &model, &err) != NS_OK ||
+      ns_context_new (model, &ctx, &err) != NS_OK ||
+      ns_image_alloc (&out, content.width, content.height, &err) != NS_OK)
     {
       fprintf (stderr, "error: %s\n", err.message);
       return 1;
@@ -124,8 +126,8 @@ main (int argc, char **argv)
           ns_context_free (ctx);
           ns_context_new (model, &ctx, &err);
         }
-      if (ns_stylize (ctx, &params, &content, &st, 1, NULL, &out, &err)
-          != NS_OK)
+      if (ns_stylize (ctx, &params, &content, &st, 1, NULL, &out, &err) !=
+          NS_OK)
         {
           fprintf (stderr, "error: %s\n", err.message);
           return 1;

@@ -30,8 +30,8 @@ make_features (ns_tensor *t, int c, int h, int w, double corr)
       double shared = urand ();
       for (int ch = 0; ch < c; ch++)
         {
-          double v = corr * shared * (1.0 + ch % 3) + urand () * (0.5 + ch)
-                     - 0.3;
+          double v = corr * shared * (1.0 + ch % 3) + urand () * (0.5 + ch) -
+                     0.3;
           t->data[ch * plane + p] = (float) (v > 0 ? v : 0);
         }
     }
@@ -201,7 +201,8 @@ test_wct (int c, int hc, int wc, int hs, int ws)
         }
     }
   printf ("wct c=%d content %dx%d style %dx%d: max abs diff %.3g "
-          "(max |ref| %.3g)\n", c, hc, wc, hs, ws, maxd, maxv);
+          "(max |ref| %.3g)\n",
+          c, hc, wc, hs, ws, maxd, maxv);
   TU_CHECK (maxd <= 1e-5 * (1.0 + maxv));
 
   ns_affine_clear (&map);
@@ -265,7 +266,8 @@ check_eig (int n, int rank)
       pmax = fmax (pmax, fabs (p2[i]));
     }
   printf ("eig n=%d rank=%d: eigenvalue diff %.3g (max %.3g), "
-          "reconstruction %.3g, sqrt diff %.3g\n", n, r, de, emax, rec, dp);
+          "reconstruction %.3g, sqrt diff %.3g\n",
+          n, r, de, emax, rec, dp);
   TU_CHECK (de <= 1e-10 * (1 + emax));
   TU_CHECK (rec <= 1e-10 * (1 + emax));
   TU_CHECK (dp <= 1e-8 * (1 + pmax));
@@ -330,13 +332,12 @@ test_mix (bool wct)
   ns_affine_apply (&mix, &fc, &om, 2, NULL);
   for (size_t k = 0; k < ns_tensor_numel (&fc); k++)
     {
-      double ref = 0.6 * (w1 * o1.data[k] + w2 * o2.data[k])
-                   + 0.4 * fc.data[k];
+      double ref = 0.6 * (w1 * o1.data[k] + w2 * o2.data[k]) + 0.4 * fc.data[k];
       md = fmax (md, fabs (ref - om.data[k]));
       mv = fmax (mv, fabs (ref));
     }
-  printf ("mix %s: max diff %.3g (max |ref| %.3g)\n", wct ? "wct" : "adain",
-          md, mv);
+  printf ("mix %s: max diff %.3g (max |ref| %.3g)\n", wct ? "wct" : "adain", md,
+          mv);
   TU_CHECK (md <= 1e-5 * (1 + mv));
   ns_affine_clear (&m1), ns_affine_clear (&m2), ns_affine_clear (&mix);
   ns_fstats_clear (&cs), ns_fstats_clear (&s1), ns_fstats_clear (&s2);
@@ -373,8 +374,8 @@ test_stats_merge (void)
   TU_CHECK (dm < 1e-9);
   TU_CHECK (d2 < 1e-9 * m2max);
   /* Bad regions are refused, not read out of bounds. */
-  TU_CHECK (ns_fstats_add (&parts, &f, 25, 0, 10, 5, 2, NULL)
-            == NS_ERR_INVALID_ARG);
+  TU_CHECK (ns_fstats_add (&parts, &f, 25, 0, 10, 5, 2, NULL) ==
+            NS_ERR_INVALID_ARG);
   ns_fstats_clear (&whole);
   ns_fstats_clear (&parts);
   ns_tensor_free (&f);
@@ -413,8 +414,8 @@ test_luminance (void)
       ns_rgb_to_ycbcr (con.data[i], con.data[n + i], con.data[2 * n + i], &yc,
                        &uc, &vc);
       TU_CHECK (sty.data[i] >= 0 && sty.data[i] <= 1);
-      if (fabsf (u1 - uc) < 1e-5f && fabsf (v1 - vc) < 1e-5f
-          && fabsf (y1 - y0) < 1e-5f)
+      if (fabsf (u1 - uc) < 1e-5f && fabsf (v1 - vc) < 1e-5f &&
+          fabsf (y1 - y0) < 1e-5f)
         exact++;
       dy = fmax (dy, fabs (y1 - y0));
     }
@@ -457,7 +458,8 @@ test_validation (void)
 {
   ns_model fake;
   ns_context *ctx = NULL;
-  ns_image c16 = { 0 }, c15 = { 0 }, out = { 0 }, s = { 0 }, m = { 0 };
+  ns_image c16 = { 0 }, c15 = { 0 }, out = { 0 }, s = { 0 };
+  ns_mask m = { 0 }, m32 = { 0 };
   ns_style st[3];
   ns_params p = ns_params_default ();
   ns_error err;
@@ -470,27 +472,29 @@ test_validation (void)
   ns_image_alloc (&c15, 15, 40, NULL);
   ns_image_alloc (&out, 16, 20, NULL);
   ns_image_alloc (&s, 32, 32, NULL);
-  ns_image_alloc (&m, 16, 20, NULL);
+  ns_mask_alloc (&m, 16, 20, NULL);
+  ns_mask_alloc (&m32, 32, 32, NULL);
   memset (c16.data, 0, sizeof (float) * 3 * 16 * 20);
   memset (c15.data, 0, sizeof (float) * 3 * 15 * 40);
   memset (s.data, 0, sizeof (float) * 3 * 32 * 32);
-  memset (m.data, 0, sizeof (float) * 3 * 16 * 20);
+  memset (m.data, 0, sizeof (float) * 16 * 20);
+  memset (m32.data, 0, sizeof (float) * 32 * 32);
   for (int i = 0; i < 3; i++)
     {
       st[i].image = &s;
       st[i].weight = 1.0f;
     }
 
-#define EXPECT_INVALID(call, word)                                            \
-  do                                                                          \
-    {                                                                         \
-      memset (&err, 0, sizeof err);                                           \
-      TU_CHECK ((call) == NS_ERR_INVALID_ARG);                                \
-      TU_CHECK (err.status == NS_ERR_INVALID_ARG);                            \
-      TU_CHECK (strstr (err.message, word) != NULL);                          \
-      if (!strstr (err.message, word))                                        \
-        fprintf (stderr, "  message was: %s\n", err.message);                 \
-    }                                                                         \
+#define EXPECT_INVALID(call, word)                            \
+  do                                                          \
+    {                                                         \
+      memset (&err, 0, sizeof err);                           \
+      TU_CHECK ((call) == NS_ERR_INVALID_ARG);                \
+      TU_CHECK (err.status == NS_ERR_INVALID_ARG);            \
+      TU_CHECK (strstr (err.message, word) != NULL);          \
+      if (!strstr (err.message, word))                        \
+        fprintf (stderr, "  message was: %s\n", err.message); \
+    }                                                         \
   while (0)
 
   /* Too small: the message names the limit. */
@@ -512,10 +516,9 @@ test_validation (void)
   }
   EXPECT_INVALID (ns_stylize (ctx, &p, &c16, st, 1, NULL, &s, &err),
                   "content size");
-  EXPECT_INVALID (ns_stylize (ctx, &p, &c16, st, 0, NULL, &out, &err),
-                  "style");
+  EXPECT_INVALID (ns_stylize (ctx, &p, &c16, st, 0, NULL, &out, &err), "style");
   EXPECT_INVALID (ns_stylize (ctx, &p, &c16, st, 3, &m, &out, &err), "mask");
-  EXPECT_INVALID (ns_stylize (ctx, &p, &c16, st, 1, &s, &out, &err), "mask");
+  EXPECT_INVALID (ns_stylize (ctx, &p, &c16, st, 1, &m32, &out, &err), "mask");
   p.strength = NAN;
   EXPECT_INVALID (ns_stylize (ctx, &p, &c16, st, 1, NULL, &out, &err),
                   "strength");
@@ -549,8 +552,7 @@ test_validation (void)
                   "weight");
   st[0].weight = 1.0f;
   c16.data[7] = NAN;
-  EXPECT_INVALID (ns_stylize (ctx, &p, &c16, st, 1, NULL, &out, &err),
-                  "NaN");
+  EXPECT_INVALID (ns_stylize (ctx, &p, &c16, st, 1, NULL, &out, &err), "NaN");
   c16.data[7] = 0.0f;
   EXPECT_INVALID (ns_stylize (NULL, &p, &c16, st, 1, NULL, &out, &err),
                   "required");
@@ -566,7 +568,8 @@ test_validation (void)
   ns_image_free (&c15);
   ns_image_free (&out);
   ns_image_free (&s);
-  ns_image_free (&m);
+  ns_mask_free (&m);
+  ns_mask_free (&m32);
 }
 
 int

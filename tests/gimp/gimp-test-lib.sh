@@ -44,7 +44,9 @@ write_gimprc () {
 RC
 }
 
-# Filter the harmless noise of a headless GIMP (see GIMP3-NOTES.md).
+# Filter the harmless noise of a headless GIMP 3.0.4: "cannot open display"
+# from the bundled test-sphere-v3 script, and gimp_wire_read () /
+# "Broken pipe" messages when plug-ins are closed at --quit.
 filter_log () {
   grep -v -e '^$' -e 'cannot open display' -e 'gimp_wire_read' -e 'Broken pipe' \
        -e 'test-sphere-v3' "$1" || true

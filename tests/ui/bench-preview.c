@@ -110,8 +110,8 @@ main (int argc, char **argv)
       return 1;
     }
   load_ms = now_ms () - t0;
-  if (ns_image_alloc (&a, content.width, content.height, &err) != NS_OK
-      || ns_image_alloc (&b, content.width, content.height, &err) != NS_OK)
+  if (ns_image_alloc (&a, content.width, content.height, &err) != NS_OK ||
+      ns_image_alloc (&b, content.width, content.height, &err) != NS_OK)
     return 1;
 
   /* Full previews: a fresh context each time (nothing cached). */
@@ -145,8 +145,8 @@ main (int argc, char **argv)
       ns_context_get_counters (ctx, &n);
       if (i == 0)
         printf ("  strength change: %d style encodes, %d content encodes, "
-                "%d decodes\n", n.style_encodes, n.content_encodes,
-                n.decodes);
+                "%d decodes\n",
+                n.style_encodes, n.content_encodes, n.decodes);
       TU_CHECK (n.style_encodes == 0);
     }
   ns_context_free (ctx);
@@ -159,8 +159,7 @@ main (int argc, char **argv)
           "%dx%d, style %dx%d, OMP_NUM_THREADS=%s, %d runs\n",
           ns_model_kind_name (ns_model_get_kind (model)), load_ms,
           ns_method_name (params.method), content.width, content.height,
-          style_img.width, style_img.height, threads ? threads : "unset",
-          runs);
+          style_img.width, style_img.height, threads ? threads : "unset", runs);
   printf ("  full preview:    median %7.1f ms  (min %.1f, max %.1f), "
           "CPU %.1f ms\n",
           full[runs / 2], full[0], full[runs - 1], full_cpu[runs / 2]);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # GUI test of the dialog, inside the GIMP 3 chroot, under its own Xvfb
 # (1280x800):
-#   test-dialog.sh PLUGIN_BINARY
+#   test-dialog.sh PLUGIN_BINARY CHECK_MODULE
 # GIMP opens a test image (../shared content + a hidden style layer) and
 # calls plug-in-neural-style interactively (tests/ui/driver.py).  With
 # NS_DIALOG_DEBUG=1 the dialog prints preview geometry and timings.  The
@@ -10,7 +10,8 @@
 # (shown by "Show the original"); a strength change typed on the keyboard
 # updates it; OK adds a layer; Escape (Cancel) during a preview closes at
 # once and leaves the image unchanged; no mnemonic clash, every control
-# has a tooltip, presets load, the dialog fits 1280x800.
+# has a tooltip, presets load, the dialog fits 1280x800 (these last ones
+# by CHECK_MODULE, dialog-check.c, a GTK module loaded with GTK_MODULES).
 # Screenshots go to $NS_BUILD_ROOT/tests/ui/out; with NS_UPDATE_DOCS=1 one
 # is also written to docs/dialog.png.
 set -uo pipefail
@@ -24,6 +25,7 @@ for tool in gimp-3.0 Xvfb xdotool import python3; do
 done
 
 plugin=$(realpath "$1")
+check_module=$(realpath "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 shared=${NS_SHARED_DIR:-}
 [ -n "$shared" ] && [ -f "$shared/models/cd16x/enc5.pth" ] \
@@ -63,6 +65,7 @@ cat > "$work/profile/gimprc" <<RC
 (show-tips no)
 RC
 export GIMP3_DIRECTORY=$work/profile NO_AT_BRIDGE=1 NS_DIALOG_DEBUG=1
+export GTK_MODULES=$check_module
 export NS_MODELS_DIR=$(cd "$shared/models" && pwd)
 export NS_STYLES_DIR=$(cd "$here/../../styles" && pwd)
 export NS_UI_WORK=$work
@@ -109,16 +112,17 @@ g=$(field gen "$(grep -m1 'ns-dialog: preview-ready' "$LOG")")
 wait_log "ns-dialog: drawn preview gen=$g" 1 20 || fail "the preview was not drawn"
 sleep 0.3
 echo "first preview after $(ms) ms: $(grep -m1 'ns-dialog: preview-ready' "$LOG")"
-grep -m1 'ns-dialog: a11y' "$LOG"
-grep -m1 'ns-dialog: presets' "$LOG"
-grep -q 'ns-dialog: a11y .*problems= none' "$LOG" || fail "accessibility self-check"
-grep -q 'ns-dialog: presets loaded=[1-9][0-9]* invalid=0' "$LOG" || fail "presets"
+wait_log 'ns-dialog-check: presets' 1 20 || fail "the dialog check did not run"
+grep -m1 'ns-dialog-check: a11y' "$LOG"
+grep -m1 'ns-dialog-check: presets' "$LOG"
+grep -q 'ns-dialog-check: a11y .*problems= none' "$LOG" || fail "accessibility check"
+grep -q 'ns-dialog-check: presets loaded=[1-9][0-9]* invalid=0' "$LOG" || fail "presets"
 mapped=$(grep -m1 'ns-dialog: mapped' "$LOG")
 size=$(field xid-size "$mapped")
 IFS=',x' read -r cx cy cw ch <<<"$(field compare "$mapped")"
 echo "dialog size: $size"
 [ "${size%x*}" -le 1280 ] && [ "${size#*x}" -le 800 ] || fail "dialog larger than 1280x800"
-largest=$(field largest "$(grep -m1 'ns-dialog: a11y' "$LOG")")
+largest=$(field largest "$(grep -m1 'ns-dialog-check: a11y' "$LOG")")
 echo "dialog size with the Gatys rows and Advanced open: $largest"
 [ "${largest%x*}" -le 1280 ] && [ "${largest#*x}" -le 800 ] \
   || fail "the dialog with every row shown is larger than 1280x800"

@@ -26,7 +26,14 @@ typedef struct
 GType tconfig_get_type (void);
 G_DEFINE_TYPE (TConfig, tconfig, G_TYPE_OBJECT)
 
-enum { P0, P_METHOD, P_STRENGTH, P_PRESERVE, P_STYLE_SIZE };
+enum
+{
+  P0,
+  P_METHOD,
+  P_STRENGTH,
+  P_PRESERVE,
+  P_STYLE_SIZE
+};
 
 static void
 tconfig_set (GObject *o, guint id, const GValue *v, GParamSpec *ps)
@@ -35,10 +42,19 @@ tconfig_set (GObject *o, guint id, const GValue *v, GParamSpec *ps)
 
   switch (id)
     {
-    case P_METHOD: g_free (c->method); c->method = g_value_dup_string (v); break;
-    case P_STRENGTH: c->strength = g_value_get_double (v); break;
-    case P_PRESERVE: c->preserve = g_value_get_boolean (v); break;
-    case P_STYLE_SIZE: c->style_size = g_value_get_int (v); break;
+    case P_METHOD:
+      g_free (c->method);
+      c->method = g_value_dup_string (v);
+      break;
+    case P_STRENGTH:
+      c->strength = g_value_get_double (v);
+      break;
+    case P_PRESERVE:
+      c->preserve = g_value_get_boolean (v);
+      break;
+    case P_STYLE_SIZE:
+      c->style_size = g_value_get_int (v);
+      break;
     }
 }
 
@@ -49,10 +65,18 @@ tconfig_get (GObject *o, guint id, GValue *v, GParamSpec *ps)
 
   switch (id)
     {
-    case P_METHOD: g_value_set_string (v, c->method); break;
-    case P_STRENGTH: g_value_set_double (v, c->strength); break;
-    case P_PRESERVE: g_value_set_boolean (v, c->preserve); break;
-    case P_STYLE_SIZE: g_value_set_int (v, c->style_size); break;
+    case P_METHOD:
+      g_value_set_string (v, c->method);
+      break;
+    case P_STRENGTH:
+      g_value_set_double (v, c->strength);
+      break;
+    case P_PRESERVE:
+      g_value_set_boolean (v, c->preserve);
+      break;
+    case P_STYLE_SIZE:
+      g_value_set_int (v, c->style_size);
+      break;
     }
 }
 
@@ -72,17 +96,24 @@ tconfig_class_init (TConfigClass *k)
   oc->get_property = tconfig_get;
   oc->finalize = tconfig_finalize;
   g_object_class_install_property (oc, P_METHOD,
-    g_param_spec_string ("method", NULL, NULL, "cascade-adain",
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT));
+                                   g_param_spec_string ("method", NULL, NULL,
+                                                        "cascade-adain",
+                                                        G_PARAM_READWRITE |
+                                                            G_PARAM_CONSTRUCT));
   g_object_class_install_property (oc, P_STRENGTH,
-    g_param_spec_double ("strength", NULL, NULL, 0.0, 1.0, 1.0,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT));
-  g_object_class_install_property (oc, P_PRESERVE,
-    g_param_spec_boolean ("preserve-colors", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT));
+                                   g_param_spec_double ("strength", NULL, NULL,
+                                                        0.0, 1.0, 1.0,
+                                                        G_PARAM_READWRITE |
+                                                            G_PARAM_CONSTRUCT));
+  g_object_class_install_property (
+      oc, P_PRESERVE,
+      g_param_spec_boolean ("preserve-colors", NULL, NULL, FALSE,
+                            G_PARAM_READWRITE | G_PARAM_CONSTRUCT));
   g_object_class_install_property (oc, P_STYLE_SIZE,
-    g_param_spec_int ("style-size", NULL, NULL, 0, 4096, 512,
-                      G_PARAM_READWRITE | G_PARAM_CONSTRUCT));
+                                   g_param_spec_int ("style-size", NULL, NULL,
+                                                     0, 4096, 512,
+                                                     G_PARAM_READWRITE |
+                                                         G_PARAM_CONSTRUCT));
 }
 
 static void
@@ -156,8 +187,8 @@ main (void)
       TU_CHECK (strcmp (((NsPreset *) presets->pdata[4])->name, "Zeta") == 0);
     }
   TU_CHECK (find (presets, "Txt") == NULL);
-  TU_CHECK (find (presets, "Zeta") && find (presets, "Zeta")->description
-            && strstr (find (presets, "Zeta")->path, a) != NULL);
+  TU_CHECK (find (presets, "Zeta") && find (presets, "Zeta")->description &&
+            strstr (find (presets, "Zeta")->path, a) != NULL);
 
   c = g_object_new (tconfig_get_type (), NULL);
 
@@ -180,17 +211,18 @@ main (void)
   TU_CHECK (c->strength == 0.25 && c->style_size == 256);
 
   /* ns_preset_check validates without setting. */
-  TU_CHECK (ns_preset_check (find (presets, "Delta"), G_OBJECT_GET_CLASS (c),
-                             NULL));
+  TU_CHECK (
+      ns_preset_check (find (presets, "Delta"), G_OBJECT_GET_CLASS (c), NULL));
   TU_CHECK (g_strcmp0 (c->method, "wct") == 0);
-  TU_CHECK (!ns_preset_check (find (presets, "Alpha"), G_OBJECT_GET_CLASS (c),
-                              NULL));
+  TU_CHECK (
+      !ns_preset_check (find (presets, "Alpha"), G_OBJECT_GET_CLASS (c), NULL));
   g_ptr_array_unref (presets);
 
   /* The bundled presets all load and use only keys of this kind of
    * config (the GUI test checks them against the real procedure). */
   styles = g_build_filename (g_getenv ("NS_SOURCE_ROOT")
-                               ? g_getenv ("NS_SOURCE_ROOT") : ".",
+                                 ? g_getenv ("NS_SOURCE_ROOT")
+                                 : ".",
                              "styles", NULL);
   bundled[0] = styles;
   presets = ns_presets_load (bundled);
@@ -213,8 +245,8 @@ main (void)
   g_object_unref (c);
 
   {
-    const char *const rm[] = { "good", "unknown", "range", "type", "noname",
-                               "broken" };
+    const char *const rm[] = { "good", "unknown", "range",
+                               "type", "noname",  "broken" };
     for (guint i = 0; i < G_N_ELEMENTS (rm); i++)
       {
         char *f = g_strdup_printf ("%s/%s.preset", a, rm[i]);
@@ -223,8 +255,7 @@ main (void)
       }
     for (guint i = 0; i < 2; i++)
       {
-        char *f = g_strdup_printf ("%s/%s.preset", b,
-                                   i ? "other" : "dup");
+        char *f = g_strdup_printf ("%s/%s.preset", b, i ? "other" : "dup");
         g_unlink (f);
         g_free (f);
       }

@@ -50,8 +50,8 @@ on_result (const NsPreviewResult *r, gpointer user_data)
   if (r->status == NS_PREVIEW_PARTIAL)
     return;
   ns_image_free (&t->last);
-  if (r->image && ns_image_alloc (&t->last, r->image->width,
-                                  r->image->height, NULL) == NS_OK)
+  if (r->image && ns_image_alloc (&t->last, r->image->width, r->image->height,
+                                  NULL) == NS_OK)
     memcpy (t->last.data, r->image->data,
             sizeof (float) * 3 * (size_t) r->image->width * r->image->height);
   g_main_loop_quit (t->loop);
@@ -115,9 +115,9 @@ mirror_heap (const ns_image *src)
   for (int c = 0; c < 3; c++)
     for (int y = 0; y < src->height; y++)
       for (int x = 0; x < src->width; x++)
-        img->data[c * plane + (size_t) y * src->width + x]
-          = src->data[c * plane + (size_t) y * src->width
-                      + (src->width - 1 - x)];
+        img->data[c * plane + (size_t) y * src->width + x] =
+            src->data[c * plane + (size_t) y * src->width +
+                      (src->width - 1 - x)];
   return img;
 }
 
@@ -159,17 +159,18 @@ main (void)
   TU_CHECK (gen2 != gen1);
   TU_CHECK (t.n_callbacks == 1 && t.last_gen == gen2);
   TU_CHECK (t.last_status == NS_PREVIEW_DONE);
-  TU_CHECK (t.last.data && t.last.width == content.width
-            && t.last.height == content.height);
+  TU_CHECK (t.last.data && t.last.width == content.width &&
+            t.last.height == content.height);
   if (!t.last.data)
     return tu_finish ("test-preview-worker");
   printf ("first preview (model load + full): %.1f ms wall, %.1f ms "
-          "compute, model_loaded=%d\n", w, t.last_ms, t.last_model_loaded);
+          "compute, model_loaded=%d\n",
+          w, t.last_ms, t.last_model_loaded);
   TU_CHECK (t.last_model_loaded);
-  TU_CHECK (ui_stddev (&t.last) > 0.02);           /* not blank */
+  TU_CHECK (ui_stddev (&t.last) > 0.02); /* not blank */
   d_full = ui_mean_abs_diff (&t.last, &content);
   printf ("mean |preview - content| at strength 1: %.4f\n", d_full);
-  TU_CHECK (d_full > 0.03);                         /* stylized */
+  TU_CHECK (d_full > 0.03); /* stylized */
   full = t.last;
   memset (&t.last, 0, sizeof t.last);
 
@@ -188,7 +189,8 @@ main (void)
   /* The last one is strength 0.4: between the content and the full style. */
   d_low = ui_mean_abs_diff (&t.last, &content);
   printf ("mean |preview - content| at strength 0.4: %.4f; "
-          "|s0.4 - s1|: %.4f\n", d_low, ui_mean_abs_diff (&t.last, &full));
+          "|s0.4 - s1|: %.4f\n",
+          d_low, ui_mean_abs_diff (&t.last, &full));
   TU_CHECK (d_low < d_full);
   TU_CHECK (ui_mean_abs_diff (&t.last, &full) > 0.005);
 
@@ -211,18 +213,16 @@ main (void)
 
   /* 5. A mask: style on the left half only, the content on the right. */
   {
-    ns_image *mask = g_new0 (ns_image, 1);
+    ns_mask *mask = g_new0 (ns_mask, 1);
     size_t plane = (size_t) content.width * content.height;
     double dl = 0, dr = 0;
     int half = content.width / 2;
 
-    if (ns_image_alloc (mask, content.width, content.height, NULL) != NS_OK)
+    if (ns_mask_alloc (mask, content.width, content.height, NULL) != NS_OK)
       abort ();
     for (int y = 0; y < content.height; y++)
       for (int x = 0; x < content.width; x++)
-        for (int c = 0; c < 3; c++)
-          mask->data[c * plane + (size_t) y * content.width + x]
-            = x < half ? 1.0f : 0.0f;
+        mask->data[(size_t) y * content.width + x] = x < half ? 1.0f : 0.0f;
     ns_preview_set_images (p, copy_heap (&content), copy_heap (&style));
     ns_preview_set_mask (p, mask);
     ns_preview_request (p, model_dir, NS_MODEL_CD16X, &params);
@@ -243,7 +243,8 @@ main (void)
     dl /= 3.0 * content.height * (half - 8);
     dr /= 3.0 * content.height * (content.width - half - 8);
     printf ("masked preview: |result - content| left (style) %.4f, "
-            "right (original) %.4f\n", dl, dr);
+            "right (original) %.4f\n",
+            dl, dr);
     /* The engine blends in feature space (the unstyled part still goes
      * through the decoders), so "original" means nearer the content. */
     TU_CHECK (dl > 0.05 && dr < 0.8 * dl);
@@ -260,7 +261,8 @@ main (void)
 
   /* 6. The main loop was never blocked by the computations. */
   printf ("main loop: %u ticks of 10 ms in %.0f ms of previews, "
-          "max gap %.1f ms\n", t.ticks, busy_ms, t.max_gap_ms);
+          "max gap %.1f ms\n",
+          t.ticks, busy_ms, t.max_gap_ms);
   TU_CHECK (t.ticks >= busy_ms / 10.0 * 0.25);
 
   /* 7. Freeing while a preview computes: prompt, and nothing delivered. */

@@ -12,30 +12,23 @@ ui_load_shared (const char *rel, int long_side, ns_image *img)
 {
   char *path = tu_shared_path_or_skip (rel);
   GError *error = NULL;
-  GdkPixbuf *pb = gdk_pixbuf_new_from_file_at_size (path, long_side,
-                                                    long_side, &error);
-  int w, h, n, stride;
-  const guchar *px;
-  size_t plane;
+  GdkPixbuf *pb = gdk_pixbuf_new_from_file_at_size (path, long_side, long_side,
+                                                    &error);
+  ns_pixel_layout layout;
 
   if (!pb)
     {
       fprintf (stderr, "%s: %s\n", path, error->message);
       exit (1);
     }
-  w = gdk_pixbuf_get_width (pb);
-  h = gdk_pixbuf_get_height (pb);
-  n = gdk_pixbuf_get_n_channels (pb);
-  stride = gdk_pixbuf_get_rowstride (pb);
-  px = gdk_pixbuf_read_pixels (pb);
-  if (ns_image_alloc (img, w, h, NULL) != NS_OK)
+  layout.type = NS_PIXELS_U8;
+  layout.channels = gdk_pixbuf_get_n_channels (pb);
+  layout.rowstride = (size_t) gdk_pixbuf_get_rowstride (pb);
+  if (ns_image_from_pixels (gdk_pixbuf_read_pixels (pb),
+                            gdk_pixbuf_get_width (pb),
+                            gdk_pixbuf_get_height (pb), layout, img, NULL,
+                            NULL) != NS_OK)
     exit (1);
-  plane = (size_t) w * h;
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++)
-      for (int c = 0; c < 3; c++)
-        img->data[c * plane + (size_t) y * w + x]
-          = px[(size_t) y * stride + (size_t) x * n + c] / 255.0f;
   g_object_unref (pb);
   free (path);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch side of `nstyle bench`: runs the same networks and the same
+"""PyTorch side of ns-bench (tools/bench): runs the same networks and the same
 algorithms as the engine on the same synthetic pictures and prints one
 answer line, "ok BEST_SECONDS FLOPS" (or "err MESSAGE").
 
@@ -130,7 +130,7 @@ def wct(fc, fs, alpha):
 
 
 def synthetic(size, kind):
-    # Same formulas as nst_image_synthetic (tools/nstyle/image-io.c).
+    # Same formulas as synthetic_image (tools/bench/ns-bench.c).
     u = (torch.arange(size, dtype=torch.float32) / size).view(1, size)
     v = (torch.arange(size, dtype=torch.float32) / size).view(size, 1)
     if kind == 0:

@@ -8,7 +8,7 @@ time the same, which is all the benchmark needs.
 
   make_random_vgg19.py OUTDIR [--seed N]
 
-Prints "ok 0 0" on success (the answer line nstyle bench reads).
+Prints "ok 0 0" on success (the answer line ns-bench reads).
 """
 import argparse
 import os

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
-#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,14 +40,22 @@ load_pixbuf (const char *path, GError **error)
   return oriented;
 }
 
+/* The layout of an 8-bit RGB(A) pixbuf (load_pixbuf checks that). */
+static ns_pixel_layout
+pixbuf_layout (GdkPixbuf *pb)
+{
+  ns_pixel_layout layout = { NS_PIXELS_U8, gdk_pixbuf_get_n_channels (pb),
+                             (size_t) gdk_pixbuf_get_rowstride (pb) };
+  return layout;
+}
+
 bool
 nst_image_load (const char *path, ns_image *rgb, float **alpha, GError **error)
 {
   GdkPixbuf *pb;
-  const guint8 *pixels;
-  int w, h, stride, nch;
+  int w, h;
   ns_error err;
-  size_t plane;
+  float *a = NULL;
 
   memset (rgb, 0, sizeof *rgb);
   if (alpha)
@@ -58,30 +65,18 @@ nst_image_load (const char *path, ns_image *rgb, float **alpha, GError **error)
     return false;
   w = gdk_pixbuf_get_width (pb);
   h = gdk_pixbuf_get_height (pb);
-  stride = gdk_pixbuf_get_rowstride (pb);
-  nch = gdk_pixbuf_get_n_channels (pb);
-  pixels = gdk_pixbuf_read_pixels (pb);
-  if (ns_image_alloc (rgb, w, h, &err) != NS_OK)
+  if (alpha && gdk_pixbuf_get_has_alpha (pb))
+    a = g_malloc ((size_t) w * (size_t) h * sizeof (float));
+  if (ns_image_from_pixels (gdk_pixbuf_read_pixels (pb), w, h,
+                            pixbuf_layout (pb), rgb, a, &err) != NS_OK)
     {
       g_set_error (error, nst_error_quark (), 2, "%s: %s", path, err.message);
+      g_free (a);
       g_object_unref (pb);
       return false;
     }
-  plane = (size_t) w * (size_t) h;
-  if (alpha && nch == 4)
-    *alpha = g_malloc (plane * sizeof (float));
-  for (int y = 0; y < h; y++)
-    {
-      const guint8 *row = pixels + (size_t) y * (size_t) stride;
-      for (int x = 0; x < w; x++)
-        {
-          size_t i = (size_t) y * (size_t) w + (size_t) x;
-          for (int c = 0; c < 3; c++)
-            rgb->data[c * plane + i] = row[x * nch + c] / 255.0f;
-          if (alpha && *alpha)
-            (*alpha)[i] = row[x * nch + 3] / 255.0f;
-        }
-    }
+  if (alpha)
+    *alpha = a;
   g_object_unref (pb);
   return true;
 }
@@ -117,48 +112,50 @@ fail:
 }
 
 bool
-nst_mask_load (const char *path, int width, int height, ns_image *mask,
+nst_mask_load (const char *path, int width, int height, ns_mask *mask,
                GError **error)
 {
-  ns_image rgb;
-  float *lum, *resized;
-  size_t n, nn;
+  GdkPixbuf *pb;
   ns_error err;
+  size_t n;
 
   memset (mask, 0, sizeof *mask);
-  if (!nst_image_load (path, &rgb, NULL, error))
+  pb = load_pixbuf (path, error);
+  if (!pb)
     return false;
-  n = (size_t) rgb.width * (size_t) rgb.height;
-  lum = g_malloc (n * sizeof (float));
-  for (size_t i = 0; i < n; i++)
-    lum[i] = 0.299f * rgb.data[i] + 0.587f * rgb.data[n + i] +
-             0.114f * rgb.data[2 * n + i];
-  if (rgb.width != width || rgb.height != height)
+  /* Channel -1: the luminance. */
+  if (ns_mask_from_pixels (gdk_pixbuf_read_pixels (pb),
+                           gdk_pixbuf_get_width (pb),
+                           gdk_pixbuf_get_height (pb), pixbuf_layout (pb), -1,
+                           mask, &err) != NS_OK)
     {
-      resized = nst_plane_resize (lum, rgb.width, rgb.height, width, height,
-                                  error);
-      g_free (lum);
-      if (!resized)
-        {
-          ns_image_free (&rgb);
-          return false;
-        }
-      lum = resized;
-    }
-  ns_image_free (&rgb);
-  if (ns_image_alloc (mask, width, height, &err) != NS_OK)
-    {
-      g_free (lum);
       g_set_error (error, nst_error_quark (), 2, "%s: %s", path, err.message);
+      g_object_unref (pb);
       return false;
     }
-  nn = (size_t) width * (size_t) height;
-  for (size_t i = 0; i < nn; i++)
-    {
-      float v = lum[i] < 0.0f ? 0.0f : lum[i] > 1.0f ? 1.0f : lum[i];
-      mask->data[i] = mask->data[nn + i] = mask->data[2 * nn + i] = v;
-    }
-  g_free (lum);
+  g_object_unref (pb);
+  if (mask->width == width && mask->height == height)
+    return true;
+  {
+    float *resized = nst_plane_resize (mask->data, mask->width, mask->height,
+                                       width, height, error);
+    ns_mask_free (mask);
+    if (!resized)
+      return false;
+    if (ns_mask_alloc (mask, width, height, &err) != NS_OK)
+      {
+        g_free (resized);
+        g_set_error (error, nst_error_quark (), 2, "%s: %s", path, err.message);
+        return false;
+      }
+    /* The resampler may overshoot [0,1] at sharp edges. */
+    n = (size_t) width * (size_t) height;
+    for (size_t i = 0; i < n; i++)
+      mask->data[i] = resized[i] < 0.0f   ? 0.0f
+                      : resized[i] > 1.0f ? 1.0f
+                                          : resized[i];
+    g_free (resized);
+  }
   return true;
 }
 
@@ -231,16 +228,6 @@ nst_reserve_temp (const char *path, GError **error)
   return tmpl;
 }
 
-static guint8
-to_byte (float v)
-{
-  if (!(v > 0.0f)) /* also NaN */
-    return 0;
-  if (v >= 1.0f)
-    return 255;
-  return (guint8) lrintf (v * 255.0f);
-}
-
 bool
 nst_image_save (const char *path, const char *tmp_path, const ns_image *img,
                 const float *alpha, GError **error)
@@ -248,9 +235,7 @@ nst_image_save (const char *path, const char *tmp_path, const ns_image *img,
   const char *type = nst_image_type_for_path (path);
   bool keep_alpha;
   GdkPixbuf *pb;
-  guint8 *pixels;
-  int stride, nch;
-  size_t n = (size_t) img->width * (size_t) img->height;
+  ns_error err;
   bool ok;
 
   if (!type)
@@ -269,20 +254,13 @@ nst_image_save (const char *path, const char *tmp_path, const ns_image *img,
                    img->height);
       return false;
     }
-  pixels = gdk_pixbuf_get_pixels (pb);
-  stride = gdk_pixbuf_get_rowstride (pb);
-  nch = gdk_pixbuf_get_n_channels (pb);
-  for (int y = 0; y < img->height; y++)
+  if (ns_image_to_pixels (img, keep_alpha ? alpha : NULL,
+                          gdk_pixbuf_get_pixels (pb), pixbuf_layout (pb),
+                          &err) != NS_OK)
     {
-      guint8 *row = pixels + (size_t) y * (size_t) stride;
-      for (int x = 0; x < img->width; x++)
-        {
-          size_t i = (size_t) y * (size_t) img->width + (size_t) x;
-          for (int c = 0; c < 3; c++)
-            row[x * nch + c] = to_byte (img->data[c * n + i]);
-          if (keep_alpha)
-            row[x * nch + 3] = to_byte (alpha[i]);
-        }
+      g_set_error (error, nst_error_quark (), 6, "%s: %s", path, err.message);
+      g_object_unref (pb);
+      return false;
     }
   if (strcmp (type, "jpeg") == 0)
     ok = gdk_pixbuf_save (pb, tmp_path, type, error, "quality", "95", NULL);
@@ -305,45 +283,5 @@ nst_image_save (const char *path, const char *tmp_path, const ns_image *img,
                    g_strerror (e));
       return false;
     }
-  return true;
-}
-
-bool
-nst_image_synthetic (ns_image *img, int width, int height, int kind,
-                     GError **error)
-{
-  ns_error err;
-  size_t n;
-
-  if (ns_image_alloc (img, width, height, &err) != NS_OK)
-    {
-      g_set_error (error, nst_error_quark (), 2, "%s", err.message);
-      return false;
-    }
-  n = (size_t) width * (size_t) height;
-  /* Smooth shapes for the content, stripes for the style: same formula as
-   * tools/bench/bench_torch.py, so both sides see the same pictures. */
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++)
-      {
-        float u = (float) x / (float) width, v = (float) y / (float) height;
-        size_t i = (size_t) y * (size_t) width + (size_t) x;
-        float r, g, b;
-        if (kind == 0)
-          {
-            r = 0.5f + 0.5f * sinf (6.0f * u + 2.0f * v);
-            g = 0.5f + 0.5f * cosf (5.0f * v - 3.0f * u * v);
-            b = 0.5f + 0.4f * sinf (9.0f * (u - 0.5f) * (v - 0.5f));
-          }
-        else
-          {
-            r = 0.5f + 0.5f * sinf (40.0f * u + 10.0f * sinf (7.0f * v));
-            g = 0.5f + 0.5f * sinf (31.0f * v + 5.0f * u);
-            b = 0.5f + 0.5f * cosf (23.0f * (u + v));
-          }
-        img->data[i] = r;
-        img->data[n + i] = g;
-        img->data[2 * n + i] = b;
-      }
   return true;
 }

@@ -1,7 +1,6 @@
 /* nstyle — neural style transfer from the command line.
  *
  *   nstyle -c content.jpg -s style.jpg -o out.png [options]
- *   nstyle bench [options]
  *
  * Exit codes: see NST_EXIT_* in nstyle.h and the --help text. */
 #include "config.h"
@@ -11,7 +10,6 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,77 +17,50 @@
 
 /* ------------------------------------------------------------ options */
 
+/* Options of nstyle alone; those for the fields of ns_params come from the
+ * engine's parameter table (options.c). */
 static char *opt_content;
 static char **opt_styles;
 static char *opt_output;
-static char *opt_method;
 static char *opt_model;
-static char *opt_alpha;
 static char *opt_weights;
-static gboolean opt_preserve;
 static char *opt_mask;
 static char *opt_size;
-static char *opt_style_size;
-static char *opt_max_size;
 static char *opt_threads;
 static gboolean opt_quiet;
 static gboolean opt_version;
-static char *opt_iterations;
-static char *opt_content_weight;
-static char *opt_style_weight;
-static char *opt_tv_weight;
-static char *opt_init;
-static char *opt_scales;
-static char *opt_seed;
+static gboolean opt_print_model_dirs;
 
 /* Numbers are taken as strings and parsed by us, so a bad value gets a
  * message naming the option and exit code 2. */
-static GOptionEntry main_entries[] = {
+static const GOptionEntry files_entries[] = {
   { "content", 'c', 0, G_OPTION_ARG_FILENAME, &opt_content,
     "Content image (PNG, JPEG or TIFF)", "FILE" },
   { "style", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_styles,
     "Style image; repeat for several styles", "FILE" },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
     "Output image; format from the extension (.png, .jpg, .tif)", "FILE" },
-  { "method", 'm', 0, G_OPTION_ARG_STRING, &opt_method,
-    "cascade-adain, wct, adain or gatys (default: cascade-adain for "
-    "multi-level models, adain otherwise)",
-    "NAME" },
   { "model", 0, 0, G_OPTION_ARG_FILENAME, &opt_model,
     "Folder with the model's files (default: see MODELS below)", "DIR" },
-  { "alpha", 'a', 0, G_OPTION_ARG_STRING, &opt_alpha, NULL, "A" },
+  { NULL }
+};
+
+static const GOptionEntry other_entries[] = {
   { "style-weights", 0, 0, G_OPTION_ARG_STRING, &opt_weights,
     "Comma-separated weights, one per style (default: equal)", "W,W,..." },
-  { "preserve-colors", 0, 0, G_OPTION_ARG_NONE, &opt_preserve,
-    "Keep the content's colours", NULL },
   { "mask", 0, 0, G_OPTION_ARG_FILENAME, &opt_mask,
     "Grayscale mask (white = style 1, black = style 2 or the original)",
     "FILE" },
   { "size", 0, 0, G_OPTION_ARG_STRING, &opt_size,
     "Resize the content's long side to N first (default: keep)", "N" },
-  { "style-size", 0, 0, G_OPTION_ARG_STRING, &opt_style_size,
-    NULL /* set in set_help_defaults */, "N" },
-  { "max-size", 0, 0, G_OPTION_ARG_STRING, &opt_max_size,
-    "Stylize at most at N pixels (long side), then upsample", "N" },
   { "threads", 't', 0, G_OPTION_ARG_STRING, &opt_threads,
     "Worker threads (default: all cores)", "N" },
   { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
     "No progress bar and no timing", NULL },
+  { "print-model-dirs", 0, 0, G_OPTION_ARG_NONE, &opt_print_model_dirs,
+    "Print the folders searched for models, in order, and exit", NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
     "Print the version and exit", NULL },
-  { NULL }
-};
-
-static GOptionEntry gatys_entries[] = {
-  { "iterations", 0, 0, G_OPTION_ARG_STRING, &opt_iterations, NULL, "N" },
-  { "content-weight", 0, 0, G_OPTION_ARG_STRING, &opt_content_weight, NULL,
-    "W" },
-  { "style-weight", 0, 0, G_OPTION_ARG_STRING, &opt_style_weight, NULL, "W" },
-  { "tv-weight", 0, 0, G_OPTION_ARG_STRING, &opt_tv_weight, NULL, "W" },
-  { "init", 0, 0, G_OPTION_ARG_FILENAME, &opt_init,
-    "Start from the content, noise, or an image FILE", "content|noise|FILE" },
-  { "scales", 0, 0, G_OPTION_ARG_STRING, &opt_scales, NULL, "N" },
-  { "seed", 0, 0, G_OPTION_ARG_STRING, &opt_seed, "Random seed", "N" },
   { NULL }
 };
 
@@ -99,77 +70,26 @@ static const char summary[] =
     "Example:\n"
     "  nstyle -c photo.jpg -s starry_night.jpg --size 1024 -o out.png\n"
     "\n"
-    "Gatys optimisation options: nstyle --help-gatys\n"
-    "Benchmark: nstyle bench --help";
-
-/* The engine's defaults, shown in --help (strings leak: printed once). */
-static void
-set_help_defaults (void)
-{
-  ns_params p = ns_params_default ();
-  for (GOptionEntry *e = main_entries; e->long_name; e++)
-    if (strcmp (e->long_name, "alpha") == 0)
-      e->description = g_strdup_printf ("Style strength in [0,1] (default "
-                                        "%g)",
-                                        p.strength);
-    else if (strcmp (e->long_name, "style-size") == 0)
-      e->description = g_strdup_printf (
-          "Resize the styles' long side to N, 0 = keep (default %d)",
-          p.style_size);
-  for (GOptionEntry *e = gatys_entries; e->long_name; e++)
-    if (strcmp (e->long_name, "iterations") == 0)
-      e->description = g_strdup_printf ("Iterations per scale (default %d)",
-                                        p.gatys.iterations);
-    else if (strcmp (e->long_name, "content-weight") == 0)
-      e->description = g_strdup_printf ("Content loss weight (default %g)",
-                                        p.gatys.content_weight);
-    else if (strcmp (e->long_name, "style-weight") == 0)
-      e->description = g_strdup_printf ("Style loss weight (default %g)",
-                                        p.gatys.style_weight);
-    else if (strcmp (e->long_name, "tv-weight") == 0)
-      e->description = g_strdup_printf ("Total-variation weight (default %g)",
-                                        p.gatys.tv_weight);
-    else if (strcmp (e->long_name, "scales") == 0)
-      e->description = g_strdup_printf (
-          "Coarse-to-fine scales, 1 = single scale (default %d)",
-          p.gatys.scales);
-}
+    "Gatys optimisation options: nstyle --help-gatys";
 
 static char *
 make_description (void)
 {
-  char *user = g_build_filename (g_get_home_dir (), ".config", "GIMP", "3.0",
-                                 "neural-style", "models", NULL);
+  char *models = nst_model_describe ();
   char *d = g_strdup_printf (
-      "MODELS\n"
-      "  Without --model, the first complete folder among\n"
-      "    $NS_MODELS_DIR/<kind>, %s/<kind>,\n"
-      "    %s/models/<kind>\n"
-      "  is used, <kind> being cd16x, vgg19 then lst-r31 in each place.\n"
-      "  Get models with tools/download-models.sh --kind cd16x.\n"
+      "%s"
       "\n"
       "EXIT STATUS\n"
       "  0 success, 2 usage error, 3 unreadable or corrupt image,\n"
       "  4 model missing or corrupt, 5 engine failure,\n"
       "  6 output cannot be written, 130 interrupted (Ctrl-C, SIGTERM).\n"
       "  On failure or interruption no output file is left behind.\n",
-      user, NS_DATADIR);
-  g_free (user);
+      models);
+  g_free (models);
   return d;
 }
 
 /* ------------------------------------------------------------ parsing */
-
-static void G_GNUC_PRINTF (1, 2) usage_error (const char *fmt, ...)
-{
-  va_list ap;
-  fprintf (stderr, "nstyle: ");
-  va_start (ap, fmt);
-  vfprintf (stderr, fmt, ap);
-  va_end (ap);
-  fprintf (stderr, "\nTry 'nstyle --help' for more information.\n");
-  exit (NST_EXIT_USAGE);
-}
 
 static long
 parse_int (const char *opt, const char *s, long lo, long hi)
@@ -179,9 +99,9 @@ parse_int (const char *opt, const char *s, long lo, long hi)
   errno = 0;
   v = strtol (s, &end, 10);
   if (errno != 0 || end == s || *end != '\0')
-    usage_error ("%s: '%s' is not a whole number", opt, s);
+    nst_usage_error ("%s: '%s' is not a whole number", opt, s);
   if (v < lo || v > hi)
-    usage_error ("%s: %ld is outside [%ld, %ld]", opt, v, lo, hi);
+    nst_usage_error ("%s: %ld is outside [%ld, %ld]", opt, v, lo, hi);
   return v;
 }
 
@@ -193,9 +113,9 @@ parse_double (const char *opt, const char *s, double lo, double hi)
   errno = 0;
   v = g_ascii_strtod (s, &end);
   if (errno != 0 || end == s || *end != '\0' || !isfinite (v))
-    usage_error ("%s: '%s' is not a number", opt, s);
+    nst_usage_error ("%s: '%s' is not a number", opt, s);
   if (v < lo || v > hi)
-    usage_error ("%s: %g is outside [%g, %g]", opt, v, lo, hi);
+    nst_usage_error ("%s: %g is outside [%g, %g]", opt, v, lo, hi);
   return v;
 }
 
@@ -379,7 +299,9 @@ stylize_main (int argc, char **argv)
   bool method_given = false;
   int n_styles, size = 0;
   double *weights = NULL;
-  ns_image content = { 0 }, out = { 0 }, mask = { 0 }, init = { 0 };
+  ns_image content = { 0 }, out = { 0 }, init = { 0 };
+  ns_mask mask = { 0 };
+  const char *init_file = NULL;
   float *alpha = NULL;
   ns_image *styles_img = NULL;
   ns_style *styles = NULL;
@@ -392,15 +314,16 @@ stylize_main (int argc, char **argv)
   gint64 t0 = g_get_monotonic_time (), t_run;
   const char *out_type;
 
-  set_help_defaults ();
   octx = g_option_context_new ("- neural style transfer");
   g_option_context_set_summary (octx, summary);
   desc = make_description ();
   g_option_context_set_description (octx, desc);
-  g_option_context_add_main_entries (octx, main_entries, NULL);
+  g_option_context_add_main_entries (octx, files_entries, NULL);
+  g_option_context_add_main_entries (octx, nst_param_entries (false), NULL);
+  g_option_context_add_main_entries (octx, other_entries, NULL);
   gatys = g_option_group_new ("gatys", "Gatys optimisation (--method gatys):",
                               "Show the Gatys options", NULL, NULL);
-  g_option_group_add_entries (gatys, gatys_entries);
+  g_option_group_add_entries (gatys, nst_param_entries (true));
   g_option_context_add_group (octx, gatys);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
     {
@@ -409,7 +332,7 @@ stylize_main (int argc, char **argv)
       g_error_free (error);
       g_option_context_free (octx);
       g_free (desc);
-      usage_error ("%s", msg);
+      nst_usage_error ("%s", msg);
     }
   g_option_context_free (octx);
   g_free (desc);
@@ -419,45 +342,32 @@ stylize_main (int argc, char **argv)
       printf ("nstyle %s\n", NS_VERSION);
       return NST_EXIT_OK;
     }
+  if (opt_print_model_dirs)
+    return nst_model_print_dirs () ? NST_EXIT_OK : NST_EXIT_ENGINE;
   if (argc > 1)
-    usage_error ("unexpected argument '%s'", argv[1]);
+    nst_usage_error ("unexpected argument '%s'", argv[1]);
   if (!opt_content)
-    usage_error ("missing the content image (-c FILE)");
+    nst_usage_error ("missing the content image (-c FILE)");
   if (!opt_styles || !opt_styles[0])
-    usage_error ("missing a style image (-s FILE)");
+    nst_usage_error ("missing a style image (-s FILE)");
   if (!opt_output)
-    usage_error ("missing the output file (-o FILE)");
+    nst_usage_error ("missing the output file (-o FILE)");
   n_styles = (int) g_strv_length (opt_styles);
 
   /* Check every option before any slow work. */
-  if (opt_method)
-    {
-      if (!ns_method_from_name (opt_method, &params.method))
-        usage_error ("--method: unknown method '%s' (use cascade-adain, "
-                     "wct, adain or gatys)",
-                     opt_method);
-      method_given = true;
-    }
-  if (opt_alpha)
-    params.strength = (float) parse_double ("--alpha", opt_alpha, 0.0, 1.0);
+  nst_param_apply (&params, &method_given, &init_file);
   if (opt_size)
     size = (int) parse_int ("--size", opt_size, 0, 65536);
-  if (opt_style_size)
-    params.style_size = (int) parse_int ("--style-size", opt_style_size, 0,
-                                         65536);
-  if (opt_max_size)
-    params.max_size = (int) parse_int ("--max-size", opt_max_size, 0, 65536);
   if (opt_threads)
     params.n_threads = (int) parse_int ("--threads", opt_threads, 0, 1024);
-  params.preserve_colors = opt_preserve;
   if (opt_weights)
     {
       char **parts = g_strsplit (opt_weights, ",", -1);
       int n = (int) g_strv_length (parts);
       double sum = 0;
       if (n != n_styles)
-        usage_error ("--style-weights: %d weight%s for %d style%s", n,
-                     n == 1 ? "" : "s", n_styles, n_styles == 1 ? "" : "s");
+        nst_usage_error ("--style-weights: %d weight%s for %d style%s", n,
+                         n == 1 ? "" : "s", n_styles, n_styles == 1 ? "" : "s");
       weights = g_new (double, n);
       for (int i = 0; i < n; i++)
         {
@@ -466,47 +376,15 @@ stylize_main (int argc, char **argv)
           sum += weights[i];
         }
       if (!(sum > 0))
-        usage_error ("--style-weights: the weights add up to 0");
+        nst_usage_error ("--style-weights: the weights add up to 0");
       g_strfreev (parts);
     }
   if (opt_mask && n_styles > 2)
-    usage_error ("--mask works with one or two styles, not %d", n_styles);
-  if (opt_iterations)
-    params.gatys.iterations = (int) parse_int ("--iterations", opt_iterations,
-                                               1, 1000000);
-  if (opt_content_weight)
-    params.gatys.content_weight = (float) parse_double ("--content-weight",
-                                                        opt_content_weight, 0.0,
-                                                        1e12);
-  if (opt_style_weight)
-    params.gatys.style_weight =
-        (float) parse_double ("--style-weight", opt_style_weight, 0.0, 1e12);
-  if (opt_tv_weight)
-    params.gatys.tv_weight = (float) parse_double ("--tv-weight", opt_tv_weight,
-                                                   0.0, 1e12);
-  if (opt_scales)
-    params.gatys.scales = (int) parse_int ("--scales", opt_scales, 1, 16);
-  if (opt_seed)
-    {
-      char *end;
-      errno = 0;
-      params.seed = g_ascii_strtoull (opt_seed, &end, 10);
-      if (errno || end == opt_seed || *end || opt_seed[0] == '-')
-        usage_error ("--seed: '%s' is not a whole number >= 0", opt_seed);
-    }
-  if (opt_init)
-    {
-      if (strcmp (opt_init, "content") == 0)
-        params.gatys.init = NS_INIT_CONTENT;
-      else if (strcmp (opt_init, "noise") == 0)
-        params.gatys.init = NS_INIT_NOISE;
-      else
-        params.gatys.init = NS_INIT_IMAGE;
-    }
+    nst_usage_error ("--mask works with one or two styles, not %d", n_styles);
   out_type = nst_image_type_for_path (opt_output);
   if (!out_type)
-    usage_error ("-o %s: unknown output format (use .png, .jpg or .tif)",
-                 opt_output);
+    nst_usage_error ("-o %s: unknown output format (use .png, .jpg or .tif)",
+                     opt_output);
 
   /* Fail early, before the slow part, when the output cannot be written. */
   tmp_path = nst_reserve_temp (opt_output, &error);
@@ -564,7 +442,7 @@ stylize_main (int argc, char **argv)
     if (params.method == NS_METHOD_GATYS && params.gatys.init == NS_INIT_IMAGE)
       {
         ns_image raw;
-        if (!nst_image_load (opt_init, &raw, NULL, &error))
+        if (!nst_image_load (init_file, &raw, NULL, &error))
           {
             fprintf (stderr, "nstyle: cannot read the --init image: %s\n",
                      error->message);
@@ -653,7 +531,7 @@ stylize_main (int argc, char **argv)
     g_free (styles);
     ns_image_free (&content);
     ns_image_free (&out);
-    ns_image_free (&mask);
+    ns_mask_free (&mask);
     ns_image_free (&init);
     g_free (alpha);
     g_free (weights);
@@ -666,7 +544,5 @@ stylize_main (int argc, char **argv)
 int
 main (int argc, char **argv)
 {
-  if (argc > 1 && strcmp (argv[1], "bench") == 0)
-    return nst_bench_main (argc - 1, argv + 1);
   return stylize_main (argc, argv);
 }

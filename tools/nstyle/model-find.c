@@ -1,62 +1,89 @@
-/* nstyle: where models are looked for, and what to tell the user when
- * there is none. */
-#include "config.h"
+/* nstyle: where models are looked for (the engine's one list,
+ * ns_model_dirs), and what to tell the user when there is none. */
 #include "nstyle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-/* The base folders, in order; g_strfreev the result. */
-static char **
-model_bases (void)
-{
-  GPtrArray *a = g_ptr_array_new ();
-  const char *env = g_getenv ("NS_MODELS_DIR");
-
-  if (env && *env)
-    g_ptr_array_add (a, g_strdup (env));
-  g_ptr_array_add (a, g_build_filename (g_get_home_dir (), ".config", "GIMP",
-                                        "3.0", "neural-style", "models", NULL));
-  g_ptr_array_add (a, g_build_filename (NS_DATADIR, "models", NULL));
-  g_ptr_array_add (a, NULL);
-  return (char **) g_ptr_array_free (a, FALSE);
-}
-
 char *
 nst_model_find (ns_model_kind kind, ns_error *err)
 {
-  char **bases = model_bases ();
+  char **dirs = ns_model_dirs (NULL, NULL);
   char *dir = NULL, *found = NULL;
+  int n = 0;
 
-  if (ns_model_find ((const char *const *) bases, (int) g_strv_length (bases),
-                     kind, &dir, NULL, err) == NS_OK)
+  if (!dirs)
+    {
+      if (err)
+        {
+          err->status = NS_ERR_NOMEM;
+          g_strlcpy (err->message, "out of memory", sizeof err->message);
+        }
+      return NULL;
+    }
+  while (dirs[n])
+    n++;
+  if (ns_model_find ((const char *const *) dirs, n, kind, &dir, NULL, err) ==
+      NS_OK)
     {
       found = g_strdup (dir);
       free (dir);
     }
-  g_strfreev (bases);
+  ns_strv_free (dirs);
   return found;
+}
+
+bool
+nst_model_print_dirs (void)
+{
+  char **dirs = ns_model_dirs (NULL, NULL);
+
+  if (!dirs)
+    return false;
+  for (int i = 0; dirs[i]; i++)
+    printf ("%s\n", dirs[i]);
+  ns_strv_free (dirs);
+  return true;
+}
+
+char *
+nst_model_describe (void)
+{
+  char **dirs = ns_model_dirs (NULL, NULL);
+  GString *s = g_string_new ("MODELS\n"
+                             "  Without --model, the first complete folder "
+                             "<kind> in\n");
+
+  for (int i = 0; dirs && dirs[i]; i++)
+    g_string_append_printf (s, "    %s\n", dirs[i]);
+  g_string_append (s,
+                   "  is used, <kind> being cd16x, vgg19 then lst-r31 in each "
+                   "place\n"
+                   "  ($NS_MODELS_DIR comes first when set; "
+                   "--print-model-dirs prints the list).\n"
+                   "  Get models with tools/download-models.sh --kind cd16x "
+                   "(into the first).\n");
+  ns_strv_free (dirs);
+  return g_string_free (s, FALSE);
 }
 
 void
 nst_model_print_help (ns_model_kind kind)
 {
-  const char *name = ns_model_kind_name (kind == NS_MODEL_AUTO ? NS_MODEL_CD16X
-                                                               : kind);
-  const char *const *files = ns_model_kind_files (
-      kind == NS_MODEL_AUTO ? NS_MODEL_CD16X : kind);
-  const char *env = g_getenv ("NS_MODELS_DIR");
-  char *user = g_build_filename (g_get_home_dir (), ".config", "GIMP", "3.0",
-                                 "neural-style", "models", NULL);
+  ns_model_kind k = kind == NS_MODEL_AUTO ? NS_MODEL_CD16X : kind;
+  const char *name = ns_model_kind_name (k);
+  const char *const *files = ns_model_kind_files (k);
+  char **dirs = ns_model_dirs (NULL, NULL);
 
   fprintf (stderr, "A %s model is a folder with the files", name);
   for (int i = 0; files && files[i]; i++)
     fprintf (stderr, " %s", files[i]);
+  /* The download tool installs into the first folder of the list. */
   fprintf (stderr,
            ".\nTo get one, run from the source tree:\n"
            "  tools/download-models.sh --kind %s\n"
            "which installs it into %s/%s\n"
            "(or pass --model DIR with the files in DIR).\n",
-           name, env && *env ? "$NS_MODELS_DIR" : user, name);
-  g_free (user);
+           name, dirs && dirs[0] ? dirs[0] : "the models folder", name);
+  ns_strv_free (dirs);
 }

@@ -28,10 +28,8 @@ enum
 bool nst_image_load (const char *path, ns_image *rgb, float **alpha,
                      GError **error);
 
-/* Loads a mask: the luminance of PATH, resized to WIDTH x HEIGHT.  The
- * result has the mask in all three planes, so it can be passed wherever an
- * ns_image is expected. */
-bool nst_mask_load (const char *path, int width, int height, ns_image *mask,
+/* Loads a mask: the luminance of PATH, resized to WIDTH x HEIGHT. */
+bool nst_mask_load (const char *path, int width, int height, ns_mask *mask,
                     GError **error);
 
 /* Resizes a single-channel plane with the engine's resampler. */
@@ -51,22 +49,38 @@ bool nst_image_save (const char *path, const char *tmp_path,
  * writable).  Returns a g_malloc'd path or NULL. */
 char *nst_reserve_temp (const char *path, GError **error);
 
-/* Deterministic synthetic test pictures (for the benchmark). */
-bool nst_image_synthetic (ns_image *img, int width, int height, int kind,
-                          GError **error);
-
 /* -------------------------------------------------------------- models */
 
-/* Finds a model folder (ns_model_find over $NS_MODELS_DIR, the user's
- * GIMP folder, then the installed data folder).  Returns a g_malloc'd
- * folder, or NULL with ERR (may be NULL) saying every place tried. */
+/* Finds a model folder (ns_model_find over ns_model_dirs).  Returns a
+ * g_malloc'd folder, or NULL with ERR (may be NULL) saying every place
+ * tried. */
 char *nst_model_find (ns_model_kind kind, ns_error *err);
 
 /* Prints how to get a model (for "model missing" messages). */
 void nst_model_print_help (ns_model_kind kind);
 
-/* ---------------------------------------------------------------- bench */
+/* Prints ns_model_dirs to stdout, one per line; false when out of
+ * memory. */
+bool nst_model_print_dirs (void);
 
-int nst_bench_main (int argc, char **argv);
+/* The models section of --help (g_free it). */
+char *nst_model_describe (void);
+
+/* ------------------------------------------------------------- options */
+
+/* Prints "nstyle: MESSAGE" and a hint to stderr, exits with
+ * NST_EXIT_USAGE. */
+G_NORETURN void nst_usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+
+/* The options for the user-facing fields of ns_params, built from the
+ * engine's parameter table (ns_param_specs): the Gatys-only ones when
+ * GATYS, the others otherwise.  The array lives as long as the process. */
+GOptionEntry *nst_param_entries (bool gatys);
+
+/* Sets PARAMS from the options given, checking each against the table
+ * (nst_usage_error otherwise).  *METHOD_GIVEN tells whether --method was
+ * given; *INIT_FILE receives the --init FILE, if one was given. */
+void nst_param_apply (ns_params *params, bool *method_given,
+                      const char **init_file);
 
 #endif /* NSTYLE_H */

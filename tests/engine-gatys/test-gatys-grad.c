@@ -9,7 +9,6 @@
  * step of 1e-2 that cannot cross one, as ggml's and kann's checks do.
  * Losses (polynomials of degree <= 4) use a small step in double-summed
  * losses.  Whole-network checks use directional derivatives. */
-#include "gatys-conv.h"
 #include "gatys-net.h"
 #include "testutil.h"
 
@@ -76,16 +75,19 @@ check_conv (int cin, int cout, int k, int h, int w, bool relu)
 
   conv.weight = wt;
   conv.bias = bias;
-  work = malloc (ns_gconv_work_floats (&conv, h, w, 2) * sizeof (float));
+  work = malloc (ns_conv2d_work_floats (&conv, h, w, 2) * sizeof (float));
 
   /* Forward: fused padding + sgemm vs explicit padding + loops. */
-  TU_CHECK (ns_gconv_forward (&conv, x, h, w, y, work, 2) == NS_OK);
+  {
+    const ns_conv_opts opts = { 2, 0, work };
+    TU_CHECK (ns_conv2d_into (&conv, x, h, w, y, &opts, NULL, NULL) == NS_OK);
+  }
   conv_ref (&conv, x, h, w, yr);
   TU_CHECK (tu_max_rel_diff (y, yr, nout) < 1e-5);
 
   /* Backward vs reference (on the linear part: no ReLU mask). */
-  ns_gconv_backward (&conv, NULL, r, h, w, gin, work, 2);
-  ns_gconv_backward_ref (&conv, r, h, w, gref);
+  ns_conv2d_backward (&conv, NULL, r, h, w, gin, work, 2);
+  ns_conv2d_backward_ref (&conv, r, h, w, gref);
   TU_CHECK (tu_max_rel_diff (gin, gref, nin) < 1e-5);
 
   /* The fused ReLU mask: backward (Y, R) == backward_ref (R * (Y > 0)). */
@@ -94,10 +96,10 @@ check_conv (int cin, int cout, int k, int h, int w, bool relu)
       float *rm = malloc (nout * sizeof (float));
       float *gf = malloc (nin * sizeof (float));
       memcpy (rm, r, nout * sizeof (float));
-      ns_gconv_backward (&conv, y, rm, h, w, gf, work, 2);
+      ns_conv2d_backward (&conv, y, rm, h, w, gf, work, 2);
       memcpy (rm, r, nout * sizeof (float));
       ns_relu_backward (y, rm, nout);
-      ns_gconv_backward_ref (&conv, rm, h, w, gref);
+      ns_conv2d_backward_ref (&conv, rm, h, w, gref);
       TU_CHECK (tu_max_rel_diff (gf, gref, nin) < 1e-5);
       free (rm);
       free (gf);
@@ -105,7 +107,7 @@ check_conv (int cin, int cout, int k, int h, int w, bool relu)
   printf ("conv %dx%d %d->%d %dx%d (%s mode): optimised vs reference "
           "checked\n",
           k, k, cin, cout, w, h,
-          ns_gconv_banded (&conv, h, w, 2) ? "banded" : "whole");
+          ns_conv2d_backward_banded (&conv, h, w, 2) ? "banded" : "whole");
   if (nin > 4096)
     goto done;
 
@@ -237,7 +239,7 @@ check_pool (bool ceil_mode, int w)
   int32_t *am;
   double maxd = 0.0;
 
-  ns_gpool_out_size (h, w, ceil_mode, &oh, &ow);
+  ns_maxpool2x2_shape (h, w, ceil_mode, &oh, &ow);
   TU_CHECK (oh == (ceil_mode ? 4 : 3) &&
             ow == (ceil_mode ? (w + 1) / 2 : w / 2));
   no = (size_t) c * oh * ow;
@@ -260,17 +262,17 @@ check_pool (bool ceil_mode, int w)
   y2 = malloc (no * 4);
   g = malloc (n * 4);
   am = malloc (no * sizeof (int32_t));
-  ns_gpool_forward (x, c, h, w, ceil_mode, y, am, 2);
-  ns_gpool_backward (r, am, c, h, w, ceil_mode, g, 2);
+  ns_maxpool2x2_into (x, c, h, w, ceil_mode, y, am, 2);
+  ns_maxpool2x2_backward (r, am, c, h, w, ceil_mode, g, 2);
   for (i = 0; i < (int) n; i++)
     {
       float keep = x[i];
       double lp, lm;
       x[i] = keep + 1e-2f;
-      ns_gpool_forward (x, c, h, w, ceil_mode, y2, NULL, 1);
+      ns_maxpool2x2_into (x, c, h, w, ceil_mode, y2, NULL, 1);
       lp = dotf (r, y2, no);
       x[i] = keep - 1e-2f;
-      ns_gpool_forward (x, c, h, w, ceil_mode, y2, NULL, 1);
+      ns_maxpool2x2_into (x, c, h, w, ceil_mode, y2, NULL, 1);
       lm = dotf (r, y2, no);
       x[i] = keep;
       maxd = fmax (maxd, fabs ((lp - lm) / 2e-2 - g[i]));
@@ -283,11 +285,11 @@ check_pool (bool ceil_mode, int w)
   {
     float t[4] = { 1, 1, 1, 1 }, to, gt[4], one = 1.0f;
     int32_t a;
-    ns_gpool_forward (t, 1, 2, 2, false, &to, &a, 1);
-    ns_gpool_backward (&one, &a, 1, 2, 2, false, gt, 1);
+    ns_maxpool2x2_into (t, 1, 2, 2, false, &to, &a, 1);
+    ns_maxpool2x2_backward (&one, &a, 1, 2, 2, false, gt, 1);
     TU_CHECK (a == 0 && gt[0] == 1.0f && gt[1] == 0.0f && gt[3] == 0.0f);
     t[0] = 0.5f;
-    ns_gpool_forward (t, 1, 2, 2, false, &to, &a, 1);
+    ns_maxpool2x2_into (t, 1, 2, 2, false, &to, &a, 1);
     TU_CHECK (a == 1);
   }
   free (x);
@@ -410,13 +412,14 @@ signature (const ns_featnet_state *b)
 {
   uint64_t hsh = 1469598103934665603ull;
   int i, t;
-  for (i = 0; i <= b->last_op; i++)
+  for (i = 0; i <= b->last_layer; i++)
     {
       size_t n = (size_t) b->oc[i] * b->oh[i] * b->ow[i], j;
       for (j = 0; j < n; j++)
         {
-          uint64_t v = b->net->ops[i].pool ? (uint64_t) b->argmax[i][j]
-                                           : b->act[i][j] > 0.0f;
+          uint64_t v = b->net->trunk.layers[i].kind == NS_LAYER_POOL
+                           ? (uint64_t) b->argmax[i][j]
+                           : b->act[i][j] > 0.0f;
           hsh = (hsh ^ v) * 1099511628211ull;
         }
     }
@@ -453,30 +456,32 @@ check_objective (bool ceil_mode)
 
   memset (&net, 0, sizeof net);
   net.kind = NS_MODEL_CD16X;
-  net.pool_ceil = ceil_mode;
+  net.trunk.pool_ceil = ceil_mode;
   for (i = 0; i < 7; i++)
     {
-      ns_featnet_op *op = &net.ops[i];
       if (widths[i] == 0)
         {
-          op->pool = true;
+          TU_CHECK (ns_net_add_pool (&net.trunk, &err) == NS_OK);
           net.n_pools++;
         }
       else
         {
           int cin = i == 0 ? 3 : widths[i - 1 - (widths[i - 1] == 0)];
           int k = i == 0 ? 1 : 3;
+          char name[16];
+          ns_conv conv;
           weights[i] = rnd ((size_t) widths[i] * cin * k * k, -0.4f, 0.6f);
           biases[i] = rnd ((size_t) widths[i], -0.05f, 0.1f);
-          op->conv = (ns_conv){ cin,    widths[i],  k,        k == 3 ? 1 : 0,
-                                i != 0, weights[i], biases[i] };
+          conv = (ns_conv){ cin,    widths[i],  k,        k == 3 ? 1 : 0,
+                            i != 0, weights[i], biases[i] };
+          snprintf (name, sizeof name, "op%d", i);
+          TU_CHECK (ns_net_add_conv (&net.trunk, name, &conv, &err) == NS_OK);
         }
-      snprintf (op->name, sizeof op->name, "op%d", i);
-      net.n_ops++;
     }
   hw = rnd (12 * 4, -0.3f, 0.7f);
   hb = rnd (12, 0.0f, 0.1f);
-  net.taps[0] = (ns_featnet_tap){ 1, true, { 4, 12, 1, 0, true, hw, hb }, 12, "t0" };
+  net.taps[0] =
+      (ns_featnet_tap){ 1, true, { 4, 12, 1, 0, true, hw, hb }, 12, "t0" };
   net.taps[1] = (ns_featnet_tap){ 4, false, { 0 }, 6, "t1" };
   net.taps[2] = (ns_featnet_tap){ 6, false, { 0 }, 8, "t2" };
   net.n_taps = 3;
@@ -497,7 +502,8 @@ check_objective (bool ceil_mode)
   style.height = 11;
   style.data = rnd (3 * 9 * 11, 0, 1);
   TU_CHECK (ns_gatys_objective_set_content (&obj, content, &err) == NS_OK);
-  TU_CHECK (ns_gatys_objective_set_styles (&obj, &sp, NULL, 1, 2, &err) == NS_OK);
+  TU_CHECK (ns_gatys_objective_set_styles (&obj, &sp, NULL, 1, 2, &err) ==
+            NS_OK);
   obj.content_weight = 1.0;
   obj.style_weight = 5.0;
   obj.tv_weight = 0.1;
@@ -552,6 +558,7 @@ check_objective (bool ceil_mode)
   TU_CHECK (ns_gatys_objective_eval (x, &f2, gs, &obj));
   TU_CHECK (f2 == f && memcmp (g, gs, n * 4) == 0);
   ns_gatys_objective_free (&obj);
+  ns_featnet_free (&net);
   for (i = 0; i < 8; i++)
     {
       free (weights[i]);

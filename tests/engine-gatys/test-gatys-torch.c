@@ -60,7 +60,8 @@ check_kind (const char *python, const char *script, const char *kind_name,
 
   TU_CHECK (ns_gatys_objective_init (&obj, &net, h, w, 2, &err) == NS_OK);
   TU_CHECK (ns_gatys_objective_set_content (&obj, content, &err) == NS_OK);
-  TU_CHECK (ns_gatys_objective_set_styles (&obj, &sp, NULL, 1, 2, &err) == NS_OK);
+  TU_CHECK (ns_gatys_objective_set_styles (&obj, &sp, NULL, 1, 2, &err) ==
+            NS_OK);
   obj.content_weight = cw;
   obj.style_weight = stw;
   obj.tv_weight = tvw;
@@ -118,6 +119,7 @@ check_kind (const char *python, const char *script, const char *kind_name,
   if (system (cmd) != 0)
     fprintf (stderr, "could not remove %s\n", dir);
   ns_gatys_objective_free (&obj);
+  ns_featnet_free (&net);
   ns_weights_free (wf);
   free (x);
   free (content);

@@ -1,7 +1,7 @@
 /* Reflection padding by one pixel (torch.nn.ReflectionPad2d(1)) and its
  * backward pass, used by the reference backward convolution and the tests
  * (the optimised kernels fuse it into im2col / col2im). */
-#include "gatys-kernels.h"
+#include "nn.h"
 
 #include <string.h>
 

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """PyTorch reference for the Gatys engine (tests and benchmark).
 
-Builds the same feature network as engine/gatys/featnet.c from the model
-files and computes the same objective (see engine/gatys/gatys.h):
+Builds the same feature network as engine/gatys/featnet.c (the VGG table
+of engine/nn/vgg.c) from the model files and computes the same objective
+(see engine/gatys/gatys.h):
   content = |F - Fc|^2 / |Fc|^2
   style   = sum_l (1/L) |G_l - S_l|^2 / |S_l|^2,  G = F F^T / (H W)
   tv      = (sum of squared x and y neighbour differences) / (C H W)

@@ -1,9 +1,9 @@
-/* ns_gatys_stylize end to end on the cd16x model (small images): fixed
- * seeds reproduce bit for bit, the loss goes down, the image callback is
+/* ns_stylize with NS_METHOD_GATYS end to end on the cd16x model (small images):
+ * fixed seeds reproduce bit for bit, the loss goes down, the image callback is
  * called and can stop the run, cancelling is prompt and leaves the best
  * image in OUT, multi-scale, Adam, colour preservation, two styles with a
  * mask, and bad input. */
-#include "gatys.h"
+#include "ns.h"
 #include "testutil.h"
 
 #include <math.h>
@@ -86,6 +86,7 @@ main (void)
 {
   char *dir = tu_shared_path_or_skip ("models/cd16x");
   ns_model *model = NULL;
+  ns_context *ctx = NULL;
   ns_error err = { 0 };
   ns_image content, style, style2, out, out2;
   ns_style st[2];
@@ -94,6 +95,11 @@ main (void)
   size_t n;
 
   if (ns_model_load (dir, NS_MODEL_CD16X, &model, &err) != NS_OK)
+    {
+      fprintf (stderr, "%s\n", err.message);
+      return 1;
+    }
+  if (ns_context_new (model, &ctx, &err) != NS_OK)
     {
       fprintf (stderr, "%s\n", err.message);
       return 1;
@@ -114,14 +120,14 @@ main (void)
   p.seed = 5;
 
   /* A fixed seed reproduces bit for bit; another seed differs. */
-  rc = ns_gatys_stylize (model, &p, &content, st, 1, NULL, &out, NULL, &err);
+  rc = ns_stylize (ctx, &p, &content, st, 1, NULL, &out, &err);
   TU_CHECK (rc == NS_OK);
-  rc = ns_gatys_stylize (model, &p, &content, st, 1, NULL, &out2, NULL, &err);
+  rc = ns_stylize (ctx, &p, &content, st, 1, NULL, &out2, &err);
   TU_CHECK (rc == NS_OK);
   TU_CHECK (memcmp (out.data, out2.data, n * sizeof (float)) == 0);
   TU_CHECK (all_in_01 (&out));
   p.seed = 6;
-  ns_gatys_stylize (model, &p, &content, st, 1, NULL, &out2, NULL, &err);
+  ns_stylize (ctx, &p, &content, st, 1, NULL, &out2, &err);
   TU_CHECK (memcmp (out.data, out2.data, n * sizeof (float)) != 0);
 
   /* The image callback: every iteration, content size, loss decreasing
@@ -133,7 +139,7 @@ main (void)
     p.gatys.image_every = 1;
     p.gatys.image_cb = on_image;
     p.gatys.image_user_data = &cs;
-    rc = ns_gatys_stylize (model, &p, &content, st, 1, NULL, &out, NULL, &err);
+    rc = ns_stylize (ctx, &p, &content, st, 1, NULL, &out, &err);
     TU_CHECK (rc == NS_OK);
     TU_CHECK (cs.calls == 10 && cs.sizes_ok);
     printf ("loss: %.4g after 1 iteration, %.4g after 10\n", cs.losses[0],
@@ -148,7 +154,7 @@ main (void)
     cs.h = 48;
     cs.stop_at = 3;
     memset (out.data, 0, n * sizeof (float));
-    rc = ns_gatys_stylize (model, &p, &content, st, 1, NULL, &out, NULL, &err);
+    rc = ns_stylize (ctx, &p, &content, st, 1, NULL, &out, &err);
     TU_CHECK (rc == NS_OK && cs.calls == 3);
     TU_CHECK (all_in_01 (&out) &&
               tu_max_abs_diff (out.data, content.data, n) > 0.0);
@@ -170,7 +176,7 @@ main (void)
     p.gatys.iterations = 1000;
     ps.cancel_after = 200;
     memset (bigout.data, 0, sizeof (float) * 3 * 256 * 256);
-    rc = ns_gatys_stylize (model, &p, &big, st, 1, NULL, &bigout, NULL, &err);
+    rc = ns_stylize (ctx, &p, &big, st, 1, NULL, &bigout, &err);
     t = tu_now () - ps.cancel_time;
     printf ("cancel: returned %.3f s after the callback said stop "
             "(%d progress calls)\n",
@@ -193,12 +199,12 @@ main (void)
     p.gatys.iterations = 4;
     p.gatys.scales = 2;
     st[1].weight = 0.5f;
-    rc = ns_gatys_stylize (model, &p, &c2, st, 2, NULL, &o2, NULL, &err);
+    rc = ns_stylize (ctx, &p, &c2, st, 2, NULL, &o2, &err);
     TU_CHECK (rc == NS_OK && all_in_01 (&o2));
     p.gatys.use_adam = true;
     p.gatys.learning_rate = 0.02f;
     p.gatys.scales = 1;
-    rc = ns_gatys_stylize (model, &p, &c2, st, 2, NULL, &o2, NULL, &err);
+    rc = ns_stylize (ctx, &p, &c2, st, 2, NULL, &o2, &err);
     TU_CHECK (rc == NS_OK && all_in_01 (&o2));
     TU_CHECK (tu_max_abs_diff (o2.data, c2.data, (size_t) 3 * 160 * 128) >
               0.01);
@@ -213,7 +219,7 @@ main (void)
     double maxd = 0.0;
     p.preserve_colors = true;
     p.gatys.iterations = 5;
-    rc = ns_gatys_stylize (model, &p, &content, st, 1, NULL, &out, NULL, &err);
+    rc = ns_stylize (ctx, &p, &content, st, 1, NULL, &out, &err);
     TU_CHECK (rc == NS_OK);
     for (i = 0; i < np; i++)
       {
@@ -233,7 +239,8 @@ main (void)
      mask the result is style 0's alone; with a left/right mask the left
      half is closer to the style-0 result, the right to the style-1 one. */
   {
-    ns_image m, r0, r1, rm;
+    ns_mask m;
+    ns_image r0, r1, rm;
     size_t np = (size_t) 64 * 48, i;
     int y, x, c;
     double d[2][2] = { { 0 } };
@@ -250,20 +257,18 @@ main (void)
     one1[0] = st[1];
     for (i = 0; i < np; i++)
       m.data[i] = 1.0f;
-    TU_CHECK (ns_gatys_stylize (model, &p, &content, one0, 1, NULL, &r0, NULL,
-                                &err) == NS_OK);
-    TU_CHECK (ns_gatys_stylize (model, &p, &content, st, 2, &m, &rm, NULL,
-                                &err) == NS_OK);
+    TU_CHECK (ns_stylize (ctx, &p, &content, one0, 1, NULL, &r0, &err) ==
+              NS_OK);
+    TU_CHECK (ns_stylize (ctx, &p, &content, st, 2, &m, &rm, &err) == NS_OK);
     printf ("all-ones mask vs style 0 alone: max diff %.3g\n",
             tu_max_abs_diff (rm.data, r0.data, 3 * np));
     TU_CHECK (tu_max_abs_diff (rm.data, r0.data, 3 * np) < 1e-4);
-    TU_CHECK (ns_gatys_stylize (model, &p, &content, one1, 1, NULL, &r1, NULL,
-                                &err) == NS_OK);
+    TU_CHECK (ns_stylize (ctx, &p, &content, one1, 1, NULL, &r1, &err) ==
+              NS_OK);
     for (y = 0; y < 48; y++)
       for (x = 0; x < 64; x++)
         m.data[y * 64 + x] = x < 32 ? 1.0f : 0.0f;
-    TU_CHECK (ns_gatys_stylize (model, &p, &content, st, 2, &m, &rm, NULL,
-                                &err) == NS_OK);
+    TU_CHECK (ns_stylize (ctx, &p, &content, st, 2, &m, &rm, &err) == NS_OK);
     /* d[half][style]: squared distance of the masked result to each
        single-style result, away from the seam. */
     for (c = 0; c < 3; c++)
@@ -290,13 +295,14 @@ main (void)
 
   /* Bad input. */
   {
-    ns_image tiny, tout, mask;
+    ns_image tiny, tout;
+    ns_mask mask;
     make_image (&tiny, 20, 20, 9);
     ns_image_alloc (&tout, 20, 20, NULL);
-    rc = ns_gatys_stylize (model, &p, &tiny, st, 1, NULL, &tout, NULL, &err);
+    rc = ns_stylize (ctx, &p, &tiny, st, 1, NULL, &tout, &err);
     TU_CHECK (rc == NS_ERR_INVALID_ARG);
     printf ("too small: %s\n", err.message);
-    rc = ns_gatys_stylize (model, &p, &content, st, 1, NULL, &tout, NULL, &err);
+    rc = ns_stylize (ctx, &p, &content, st, 1, NULL, &tout, &err);
     TU_CHECK (rc == NS_ERR_INVALID_ARG);
     mask.width = 64;
     mask.height = 48;
@@ -304,12 +310,11 @@ main (void)
     {
       /* A mask with three styles. */
       ns_style three[3] = { st[0], st[1], st[0] };
-      rc = ns_gatys_stylize (model, &p, &content, three, 3, &mask, &out, NULL,
-                             &err);
-      TU_CHECK (rc == NS_ERR_UNSUPPORTED);
+      rc = ns_stylize (ctx, &p, &content, three, 3, &mask, &out, &err);
+      TU_CHECK (rc == NS_ERR_INVALID_ARG);
     }
     p.gatys.iterations = -1;
-    rc = ns_gatys_stylize (model, &p, &content, st, 1, NULL, &out, NULL, &err);
+    rc = ns_stylize (ctx, &p, &content, st, 1, NULL, &out, &err);
     TU_CHECK (rc == NS_ERR_INVALID_ARG);
     free (mask.data);
     ns_image_free (&tiny);
@@ -321,6 +326,7 @@ main (void)
   ns_image_free (&style2);
   ns_image_free (&out);
   ns_image_free (&out2);
+  ns_context_free (ctx);
   ns_model_free (model);
   free (dir);
   return tu_finish ("test-gatys-run");

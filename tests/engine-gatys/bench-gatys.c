@@ -102,6 +102,7 @@ bench (const char *python, const char *script, const char *kind_name,
           torch_spe > 0 ? torch_spe / (t_opt / evals) : 0.0);
   fflush (stdout);
   ns_gatys_objective_free (&obj);
+  ns_featnet_free (&net);
   ns_weights_free (wf);
   free (x);
   free (content);

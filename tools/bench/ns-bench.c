@@ -1,16 +1,19 @@
-/* nstyle bench: wall time, GFLOP/s and peak memory of the engine against
- * PyTorch running the same networks and algorithms.
+/* ns-bench: wall time, GFLOP/s and peak memory of the engine against
+ * PyTorch running the same networks and algorithms.  A development tool,
+ * built but not installed (it knows the source tree, NS_BENCH_SOURCE_ROOT,
+ * to find tools/bench/bench_torch.py).
  *
  * Each measurement runs in its own child process (ours: fork; PyTorch:
  * fork + exec of tools/bench/bench_torch.py), so the peak RSS read from
  * wait4 () belongs to that row alone.  Model loading is not timed; every
- * repeat uses a fresh context so no cached encoding is reused. */
+ * repeat uses a fresh context so no cached encoding is reused.  FLOPs come
+ * from the engine's own networks (ns_net_flops over the one VGG table). */
 #include "config.h"
-#include "nstyle.h"
 
-#include "ns-internal.h"
+#include "nn/nn.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +24,13 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* Exit statuses, as nstyle's. */
+enum
+{
+  BENCH_EXIT_OK = 0,
+  BENCH_EXIT_USAGE = 2
+};
 
 typedef enum
 {
@@ -54,25 +64,6 @@ typedef struct
 
 /* ------------------------------------------------------------- FLOPs */
 
-/* Spatial size after NET for an H x W input. */
-static void
-net_out_size (const ns_net *net, int *h, int *w)
-{
-  for (int i = 0; i < net->n_layers; i++)
-    {
-      if (net->layers[i].kind == NS_LAYER_POOL)
-        {
-          *h = net->pool_ceil ? (*h + 1) / 2 : *h / 2;
-          *w = net->pool_ceil ? (*w + 1) / 2 : *w / 2;
-        }
-      else if (net->layers[i].kind == NS_LAYER_UPSAMPLE)
-        {
-          *h *= 2;
-          *w *= 2;
-        }
-    }
-}
-
 /* Convolution FLOPs of one stylization: at each level used, the content
  * and the style (same size here) are encoded and the result decoded. */
 static double
@@ -83,12 +74,52 @@ stylize_flops (const ns_model *m, ns_method method, int h, int w)
 
   for (int i = first; i < m->n_levels; i++)
     {
-      int fh = h, fw = w;
-      total += 2.0 * ns_net_flops (&m->enc[i], h, w);
-      net_out_size (&m->enc[i], &fh, &fw);
+      const ns_net *enc = &m->enc[i];
+      int fh, fw;
+      total += 2.0 * ns_net_flops (enc, h, w);
+      ns_net_out_shape (enc, enc->n_layers, h, w, NULL, &fh, &fw);
       total += ns_net_flops (&m->dec[i], fh, fw);
     }
   return total;
+}
+
+/* ------------------------------------------------------------- images */
+
+/* A deterministic W x H test picture: smooth shapes (KIND 0, the content)
+ * or stripes (KIND 1, the style), the same formula as bench_torch.py so
+ * both sides see the same pictures. */
+static ns_status
+synthetic_image (ns_image *img, int width, int height, int kind, ns_error *err)
+{
+  ns_status st;
+  size_t n;
+
+  if ((st = ns_image_alloc (img, width, height, err)) != NS_OK)
+    return st;
+  n = (size_t) width * (size_t) height;
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        float u = (float) x / (float) width, v = (float) y / (float) height;
+        size_t i = (size_t) y * (size_t) width + (size_t) x;
+        float r, g, b;
+        if (kind == 0)
+          {
+            r = 0.5f + 0.5f * sinf (6.0f * u + 2.0f * v);
+            g = 0.5f + 0.5f * cosf (5.0f * v - 3.0f * u * v);
+            b = 0.5f + 0.4f * sinf (9.0f * (u - 0.5f) * (v - 0.5f));
+          }
+        else
+          {
+            r = 0.5f + 0.5f * sinf (40.0f * u + 10.0f * sinf (7.0f * v));
+            g = 0.5f + 0.5f * sinf (31.0f * v + 5.0f * u);
+            b = 0.5f + 0.5f * cosf (23.0f * (u + v));
+          }
+        img->data[i] = r;
+        img->data[n + i] = g;
+        img->data[2 * n + i] = b;
+      }
+  return NS_OK;
 }
 
 /* ------------------------------------------------------------ children */
@@ -109,7 +140,6 @@ run_ours_child (int fd, const char *dir, ns_method method, int size,
   ns_params params = ns_params_default ();
   ns_style st;
   ns_error err;
-  GError *error = NULL;
   double best = INFINITY, flops;
   FILE *f = fdopen (fd, "w");
 
@@ -119,10 +149,10 @@ run_ours_child (int fd, const char *dir, ns_method method, int size,
       fclose (f);
       _exit (1);
     }
-  if (!nst_image_synthetic (&content, size, size, 0, &error) ||
-      !nst_image_synthetic (&style, size, size, 1, &error))
+  if (synthetic_image (&content, size, size, 0, &err) != NS_OK ||
+      synthetic_image (&style, size, size, 1, &err) != NS_OK)
     {
-      fprintf (f, "err %s\n", error->message);
+      fprintf (f, "err %s\n", err.message);
       fclose (f);
       _exit (1);
     }
@@ -363,12 +393,12 @@ static void G_GNUC_NORETURN G_GNUC_PRINTF (1, 2)
     bench_usage (const char *fmt, ...)
 {
   va_list ap;
-  fprintf (stderr, "nstyle bench: ");
+  fprintf (stderr, "ns-bench: ");
   va_start (ap, fmt);
   vfprintf (stderr, fmt, ap);
   va_end (ap);
-  fprintf (stderr, "\nTry 'nstyle bench --help'.\n");
-  exit (NST_EXIT_USAGE);
+  fprintf (stderr, "\nTry 'ns-bench --help'.\n");
+  exit (BENCH_EXIT_USAGE);
 }
 
 static int
@@ -398,12 +428,25 @@ find_cd16x (void)
         return dir;
       g_free (dir);
     }
-  dir = nst_model_find (NS_MODEL_CD16X, NULL);
-  if (dir)
-    return dir;
+  {
+    /* The folders nstyle and the plug-in search. */
+    char **roots = ns_model_dirs (NULL, NULL), *found = NULL;
+    int n = 0;
+    while (roots && roots[n])
+      n++;
+    if (roots && ns_model_find ((const char *const *) roots, n, NS_MODEL_CD16X,
+                                &found, NULL, NULL) == NS_OK)
+      {
+        dir = g_strdup (found);
+        free (found);
+        ns_strv_free (roots);
+        return dir;
+      }
+    ns_strv_free (roots);
+  }
   /* A development checkout keeps test models beside the source. */
-  dir = g_build_filename (NS_SOURCE_ROOT, "..", "shared", "models", "cd16x",
-                          NULL);
+  dir = g_build_filename (NS_BENCH_SOURCE_ROOT, "..", "shared", "models",
+                          "cd16x", NULL);
   if (g_file_test (dir, G_FILE_TEST_IS_DIR))
     return dir;
   g_free (dir);
@@ -439,7 +482,7 @@ print_cell (const bench_result *r)
 }
 
 int
-nst_bench_main (int argc, char **argv)
+main (int argc, char **argv)
 {
   GOptionContext *octx;
   GError *error = NULL;
@@ -515,7 +558,7 @@ nst_bench_main (int argc, char **argv)
   else if (g_getenv ("NS_BENCH_TORCH_SCRIPT"))
     script = g_strdup (g_getenv ("NS_BENCH_TORCH_SCRIPT"));
   else
-    script = g_build_filename (NS_SOURCE_ROOT, "tools", "bench",
+    script = g_build_filename (NS_BENCH_SOURCE_ROOT, "tools", "bench",
                                "bench_torch.py", NULL);
   if (b_no_torch)
     g_ptr_array_add (notes, g_strdup ("PyTorch column skipped (--no-torch)"));
@@ -561,7 +604,7 @@ nst_bench_main (int argc, char **argv)
           char *maker = g_build_filename (dir_script, "make_random_vgg19.py",
                                           NULL);
           bench_result r;
-          vgg_dir = g_dir_make_tmp ("nstyle-bench-XXXXXX", &error);
+          vgg_dir = g_dir_make_tmp ("ns-bench-XXXXXX", &error);
           if (!vgg_dir)
             {
               g_ptr_array_add (notes, g_strdup_printf ("AdaIN row skipped: %s",
@@ -573,7 +616,7 @@ nst_bench_main (int argc, char **argv)
             {
               char *argv2[] = { python, maker, vgg_dir, NULL };
               fprintf (stderr,
-                       "nstyle bench: writing random VGG-19 "
+                       "ns-bench: writing random VGG-19 "
                        "weights into %s\n",
                        vgg_dir);
               bench_exec (argv2, &r);
@@ -599,8 +642,8 @@ nst_bench_main (int argc, char **argv)
         memset (&theirs[r][s], 0, sizeof theirs[r][s]);
         if (!use_row[r])
           continue;
-        fprintf (stderr, "nstyle bench: %s %dx%d: ours...", rows[r].name,
-                 sizes[s], sizes[s]);
+        fprintf (stderr, "ns-bench: %s %dx%d: ours...", rows[r].name, sizes[s],
+                 sizes[s]);
         bench_ours (dir, rows[r].method, sizes[s], threads, repeat,
                     &ours[r][s]);
         if (ours[r][s].ok)
@@ -680,5 +723,5 @@ nst_bench_main (int argc, char **argv)
   g_free (script);
   g_free (python);
   g_ptr_array_free (notes, TRUE);
-  return NST_EXIT_OK;
+  return BENCH_EXIT_OK;
 }

@@ -1,5 +1,6 @@
-/* ReLU forward and backward. */
-#include "gatys-kernels.h"
+/* ReLU forward and backward (the convolutions fuse the forward pass; the
+ * Gatys backward pass and the tests use these). */
+#include "nn.h"
 
 void
 ns_relu_forward (float *x, size_t n)

@@ -1,0 +1,252 @@
+/* ns_stylize: the one entry point every method goes through (see
+ * stylize.h).  Arguments are checked here once; the method then gets the
+ * content and mask at the working size, and its result is finished here
+ * (ns_job_finish). */
+#include "stylize.h"
+
+#include "gatys/gatys.h"
+#include "style/style.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---------------------------------------------------------- validation */
+
+static bool
+all_finite (const float *x, size_t n)
+{
+  int bad = 0;
+#pragma omp parallel for reduction(| : bad) schedule(static)
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite (x[i]))
+      bad = 1;
+  return !bad;
+}
+
+static bool
+image_finite (const ns_image *img)
+{
+  return all_finite (img->data, (size_t) img->width * img->height * 3);
+}
+
+static ns_status
+check_image (const ns_image *img, const char *what, ns_error *err)
+{
+  if (!img || !img->data)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "%s image is missing", what);
+  if (img->width < NS_MIN_SIZE || img->height < NS_MIN_SIZE)
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "%s image is %dx%d: images must be at least %dx%d pixels",
+                    what, img->width, img->height, NS_MIN_SIZE, NS_MIN_SIZE);
+  if (img->width > NS_MAX_SIZE || img->height > NS_MAX_SIZE)
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "%s image is %dx%d: at most %d pixels per side", what,
+                    img->width, img->height, NS_MAX_SIZE);
+  return NS_OK;
+}
+
+static ns_status
+check_size (int v, const char *what, ns_error *err)
+{
+  if (v != 0 && (v < NS_MIN_SIZE || v > NS_MAX_SIZE))
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "%s must be 0 or in [%d, %d] (got %d)", what, NS_MIN_SIZE,
+                    NS_MAX_SIZE, v);
+  return NS_OK;
+}
+
+static ns_status
+check_gatys (const ns_gatys_params *gp, ns_error *err)
+{
+  if (gp->iterations < 0 || gp->scales < 0 || !isfinite (gp->content_weight) ||
+      !isfinite (gp->style_weight) || !isfinite (gp->tv_weight) ||
+      gp->content_weight < 0 || gp->style_weight < 0 || gp->tv_weight < 0)
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "gatys: iterations, scales and weights must be >= 0");
+  if (gp->init == NS_INIT_IMAGE &&
+      (!gp->init_image || !gp->init_image->data || gp->init_image->width <= 0 ||
+       gp->init_image->height <= 0))
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "gatys: the initial image is empty");
+  return NS_OK;
+}
+
+static ns_status
+check_args (const ns_context *ctx, const ns_params *params,
+            const ns_image *content, const ns_style *styles, int n_styles,
+            const ns_mask *mask, const ns_image *out, ns_error *err)
+{
+  ns_status st;
+  double wsum = 0.0;
+
+  if (!ctx || !params || !out)
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "stylize: context, params and output are required");
+  if ((st = check_image (content, "content", err)) != NS_OK)
+    return st;
+  if (!out->data || out->width != content->width ||
+      out->height != content->height)
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "output must be allocated at the content size %dx%d",
+                    content->width, content->height);
+  if ((unsigned) params->method > NS_METHOD_GATYS)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "unknown method %d",
+                    (int) params->method);
+  if (!(params->strength >= 0.0f && params->strength <= 1.0f))
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "strength must be in [0, 1] (got %g)",
+                    (double) params->strength);
+  if ((st = check_size (params->style_size, "style size", err)) != NS_OK ||
+      (st = check_size (params->max_size, "maximum size", err)) != NS_OK)
+    return st;
+  if (params->n_threads < 0 || params->n_threads > 1024)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "bad thread count %d",
+                    params->n_threads);
+  if (params->method == NS_METHOD_GATYS &&
+      (st = check_gatys (&params->gatys, err)) != NS_OK)
+    return st;
+  if (!styles || n_styles < 1)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "at least one style is needed");
+  if (n_styles > NS_MAX_STYLES)
+    return ns_fail (err, NS_ERR_INVALID_ARG, "too many styles (%d, at most %d)",
+                    n_styles, NS_MAX_STYLES);
+  for (int s = 0; s < n_styles; s++)
+    {
+      char what[32];
+      snprintf (what, sizeof what, "style %d", s);
+      if ((st = check_image (styles[s].image, what, err)) != NS_OK)
+        return st;
+      if (!(styles[s].weight >= 0.0f) || !isfinite (styles[s].weight))
+        return ns_fail (err, NS_ERR_INVALID_ARG,
+                        "style %d: weight must be finite and >= 0 (got %g)", s,
+                        (double) styles[s].weight);
+      wsum += styles[s].weight;
+      if (!image_finite (styles[s].image))
+        return ns_fail (err, NS_ERR_INVALID_ARG,
+                        "style %d has NaN or infinite pixels", s);
+    }
+  if (!mask && !(wsum > 0.0))
+    return ns_fail (err, NS_ERR_INVALID_ARG, "style weights sum to zero");
+  if (mask)
+    {
+      if (!mask->data || mask->width != content->width ||
+          mask->height != content->height)
+        return ns_fail (err, NS_ERR_INVALID_ARG,
+                        "mask must have the content size %dx%d", content->width,
+                        content->height);
+      if (n_styles > 2)
+        return ns_fail (err, NS_ERR_INVALID_ARG,
+                        "a mask works with one or two styles (got %d)",
+                        n_styles);
+      if (!all_finite (mask->data, (size_t) mask->width * mask->height))
+        return ns_fail (err, NS_ERR_INVALID_ARG,
+                        "mask has NaN or infinite values");
+    }
+  if (!image_finite (content))
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "content has NaN or infinite pixels");
+  return NS_OK;
+}
+
+/* ------------------------------------------------------------- methods */
+
+static ns_status
+run_method (ns_context *ctx, const ns_job *job, ns_image *result, ns_error *err)
+{
+  switch (job->params->method)
+    {
+    case NS_METHOD_GATYS:
+      return ns_gatys_run (job, result, err);
+    case NS_METHOD_CASCADE_ADAIN:
+    case NS_METHOD_WCT:
+    case NS_METHOD_ADAIN:
+    default:
+      return ns_ff_stylize (ctx, job, result, err);
+    }
+}
+
+/* Bytes the method needs at W x H beyond the caller's images, for
+ * ns_memory_check; 0 when the method checks for itself (Gatys: per
+ * scale, in its feature network's buffers). */
+static double
+method_memory (const ns_model *model, const ns_params *params, int w, int h)
+{
+  if (params->method == NS_METHOD_GATYS)
+    return 0.0;
+  return ns_ff_memory_need (model, params->method, w, h);
+}
+
+/* ------------------------------------------------------------- stylize */
+
+ns_status
+ns_stylize (ns_context *ctx, const ns_params *params, const ns_image *content,
+            const ns_style *styles, int n_styles, const ns_mask *mask,
+            ns_image *out, ns_error *err)
+{
+  ns_image work = { 0 }, result = { 0 };
+  ns_mask work_mask = { 0 };
+  ns_run run;
+  ns_job job;
+  ns_status st;
+  int ww = content ? content->width : 0, wh = content ? content->height : 0;
+
+  st = check_args (ctx, params, content, styles, n_styles, mask, out, err);
+  if (st != NS_OK)
+    return st;
+  memset (&ctx->counters, 0, sizeof ctx->counters);
+
+  /* Working size: the content's long side at most max_size. */
+  if (params->max_size > 0 &&
+      (content->width > params->max_size || content->height > params->max_size))
+    ns_fit_long_side (content->width, content->height, params->max_size, &ww,
+                      &wh);
+  st = ns_memory_check (method_memory (ctx->model, params, ww, wh), ww, wh,
+                        err);
+  if (st != NS_OK)
+    return st;
+
+  memset (&job, 0, sizeof job);
+  job.model = ctx->model;
+  job.params = params;
+  job.content = content;
+  job.styles = styles;
+  job.n_styles = n_styles;
+  job.mask = mask;
+  job.run = &run;
+  job.full_content = content;
+  job.full_mask = mask;
+  /* Gatys uses a mask itself only to give two styles their regions. */
+  job.blend_mask = mask && params->method == NS_METHOD_GATYS && n_styles == 1;
+  if (ww != content->width || wh != content->height)
+    {
+      if ((st = ns_image_resize (content, ww, wh, &work, err)) != NS_OK)
+        goto out;
+      job.content = &work;
+      if (mask &&
+          (st = ns_mask_resize (mask, ww, wh, &work_mask, err)) != NS_OK)
+        goto out;
+      if (mask)
+        job.mask = &work_mask;
+    }
+
+  ns_run_init (&run, params, 0.0);
+  st = run_method (ctx, &job, &result, err);
+  if (st == NS_ERR_CANCELLED && !result.data)
+    /* Nothing better to show than the content. */
+    memcpy (out->data, content->data,
+            sizeof (float) * 3 * (size_t) content->width * content->height);
+  else if ((st == NS_OK || st == NS_ERR_CANCELLED) && result.data)
+    {
+      /* A cancelled method's best result so far is still shown. */
+      ns_status fst = ns_job_finish (&job, &result, out, err);
+      if (fst != NS_OK)
+        st = fst;
+    }
+
+out:
+  ns_image_free (&work);
+  ns_image_free (&result);
+  ns_mask_free (&work_mask);
+  return st;
+}

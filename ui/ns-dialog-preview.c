@@ -1,0 +1,416 @@
+/* The dialog's preview: the content (or its selection), the style and
+ * the mask are read as GIMP thumbnails (computed by the core, so reading
+ * them costs a few ms even for large layers) and converted with the
+ * engine's pixel functions; requests are debounced while a control
+ * moves, and a newer request cancels the running one (ns-preview.c). */
+#include "config.h"
+
+#include "ns-config.h"
+#include "ns-dialog-private.h"
+#include "ns-models.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+/* ------------------------------------------------------- thumbnails */
+
+/* Planar float RGB from GIMP thumbnail data (BPP 1-4: grey, grey+alpha,
+ * RGB, RGBA).  Alpha is ignored: the engine works on colour and the
+ * plug-in keeps the layer's alpha.  The *_data calls are used because
+ * gimp_drawable_get_sub_thumbnail () frees its buffer twice in GIMP 3.0.4. */
+static ns_image *
+image_from_thumbnail (GBytes *bytes, gint w, gint h, gint bpp)
+{
+  gsize len = 0;
+  const guchar *px = bytes ? g_bytes_get_data (bytes, &len) : NULL;
+  ns_pixel_layout layout = { NS_PIXELS_U8, bpp, 0 };
+  ns_image *img;
+
+  if (!px || w < 1 || h < 1 || bpp < 1 || bpp > 4 || len < (gsize) w * h * bpp)
+    return NULL;
+  img = g_new0 (ns_image, 1);
+  if (ns_image_from_pixels (px, w, h, layout, img, NULL, NULL) != NS_OK)
+    g_clear_pointer (&img, g_free);
+  return img;
+}
+
+static GdkPixbuf *
+pixbuf_from_image (const ns_image *img)
+{
+  GdkPixbuf *pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, img->width,
+                                  img->height);
+  ns_pixel_layout layout = { NS_PIXELS_U8, 3,
+                             (size_t) gdk_pixbuf_get_rowstride (pb) };
+
+  ns_image_to_pixels (img, NULL, gdk_pixbuf_get_pixels (pb), layout, NULL);
+  return pb;
+}
+
+/* ------------------------------------------------------- pixel input */
+
+static gboolean
+load_content (NsDialog *d)
+{
+  gint size = d->preview_size;
+  gint w, h;
+  gdouble scale;
+
+  if (d->content_pb && d->content_loaded_size == size)
+    return TRUE;
+  scale = MIN (1.0, (gdouble) size / MAX (d->sel_w, d->sel_h));
+  w = MAX (1, (gint) (d->sel_w * scale + 0.5));
+  h = MAX (1, (gint) (d->sel_h * scale + 0.5));
+  {
+    gint tw = 0, th = 0, bpp = 0;
+    GBytes *bytes = gimp_drawable_get_sub_thumbnail_data (d->drawable, d->sel_x,
+                                                          d->sel_y, d->sel_w,
+                                                          d->sel_h, w, h, &tw,
+                                                          &th, &bpp);
+    ns_image *img = image_from_thumbnail (bytes, tw, th, bpp);
+
+    if (bytes)
+      g_bytes_unref (bytes);
+    if (!img)
+      return FALSE;
+    g_clear_object (&d->content_pb);
+    d->content_pb = pixbuf_from_image (img);
+    d->content_loaded_size = size;
+    ns_preview_set_images (d->preview, img, NULL);
+  }
+  g_clear_object (&d->result_pb);
+  gtk_widget_set_size_request (d->area, gdk_pixbuf_get_width (d->content_pb),
+                               gdk_pixbuf_get_height (d->content_pb));
+  gtk_widget_queue_draw (d->area);
+  return TRUE;
+}
+
+/* The style at the size that gives the preview the same stroke scale as
+ * the full render: the render works at min (content, max-size) with the
+ * style at style-size; the preview shrinks the content by SCALE, so the
+ * style is shrunk by the same factor. */
+static gboolean
+load_style (NsDialog *d, GimpDrawable *style)
+{
+  gint style_size, max_size, work, target, style_long;
+  gdouble scale;
+
+  g_object_get (d->config, "style-size", &style_size, "max-size", &max_size,
+                NULL);
+  style_long = MAX (gimp_drawable_get_width (style),
+                    gimp_drawable_get_height (style));
+  work = MAX (d->sel_w, d->sel_h);
+  if (max_size > 0 && max_size < work)
+    work = max_size;
+  scale = (gdouble) MAX (gdk_pixbuf_get_width (d->content_pb),
+                         gdk_pixbuf_get_height (d->content_pb)) /
+          work;
+  target = (gint) ((style_size > 0 ? style_size : style_long) * scale + 0.5);
+  target = CLAMP (target, 32, 1024);
+
+  if (d->style_loaded_id == gimp_item_get_id (GIMP_ITEM (style)) &&
+      d->style_loaded_size == target)
+    return TRUE;
+  {
+    gint tw = 0, th = 0, bpp = 0;
+    GBytes *bytes = gimp_drawable_get_thumbnail_data (style, target, target,
+                                                      &tw, &th, &bpp);
+    ns_image *img = image_from_thumbnail (bytes, tw, th, bpp);
+
+    if (bytes)
+      g_bytes_unref (bytes);
+    if (!img)
+      return FALSE;
+    ns_preview_set_images (d->preview, NULL, img);
+  }
+  d->style_loaded_id = gimp_item_get_id (GIMP_ITEM (style));
+  d->style_loaded_size = target;
+  return TRUE;
+}
+
+/* The mask over the previewed region, as the plug-in places it: a mask
+ * of the content's image by the image offsets, a mask of another image
+ * (content-sized) at the same pixel positions; 0 outside the mask. */
+static void
+load_mask (NsDialog *d)
+{
+  GimpDrawable *drawable = NULL;
+  ns_mask *mask;
+  gint cw = gdk_pixbuf_get_width (d->content_pb);
+  gint ch = gdk_pixbuf_get_height (d->content_pb);
+  gint mx, my, mw, mh, ix0, iy0, ix1, iy1, dx0, dy0, dx1, dy1;
+  gdouble sx = (gdouble) cw / d->sel_w, sy = (gdouble) ch / d->sel_h;
+  ns_image *img = NULL;
+  GBytes *bytes = NULL;
+  gint tw = 0, th = 0, bpp = 0;
+
+  g_object_get (d->config, "mask", &drawable, NULL);
+  if (!ns_dialog_drawable_usable (drawable))
+    {
+      if (d->mask_loaded_id)
+        ns_preview_set_mask (d->preview, NULL);
+      d->mask_loaded_id = 0;
+      g_clear_object (&drawable);
+      return;
+    }
+  if (d->mask_loaded_id == gimp_item_get_id (GIMP_ITEM (drawable)) &&
+      d->mask_loaded_size == d->content_loaded_size)
+    {
+      g_object_unref (drawable);
+      return;
+    }
+
+  /* The region in the mask's coordinates. */
+  mx = d->sel_x;
+  my = d->sel_y;
+  if (gimp_item_get_image (GIMP_ITEM (drawable)) == d->image)
+    {
+      gint cx, cy, ox, oy;
+
+      gimp_drawable_get_offsets (d->drawable, &cx, &cy);
+      gimp_drawable_get_offsets (drawable, &ox, &oy);
+      mx += cx - ox;
+      my += cy - oy;
+    }
+  mw = gimp_drawable_get_width (drawable);
+  mh = gimp_drawable_get_height (drawable);
+  ix0 = MAX (mx, 0);
+  iy0 = MAX (my, 0);
+  ix1 = MIN (mx + d->sel_w, mw);
+  iy1 = MIN (my + d->sel_h, mh);
+
+  mask = g_new0 (ns_mask, 1);
+  if (ns_mask_alloc (mask, cw, ch, NULL) != NS_OK)
+    {
+      g_free (mask);
+      g_object_unref (drawable);
+      return;
+    }
+  memset (mask->data, 0, sizeof (float) * (size_t) cw * ch);
+  /* The part of the preview the mask covers. */
+  dx0 = (gint) ((ix0 - mx) * sx + 0.5);
+  dy0 = (gint) ((iy0 - my) * sy + 0.5);
+  dx1 = MIN (cw, (gint) ((ix1 - mx) * sx + 0.5));
+  dy1 = MIN (ch, (gint) ((iy1 - my) * sy + 0.5));
+  if (ix1 > ix0 && iy1 > iy0 && dx1 > dx0 && dy1 > dy0)
+    bytes = gimp_drawable_get_sub_thumbnail_data (drawable, ix0, iy0, ix1 - ix0,
+                                                  iy1 - iy0, dx1 - dx0,
+                                                  dy1 - dy0, &tw, &th, &bpp);
+  img = image_from_thumbnail (bytes, tw, th, bpp);
+  if (img)
+    {
+      size_t plane = (size_t) tw * th;
+
+      for (gint y = 0; y < th && dy0 + y < ch; y++)
+        for (gint x = 0; x < tw && dx0 + x < cw; x++)
+          {
+            size_t i = (size_t) y * tw + x;
+
+            /* Layers are read as seen (perceptual grey, as babl's Y'). */
+            mask->data[(size_t) (dy0 + y) * cw + (dx0 + x)] =
+                0.2126f * img->data[i] + 0.7152f * img->data[plane + i] +
+                0.0722f * img->data[2 * plane + i];
+          }
+      ns_image_free (img);
+      g_free (img);
+    }
+  if (bytes)
+    g_bytes_unref (bytes);
+  ns_preview_set_mask (d->preview, mask);
+  d->mask_loaded_id = gimp_item_get_id (GIMP_ITEM (drawable));
+  d->mask_loaded_size = d->content_loaded_size;
+  g_object_unref (drawable);
+}
+
+/* ----------------------------------------------------------- preview */
+
+static void
+set_status (NsDialog *d, gboolean busy, const char *text)
+{
+  gtk_label_set_text (GTK_LABEL (d->status), text);
+  if (busy)
+    {
+      gtk_widget_show (d->spinner);
+      gtk_spinner_start (GTK_SPINNER (d->spinner));
+    }
+  else
+    {
+      gtk_spinner_stop (GTK_SPINNER (d->spinner));
+      gtk_widget_hide (d->spinner);
+    }
+}
+
+static void
+request_preview (NsDialog *d)
+{
+  GimpDrawable *style = NULL;
+  ns_params params;
+  gchar *model_dir = NULL;
+  gchar *found_dir;
+  ns_model_kind kind, found_kind;
+  GError *error = NULL;
+
+  g_object_get (d->config, "style-layer", &style, "model-dir", &model_dir,
+                NULL);
+
+  if (!ns_dialog_drawable_usable (style))
+    {
+      ns_preview_cancel (d->preview);
+      set_status (d, FALSE, _ ("Choose a style layer to see a preview."));
+      goto out;
+    }
+  if (!load_content (d) || !load_style (d, style))
+    {
+      ns_preview_cancel (d->preview);
+      set_status (d, FALSE, _ ("Could not read the layers."));
+      goto out;
+    }
+  load_mask (d);
+
+  kind = gimp_procedure_config_get_choice_id (d->config, "model");
+  found_dir = ns_gimp_model_find (model_dir, kind, &found_kind, NULL);
+  if (!found_dir)
+    {
+      ns_preview_cancel (d->preview);
+      set_status (d, FALSE,
+                  _ ("No model found: set the model folder or install a "
+                     "model (see the README)."));
+      goto out;
+    }
+
+  /* The procedure's own mapping, but the preview's sizes: the style was
+   * read at the right size, the content is the preview. */
+  if (!ns_config_get_params (d->config, &params, &error))
+    {
+      ns_preview_cancel (d->preview);
+      set_status (d, FALSE, error->message);
+      g_clear_error (&error);
+      g_free (found_dir);
+      goto out;
+    }
+  params.style_size = 0;
+  params.max_size = 0;
+
+  d->request_time = g_get_monotonic_time ();
+  d->wanted_gen = ns_preview_request (d->preview, found_dir, found_kind,
+                                      &params);
+  set_status (d, TRUE,
+              params.method == NS_METHOD_GATYS
+                  ? _ ("Optimising… (the preview updates as it goes)")
+                  : _ ("Computing the preview…"));
+  ns_dialog_debug (d, "request gen=%u strength=%.3f method=%d model=%s",
+                   d->wanted_gen, params.strength, params.method, found_dir);
+  g_free (found_dir);
+
+out:
+  g_clear_object (&style);
+  g_free (model_dir);
+}
+
+static gboolean
+debounce_fired (gpointer data)
+{
+  NsDialog *d = data;
+
+  d->debounce_id = 0;
+  request_preview (d);
+  return G_SOURCE_REMOVE;
+}
+
+void
+ns_dialog_schedule_preview (NsDialog *d, guint delay_ms)
+{
+  if (d->debounce_id)
+    g_source_remove (d->debounce_id);
+  d->debounce_id = g_timeout_add (delay_ms, debounce_fired, d);
+}
+
+void
+ns_dialog_preview_done (const NsPreviewResult *r, gpointer user_data)
+{
+  NsDialog *d = user_data;
+  gdouble since_request = (g_get_monotonic_time () - d->request_time) / 1000.0;
+
+  if (r->generation != d->wanted_gen ||
+      (r->status != NS_PREVIEW_FAILED && !r->image))
+    return;
+  if (r->status == NS_PREVIEW_FAILED)
+    {
+      gchar *msg = g_strdup_printf (_ ("Preview failed: %s"), r->message);
+
+      set_status (d, FALSE, msg);
+      ns_dialog_debug (d, "preview-failed gen=%u message=%s", r->generation,
+                       r->message);
+      g_free (msg);
+      return;
+    }
+
+  g_clear_object (&d->result_pb);
+  d->result_pb = pixbuf_from_image (r->image);
+  d->shown_gen = r->generation;
+  gtk_widget_queue_draw (d->area);
+
+  if (r->status == NS_PREVIEW_DONE)
+    {
+      gchar *msg = g_strdup_printf (_ ("Preview %d × %d, %.0f ms"),
+                                    r->image->width, r->image->height,
+                                    r->compute_ms);
+
+      set_status (d, FALSE, msg);
+      g_free (msg);
+      d->previews_done++;
+    }
+
+  if (d->debug)
+    {
+      GtkWidget *top = gtk_widget_get_toplevel (d->area);
+      gint x = 0, y = 0;
+      gdouble strength;
+
+      gtk_widget_translate_coordinates (d->area, top, 0, 0, &x, &y);
+      g_object_get (d->config, "strength", &strength, NULL);
+      ns_dialog_debug (d,
+                       "preview-%s gen=%u strength=%.3f compute_ms=%.1f "
+                       "since_request_ms=%.1f model_loaded=%d area=%d,%d,%dx%d "
+                       "image=%dx%d",
+                       r->status == NS_PREVIEW_DONE ? "ready" : "partial",
+                       r->generation, strength, r->compute_ms, since_request,
+                       r->model_loaded, x, y,
+                       gtk_widget_get_allocated_width (d->area),
+                       gtk_widget_get_allocated_height (d->area),
+                       r->image->width, r->image->height);
+    }
+}
+
+gboolean
+ns_dialog_area_draw (GtkWidget *area, cairo_t *cr, NsDialog *d)
+{
+  GdkPixbuf *pb = d->result_pb;
+  gboolean original = !pb || gtk_toggle_button_get_active (
+                                 GTK_TOGGLE_BUTTON (d->compare));
+
+  if (original)
+    pb = d->content_pb;
+  /* Tests wait for this before taking screenshots. */
+  if (d->debug && pb &&
+      (original != d->drawn_original ||
+       (!original && d->shown_gen != d->drawn_gen)))
+    {
+      d->drawn_original = original;
+      if (!original)
+        d->drawn_gen = d->shown_gen;
+      ns_dialog_debug (d, "drawn %s gen=%u", original ? "original" : "preview",
+                       d->shown_gen);
+    }
+  if (pb)
+    {
+      gint aw = gtk_widget_get_allocated_width (area);
+      gint ah = gtk_widget_get_allocated_height (area);
+      gint x = (aw - gdk_pixbuf_get_width (pb)) / 2;
+      gint y = (ah - gdk_pixbuf_get_height (pb)) / 2;
+
+      gdk_cairo_set_source_pixbuf (cr, pb, MAX (0, x), MAX (0, y));
+      cairo_paint (cr);
+    }
+  return TRUE;
+}
