@@ -102,7 +102,11 @@ typedef struct ns_weights ns_weights;
 
 /* Loads a PyTorch state dict (.pth), legacy (pre-1.6) or zip format,
  * interpreting only the pickle opcodes a state dict needs.  Never executes
- * anything; every size is checked against the file. */
+ * anything; every size is checked against the file.  Memory used while
+ * loading is bounded by 64 bytes per byte of file plus 1 MiB
+ * (NS_PTH_MEM_FACTOR); beyond it NS_ERR_FORMAT.  Non-finite values (NaN,
+ * infinity, float64 out of float range) are refused with NS_ERR_FORMAT
+ * naming the tensor. */
 ns_status ns_weights_load_pth (const char *path, ns_weights **out,
                                ns_error *err);
 /* Same, from memory (for tests and fuzzing).  NAME is used in messages. */

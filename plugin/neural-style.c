@@ -240,6 +240,38 @@ read_mask (GimpDrawable *mask, GimpImage *image, gint x, gint y, gint w, gint h,
   return TRUE;
 }
 
+/* After the run: are the image and the content layer still there, and
+ * still something the result can be written for?  FALSE + WHY if not.
+ * An image closed during the run is not seen here: the call's arguments
+ * keep it alive (valid ID, in gimp_get_images) until the call returns,
+ * and GIMP then frees it with the result in it.  Deleted layers are
+ * seen: GIMP marks them removed at once. */
+static gboolean
+still_there (GimpImage *image, GimpDrawable *drawable, gint w, gint h,
+             gchar **why)
+{
+  if (!gimp_image_is_valid (image))
+    *why = g_strdup (_ ("The image was closed during the run; the result "
+                        "was discarded."));
+  else if (!gimp_item_is_valid (GIMP_ITEM (drawable)) ||
+           gimp_item_get_image (GIMP_ITEM (drawable)) != image)
+    *why = g_strdup (_ ("The layer was deleted during the run; the result "
+                        "was discarded."));
+  else if (gimp_image_get_base_type (image) == GIMP_INDEXED)
+    *why = g_strdup (_ ("The image was converted to indexed during the run; "
+                        "the result was discarded."));
+  else if (gimp_drawable_get_width (drawable) != w ||
+           gimp_drawable_get_height (drawable) != h)
+    *why = g_strdup_printf (_ ("The layer was resized during the run (%d x "
+                               "%d, now %d x %d); the result was "
+                               "discarded."),
+                            w, h, gimp_drawable_get_width (drawable),
+                            gimp_drawable_get_height (drawable));
+  else
+    return TRUE;
+  return FALSE;
+}
+
 static GimpValueArray *
 ns_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
         GimpDrawable **drawables, GimpProcedureConfig *config,
@@ -360,6 +392,9 @@ ns_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
   job.content = &content.rgb;
   job.style = &style.rgb;
   job.mask = mask_drw ? &mask : NULL;
+  job.image = image;
+  job.drawable = drawable;
+  job.style_drawable = style_drw;
 
   if (ns_image_alloc (&job.out, w, h, &job.err) != NS_OK)
     {
@@ -383,6 +418,16 @@ ns_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
                                      : ns_status_string (status));
       goto out_job;
     }
+
+  /* GIMP stayed usable during the run: the style and mask were read
+   * before it (their loss no longer matters), but the result goes into
+   * the content's image, next to the content layer. */
+  if (!still_there (image, drawable, w, h, &why))
+    {
+      ret = fail (procedure, GIMP_PDB_EXECUTION_ERROR, "%s", why);
+      goto out_job;
+    }
+  gimp_drawable_get_offsets (drawable, &off_x, &off_y);
 
   /* --- write the result: everything from here is one undo step. */
   has_selection = !gimp_selection_is_empty (image);
@@ -447,9 +492,24 @@ ns_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
                                 gimp_drawable_type (drawable), 100.0,
                                 gimp_image_get_default_new_layer_mode (image));
       }
-    gimp_image_insert_layer (
-        image, layer, GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable))),
-        gimp_image_get_item_position (image, GIMP_ITEM (drawable)));
+    /* Fails only if the image or layer vanished since still_there (). */
+    if (!layer ||
+        !gimp_image_insert_layer (
+            image, layer,
+            GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable))),
+            gimp_image_get_item_position (image, GIMP_ITEM (drawable))))
+      {
+        if (layer)
+          gimp_item_delete (GIMP_ITEM (layer));
+        if (gimp_image_is_valid (image))
+          gimp_image_undo_group_end (image);
+        g_free (rgba);
+        g_free (layer_name);
+        ret = fail (procedure, GIMP_PDB_EXECUTION_ERROR,
+                    _ ("The image or layer changed while the result was "
+                       "being added; nothing was added."));
+        goto out_job;
+      }
     gimp_layer_set_offsets (layer, off_x, off_y);
 
     buffer = gimp_drawable_get_buffer (GIMP_DRAWABLE (layer));

@@ -45,6 +45,10 @@ typedef struct
   const ns_image *content;
   const ns_image *style;
   const ns_mask *mask; /* NULL or content-sized */
+  /* Only for the test hook $NS_PLUGIN_TEST_ACTION (see ns_worker_run). */
+  GimpImage *image;
+  GimpDrawable *drawable;
+  GimpDrawable *style_drawable;
   /* outputs */
   ns_image out; /* allocated by the caller at content size */
   ns_error err;
@@ -53,13 +57,26 @@ typedef struct
 
 /* Runs JOB in a worker thread while the calling (main) thread relays
  * progress to gimp_progress_update and keeps the GLib main context
- * spinning.  Cancellation: the engine's progress callback returns false
- * once the main thread has seen a failed progress update (the GIMP
- * connection is gone) or the test hook $NS_PLUGIN_CANCEL_AT (a fraction)
- * was passed.  Note: GIMP's own "Cancel" button on a plug-in progress
- * closes the plug-in process at once (app/plug-in/gimpplugin-progress.c),
- * which is safe here because nothing is written to the image before the
- * engine has finished. */
+ * spinning.  GIMP (another process) stays usable meanwhile: the user
+ * may delete or close anything during the run, so the caller re-checks
+ * the image and layer before writing.
+ *
+ * Cancellation: the engine's progress callback returns false once the
+ * main thread has seen a failed progress update (the GIMP connection is
+ * gone) or the test hook $NS_PLUGIN_CANCEL_AT (a fraction) was passed.
+ *
+ * GIMP's own Cancel (progress dialog or status bar) cannot reach the
+ * engine in GIMP 3.0: GimpProgressVtable has no cancel member, the
+ * gimp-progress-cancel procedure does nothing, and the core's handler
+ * (gimp_plug_in_progress_cancel_callback) sets the call's status to
+ * GIMP_PDB_CANCEL, sends GP_QUIT and SIGKILLs the plug-in 10 ms later.
+ * That is safe here: nothing is written to the image while the progress
+ * is shown (ns_worker_run ends it before returning, which disconnects
+ * that handler), and the engine holds no resource outside the process.
+ *
+ * Test hook $NS_PLUGIN_TEST_ACTION="ACTION@FRACTION": once the engine has
+ * passed FRACTION, the main thread does what a user could do meanwhile:
+ * ACTION = delete-content | close-image | delete-style | close-style. */
 ns_status ns_worker_run (NsJob *job);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -21,6 +22,9 @@ typedef struct
   gint cancel;       /* atomic; set by the main thread */
   gdouble cancel_at; /* test hook, > 1 = never */
   const gchar *shown_stage;
+
+  gchar *action;     /* test hook $NS_PLUGIN_TEST_ACTION, or NULL */
+  gdouble action_at; /* ... its fraction */
 } Worker;
 
 /* Engine thread: record progress, answer whether to go on. */
@@ -64,6 +68,29 @@ worker_thread (gpointer data)
   return NULL;
 }
 
+/* Test hook, main thread: act as a user would during the run. */
+static void
+worker_test_action (Worker *w)
+{
+  NsJob *job = w->job;
+  GimpImage *style_image;
+  gboolean ok = FALSE;
+
+  style_image = gimp_item_get_image (GIMP_ITEM (job->style_drawable));
+  if (g_strcmp0 (w->action, "delete-content") == 0)
+    ok = gimp_image_remove_layer (job->image, GIMP_LAYER (job->drawable));
+  else if (g_strcmp0 (w->action, "close-image") == 0)
+    ok = gimp_image_delete (job->image);
+  else if (g_strcmp0 (w->action, "delete-style") == 0)
+    ok = gimp_image_remove_layer (style_image,
+                                  GIMP_LAYER (job->style_drawable));
+  else if (g_strcmp0 (w->action, "close-style") == 0)
+    ok = gimp_image_delete (style_image);
+  g_message ("NS_PLUGIN_TEST_ACTION %s at %.2f: %s", w->action, w->action_at,
+             ok ? "done" : "FAILED");
+  g_clear_pointer (&w->action, g_free);
+}
+
 /* Main thread, every 50 ms: relay progress, notice completion. */
 static gboolean
 worker_poll (gpointer data)
@@ -94,6 +121,8 @@ worker_poll (gpointer data)
     g_atomic_int_set (&w->cancel, 1);
   if (fraction >= w->cancel_at)
     g_atomic_int_set (&w->cancel, 1);
+  if (w->action && fraction >= w->action_at)
+    worker_test_action (w);
   return G_SOURCE_CONTINUE;
 }
 
@@ -102,12 +131,18 @@ ns_worker_run (NsJob *job)
 {
   Worker w = { 0 };
   const gchar *hook = g_getenv ("NS_PLUGIN_CANCEL_AT");
+  const gchar *action = g_getenv ("NS_PLUGIN_TEST_ACTION");
   GThread *thread;
   GError *error = NULL;
   guint poll_id;
 
   w.job = job;
   w.cancel_at = hook && *hook ? g_ascii_strtod (hook, NULL) : 2.0;
+  if (action && strchr (action, '@') && job->image && job->style_drawable)
+    {
+      w.action = g_strndup (action, strchr (action, '@') - action);
+      w.action_at = g_ascii_strtod (strchr (action, '@') + 1, NULL);
+    }
   g_mutex_init (&w.lock);
   job->params.progress = worker_progress;
   job->params.progress_user_data = &w;
@@ -123,6 +158,7 @@ ns_worker_run (NsJob *job)
       job->err.status = job->status = NS_ERR_INTERNAL;
       g_clear_error (&error);
       g_mutex_clear (&w.lock);
+      g_free (w.action);
       return job->status;
     }
 
@@ -136,5 +172,6 @@ ns_worker_run (NsJob *job)
   gimp_progress_update (1.0);
   gimp_progress_end ();
   g_mutex_clear (&w.lock);
+  g_free (w.action);
   return job->status;
 }

@@ -37,30 +37,55 @@ enum
 
 /* ------------------------------------------------------------- memory */
 
-/* Charges BYTES to the machine's budget, then allocates. */
+bool
+ns_pk_charge (pk *k, size_t bytes)
+{
+  if (bytes > SIZE_MAX - PK_ALLOC_OVERHEAD ||
+      bytes + PK_ALLOC_OVERHEAD > k->budget - k->used)
+    return false;
+  k->used += bytes + PK_ALLOC_OVERHEAD;
+  return true;
+}
+
+void
+ns_pk_uncharge (pk *k, size_t bytes)
+{
+  size_t n = bytes + PK_ALLOC_OVERHEAD;
+  k->used = n < k->used ? k->used - n : 0;
+}
+
+/* Charges the growth from OLD_BYTES to BYTES (a new block: its overhead
+ * too), then reallocates. */
 static void *
 pk_realloc (pk *k, void *p, size_t old_bytes, size_t bytes)
 {
-  void *q;
   if (bytes > old_bytes)
     {
-      if (bytes - old_bytes > k->budget - k->used)
+      size_t more = bytes - old_bytes + (old_bytes ? 0 : PK_ALLOC_OVERHEAD);
+      if (more > k->budget - k->used)
         return NULL;
-      k->used += bytes - old_bytes;
+      k->used += more;
     }
-  q = realloc (p, bytes ? bytes : 1);
-  return q;
+  return realloc (p, bytes ? bytes : 1);
+}
+
+ns_status
+ns_pk_nomem (pk *k, const char *what)
+{
+  /* Near the budget, the file is to blame, not the machine. */
+  if (k->used >= k->budget / 2)
+    return pk_fail (k, NS_ERR_FORMAT,
+                    "%s needs more memory than a file of %zu bytes can "
+                    "justify (at most %d bytes per byte of file: corrupt or "
+                    "hostile file)",
+                    what, k->in.len, NS_PTH_MEM_FACTOR);
+  return pk_fail (k, NS_ERR_NOMEM, "out of memory while reading %s", what);
 }
 
 static ns_status
 pk_nomem (pk *k)
 {
-  if (k->used >= k->budget / 2)
-    return pk_fail (k, NS_ERR_FORMAT,
-                    "pickle needs more memory than a file of %zu bytes can "
-                    "justify (corrupt or hostile file)",
-                    k->in.len);
-  return pk_fail (k, NS_ERR_NOMEM, "out of memory while reading the pickle");
+  return ns_pk_nomem (k, "the pickle");
 }
 
 /* Grows *ARR (of ELEM-byte items, capacity *CAP) to hold NEED items. */
@@ -94,12 +119,11 @@ static pobj *
 pobj_new (pk *k, po_kind kind)
 {
   pobj *o;
-  if (sizeof *o > k->budget - k->used)
+  if (!ns_pk_charge (k, sizeof *o))
     return NULL;
   o = calloc (1, sizeof *o);
   if (!o)
     return NULL;
-  k->used += sizeof *o;
   o->kind = kind;
   o->next = k->objs;
   k->objs = o;
@@ -120,10 +144,11 @@ ns_pk_init (pk *k, const ns_input *in)
 {
   memset (k, 0, sizeof *k);
   k->in = *in;
-  /* The machine's memory is bounded by the input, generously. */
-  if (!ns_size_mul (in->len, 64, &k->budget) || k->budget > SIZE_MAX / 2)
+  /* The whole load's memory is bounded by the input (see pickle.h). */
+  if (!ns_size_mul (in->len, NS_PTH_MEM_FACTOR, &k->budget) ||
+      k->budget > SIZE_MAX / 2)
     k->budget = SIZE_MAX / 2;
-  k->budget += 1u << 20;
+  k->budget += NS_PTH_MEM_BASE;
 }
 
 void

@@ -1,14 +1,29 @@
 /* The restricted pickle machine's values, shared by the machine
  * (pickle.c) and the state-dict layer (pth.c), which resolves the storages
  * the machine records and walks the dicts it builds.  Strings point into
- * the input; every object the machine allocates is charged to a budget
- * bounded by the input's size. */
+ * the input; every allocation of the whole load (the machine's objects,
+ * stack, marks, memo and storage records, the zip directory, and pth.c's
+ * tensor array, names and converted data) is charged to one budget bounded
+ * by the input's size (NS_PTH_MEM_FACTOR). */
 #ifndef NS_IO_PICKLE_H
 #define NS_IO_PICKLE_H
 
 #include "input.h"
 
 #define PK_MAX_DIMS 8 /* tensor dimensions */
+
+/* The load's memory budget: NS_PTH_MEM_FACTOR bytes per byte of file, plus
+ * NS_PTH_MEM_BASE, for everything the loader allocates (the file itself is
+ * mapped, not copied).  Real state dicts need far less: float32 data costs
+ * 1x, the pickle machine's objects about 30x the pickle's bytes for a dict
+ * of tiny tensors; a hostile file that makes many objects (or long names)
+ * from few bytes is refused instead of taking memory without bound. */
+#define NS_PTH_MEM_FACTOR 64
+#define NS_PTH_MEM_BASE ((size_t) 1 << 20)
+/* What one allocation costs beyond the bytes asked for (malloc's header
+ * and rounding), charged too so that many small objects are counted as
+ * the memory they take. */
+#define PK_ALLOC_OVERHEAD 32
 
 /* ------------------------------------------------------------- dtypes */
 
@@ -133,6 +148,15 @@ typedef struct
 
 /* A machine reading IN, with a memory budget bounded by IN's size. */
 void ns_pk_init (pk *k, const ns_input *in);
+/* Charges an allocation of BYTES (plus PK_ALLOC_OVERHEAD) to K's budget;
+ * false, charging nothing, when it does not fit. */
+bool ns_pk_charge (pk *k, size_t bytes);
+/* Returns a charge made by ns_pk_charge (BYTES as charged then). */
+void ns_pk_uncharge (pk *k, size_t bytes);
+/* The error for a failed charge or allocation: NS_ERR_FORMAT "needs more
+ * memory than a file of N bytes can justify" when the budget is the limit,
+ * else NS_ERR_NOMEM.  WHAT names what was being read. */
+ns_status ns_pk_nomem (pk *k, const char *what);
 /* Frees every object, the stacks and the storage records. */
 void ns_pk_clear (pk *k);
 /* Runs the pickle at [POS, END) of the input.  *NEXT receives the offset

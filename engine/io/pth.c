@@ -5,14 +5,19 @@
  * sys-info pickles, the state dict's pickle, then a key list and the raw
  * storages) and zip ("<top>/data.pkl" plus one "<top>/data/KEY" entry per
  * storage); it finds each storage the pickle referenced, checks every
- * tensor view against the data the file holds, bounds the converted output
- * by the file's size, and joins nested dict keys into "outer.inner" names.
+ * tensor view against the data the file holds, checks that every value is
+ * finite once converted to float, and joins nested dict keys into
+ * "outer.inner" names.  Everything the load allocates (the pickle machine's
+ * objects, the zip directory, the tensor array, names and converted data)
+ * is charged to one budget of NS_PTH_MEM_FACTOR (64) bytes per byte of file
+ * plus 1 MiB (pickle.h), so a small hostile file cannot take much memory.
  * The file entry point maps the file and reads it from memory. */
 #include "pickle.h"
 #include "zip.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,9 +75,14 @@ resolve_legacy (pk *k, size_t pos)
   if (k->nrecs == 0)
     return NS_OK;
   /* Records sorted by key, so each listed key is found by bisection. */
+  if (!ns_pk_charge (k, k->nrecs * sizeof *sorted))
+    return ns_pk_nomem (k, "the storage list");
   sorted = malloc (k->nrecs * sizeof *sorted);
   if (!sorted)
-    return pk_fail (k, NS_ERR_NOMEM, "out of memory");
+    {
+      ns_pk_uncharge (k, k->nrecs * sizeof *sorted);
+      return pk_fail (k, NS_ERR_NOMEM, "out of memory");
+    }
   memcpy (sorted, k->recs, k->nrecs * sizeof *sorted);
   qsort (sorted, k->nrecs, sizeof *sorted, rec_cmp);
 
@@ -154,6 +164,7 @@ resolve_legacy (pk *k, size_t pos)
   s = NS_OK;
 out:
   free (sorted);
+  ns_pk_uncharge (k, k->nrecs * sizeof *sorted);
   return s;
 }
 
@@ -278,44 +289,71 @@ typedef struct
 {
   ns_weight *w;
   size_t n, cap;
-  size_t out_bytes, out_budget;
   char name[PK_MAX_NAME + 1];
 } flat;
+
+/* The first non-finite value of X (N values), or N. */
+static size_t
+first_non_finite (const float *x, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (!isfinite (x[i]))
+      return i;
+  return n;
+}
+
+/* A charge for tensor F->name failed: tensors sharing storage, or many
+ * (long) names from few bytes. */
+static ns_status
+too_big (pk *k, const char *name)
+{
+  return pk_fail (k, NS_ERR_FORMAT,
+                  "tensor %s: the tensors (data and names) add up to more "
+                  "memory than a file of %zu bytes can justify (at most %d "
+                  "bytes per byte of file): corrupt or hostile file",
+                  name, k->in.len, NS_PTH_MEM_FACTOR);
+}
 
 static ns_status
 add_weight (pk *k, flat *f, size_t name_len, const ptensor *t)
 {
   const srec *r = &k->recs[t->rec];
   ns_weight *w;
-  size_t bytes, first, end;
+  size_t bytes, first, end, bad;
+  char nb[96]; /* the name for messages: untrusted bytes, maybe long */
+
+  ns_input_printable (nb, sizeof nb, (const unsigned char *) f->name, name_len);
 
   if (!r->resolved)
-    return pk_fail (k, NS_ERR_FORMAT, "tensor %s: its storage has no data",
-                    f->name);
+    return pk_fail (k, NS_ERR_FORMAT, "tensor %s: its storage has no data", nb);
   first = t->view_off + t->offset; /* both checked against r->numel */
   if (t->numel > 0 && (!ns_size_add (first, t->numel, &end) || end > r->avail))
     return pk_fail (k, NS_ERR_FORMAT,
                     "tensor %s: truncated storage (needs %zu elements, the "
                     "file has %zu)",
-                    f->name, first + t->numel, r->avail);
+                    nb, first + t->numel, r->avail);
+  /* The converted data (ns_alloc rounds to 64 bytes), the array slot and
+   * the name, all charged to the load's budget (pickle.h). */
   if (!ns_size_mul (t->numel, sizeof (float), &bytes) ||
-      bytes > f->out_budget - f->out_bytes)
-    return pk_fail (k, NS_ERR_FORMAT,
-                    "tensor %s: tensors add up to more data than the file "
-                    "holds",
-                    f->name);
+      bytes > SIZE_MAX - 128 || !ns_pk_charge (k, (bytes + 63) / 64 * 64 + 64))
+    return too_big (k, nb);
   if (f->n == f->cap)
     {
       size_t ncap = f->cap ? f->cap * 2 : 32;
       ns_weight *nw;
       if (ncap > (size_t) INT32_MAX)
         return pk_fail (k, NS_ERR_FORMAT, "too many tensors");
+      if (!ns_pk_charge (k, (ncap - f->cap) * sizeof *nw))
+        return too_big (k, nb);
       nw = realloc (f->w, ncap * sizeof *nw);
       if (!nw)
         return pk_fail (k, NS_ERR_NOMEM, "out of memory");
       f->w = nw;
       f->cap = ncap;
     }
+  if (!ns_pk_charge (k, name_len + 1))
+    return too_big (k, nb);
   w = &f->w[f->n];
   memset (w, 0, sizeof *w);
   w->name = malloc (name_len + 1);
@@ -325,11 +363,9 @@ add_weight (pk *k, flat *f, size_t name_len, const ptensor *t)
       free (w->name);
       ns_free (w->data);
       return pk_fail (k, NS_ERR_NOMEM,
-                      "out of memory for tensor %s (%zu bytes)", f->name,
-                      bytes);
+                      "out of memory for tensor %s (%zu bytes)", nb, bytes);
     }
   f->n++;
-  f->out_bytes += bytes;
   memcpy (w->name, f->name, name_len + 1);
   w->ndim = t->ndim;
   memcpy (w->shape, t->shape, sizeof w->shape);
@@ -337,6 +373,18 @@ add_weight (pk *k, flat *f, size_t name_len, const ptensor *t)
   if (t->numel > 0)
     convert (w->data, r->data + first * ns_pk_dtypes[r->dtype].size, t->numel,
              r->dtype);
+  /* A NaN or infinite weight would turn every output black (or white):
+   * refuse the file here, naming the tensor.  Float64 values beyond
+   * float's range become infinite in the conversion and are refused too. */
+  bad = first_non_finite (w->data, t->numel);
+  if (bad < t->numel)
+    return pk_fail (k, NS_ERR_FORMAT,
+                    "tensor %s: element %zu of %zu is %s: the weights are "
+                    "corrupt (download the model again)",
+                    nb, bad, t->numel,
+                    isnan (w->data[bad]) ? "NaN"
+                                         : "infinite (or beyond float "
+                                           "range)");
   return NS_OK;
 }
 
@@ -457,8 +505,13 @@ load_zip (pk *k, pval *root)
   ns_zip z;
   ns_status s;
 
-  if ((s = ns_zip_open (&z, &k->in)) != NS_OK)
+  if ((s = ns_zip_open (&z, &k->in, k->budget - k->used)) != NS_OK)
     goto out;
+  if (!ns_pk_charge (k, z.bytes))
+    {
+      s = ns_pk_nomem (k, "the zip directory");
+      goto out;
+    }
   /* "<top>/data.pkl": the top folder varies (archive/, the file stem). */
   for (i = 0; i < z.n && !pkl; i++)
     {
@@ -519,10 +572,6 @@ ns_weights_load_pth_mem (const void *data, size_t len, const char *name,
   in.err = err;
   ns_pk_init (&k, &in);
   memset (&f, 0, sizeof f);
-  /* The output is bounded by the input too. */
-  if (!ns_size_mul (len, 8, &f.out_budget) || f.out_budget > SIZE_MAX / 2)
-    f.out_budget = SIZE_MAX / 2;
-  f.out_budget += 1u << 16;
 
   if (len == 0)
     {
@@ -548,6 +597,11 @@ ns_weights_load_pth_mem (const void *data, size_t len, const char *name,
   if ((s = flatten (&k, &f, root.u.o, 0, 0)) != NS_OK)
     goto out;
 
+  if (!ns_pk_charge (&k, sizeof *w) || !ns_pk_charge (&k, strlen (name) + 1))
+    {
+      s = ns_pk_nomem (&k, "the weights");
+      goto out;
+    }
   w = calloc (1, sizeof *w);
   if (!w || !(w->path = strdup (name)))
     {

@@ -14,7 +14,7 @@ entry_cmp (const void *a, const void *b)
 }
 
 ns_status
-ns_zip_open (ns_zip *z, const ns_input *in)
+ns_zip_open (ns_zip *z, const ns_input *in, size_t max_bytes)
 {
   const unsigned char *b = in->base;
   size_t len = in->len, eocd = 0, i, pos;
@@ -24,6 +24,7 @@ ns_zip_open (ns_zip *z, const ns_input *in)
   z->in = in;
   z->ent = NULL;
   z->n = 0;
+  z->bytes = 0;
   if (len < 22)
     return ns_input_fail (in, NS_ERR_FORMAT, "truncated zip archive");
   /* The end-of-central-directory record, maybe followed by a comment. */
@@ -66,6 +67,14 @@ ns_zip_open (ns_zip *z, const ns_input *in)
                           "for %llu",
                           (unsigned long long) nent,
                           (unsigned long long) (cd_size / 46));
+  /* NENT is below the file's size / 46, so this holds for any budget
+   * proportional to the file; checked all the same. */
+  z->bytes = (nent ? (size_t) nent : 1) * sizeof *z->ent;
+  if (z->bytes > max_bytes)
+    return ns_input_fail (in, NS_ERR_FORMAT,
+                          "zip directory of %llu entries needs more memory "
+                          "than a file of %zu bytes can justify",
+                          (unsigned long long) nent, len);
   z->ent = calloc (nent ? (size_t) nent : 1, sizeof *z->ent);
   if (!z->ent)
     return ns_input_fail (in, NS_ERR_NOMEM, "out of memory");
@@ -119,6 +128,7 @@ ns_zip_close (ns_zip *z)
   free (z->ent);
   z->ent = NULL;
   z->n = 0;
+  z->bytes = 0;
 }
 
 const ns_zip_entry *

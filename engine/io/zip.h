@@ -19,10 +19,13 @@ typedef struct
   const ns_input *in;
   ns_zip_entry *ent; /* sorted by name */
   size_t n;
+  size_t bytes; /* allocated for ENT */
 } ns_zip;
 
-/* Reads IN's central directory.  Call ns_zip_close even on failure. */
-ns_status ns_zip_open (ns_zip *z, const ns_input *in);
+/* Reads IN's central directory, allocating at most MAX_BYTES (the
+ * caller's memory budget; Z->bytes receives what was allocated).  Call
+ * ns_zip_close even on failure. */
+ns_status ns_zip_open (ns_zip *z, const ns_input *in, size_t max_bytes);
 void ns_zip_close (ns_zip *z);
 /* The entry named NAME (LEN bytes), or NULL. */
 const ns_zip_entry *ns_zip_find (const ns_zip *z, const unsigned char *name,

@@ -313,6 +313,48 @@ tensor_crop_to_image (const ns_tensor *t, int w, int h, ns_image *img,
 
 /* ------------------------------------------------------------ styles */
 
+/* Feature pixels a level needs, in the content and in every style, for
+ * its statistics to mean something.  Below that (a 16x16 image has 1x1
+ * features at relu5_1) AdaIN and WCT map every pixel to the style's mean
+ * (a one-pixel style has no spread to colour with): the decoder then gives
+ * one flat colour, and the later levels, seeing a flat image, keep it
+ * flat.  Such levels are skipped (usable_levels), and small styles are
+ * enlarged (style_work_size).  2x2 is enough for a result with the
+ * content's structure (tests/engine-style, test_small); more would also
+ * skip levels of images that stylize well today (e.g. 48x32). */
+#define NS_FF_MIN_PIXELS 4
+
+/* Feature pixels of encoder ENC on a W x H image padded to PAD_TO. */
+static double
+feature_pixels (const ns_net *enc, int w, int h, int pad_to)
+{
+  int fc, fh, fw;
+  ns_net_out_shape (enc, enc->n_layers, round_up (h, pad_to),
+                    round_up (w, pad_to), &fc, &fh, &fw);
+  return (double) fh * fw;
+}
+
+/* The size a style is encoded at: its long side STYLE_SIZE (when > 0),
+ * enlarged if need be so that the deepest level's features have
+ * NS_FF_MIN_PIXELS pixels (2x2: each side at least twice the deepest
+ * downsampling).  It depends on the model only, as the cache needs. */
+static void
+style_work_size (const ns_model *model, const ns_image *style, int style_size,
+                 int *w, int *h)
+{
+  int min_side = 2 * model->enc[model->n_levels - 1].downsample;
+  *w = style->width;
+  *h = style->height;
+  if (style_size > 0)
+    ns_fit_long_side (*w, *h, style_size, w, h);
+  if (*w < min_side || *h < min_side)
+    {
+      double f = (double) min_side / (*w < *h ? *w : *h);
+      *w = (int) ceil (*w * f);
+      *h = (int) ceil (*h * f);
+    }
+}
+
 /* Makes sure entry E has statistics for every level index in IDX. */
 static ns_status
 ensure_style (ns_context *ctx, style_entry *e, const ns_image *style,
@@ -332,18 +374,17 @@ ensure_style (ns_context *ctx, style_entry *e, const ns_image *style,
     return NS_OK;
 
   /* STYLE_SIZE sets the long side, enlarging small styles as well. */
-  if (style_size > 0)
-    {
-      int w, h;
-      ns_fit_long_side (style->width, style->height, style_size, &w, &h);
-      if (w != style->width || h != style->height)
-        {
-          st = ns_image_resize (style, w, h, &resized, err);
-          if (st != NS_OK)
-            return st;
-          img = &resized;
-        }
-    }
+  {
+    int w, h;
+    style_work_size (model, style, style_size, &w, &h);
+    if (w != style->width || h != style->height)
+      {
+        st = ns_image_resize (style, w, h, &resized, err);
+        if (st != NS_OK)
+          return st;
+        img = &resized;
+      }
+  }
 
   ns_run_stage (run, "encoding style");
   for (int k = 0; k < n_idx && st == NS_OK; k++)
@@ -568,6 +609,26 @@ levels_of (const ns_model *model, ns_method method, int *idx)
   return n;
 }
 
+/* The levels of METHOD (levels_of) whose content features (W x H, padded
+ * as it is encoded) have NS_FF_MIN_PIXELS pixels; when none has, the
+ * shallowest, so that the content is still stylized.  Styles are enlarged
+ * for their statistics instead (style_work_size): skipping levels for a
+ * small style would make a style's result depend on the others given. */
+static int
+usable_levels (const ns_model *model, ns_method method, int w, int h, int *idx)
+{
+  int all[5], n_all = levels_of (model, method, all), n = 0;
+  for (int k = 0; k < n_all; k++)
+    {
+      const ns_net *enc = &model->enc[all[k]];
+      if (feature_pixels (enc, w, h, enc->downsample) >= NS_FF_MIN_PIXELS)
+        idx[n++] = all[k];
+    }
+  if (n == 0)
+    idx[n++] = all[n_all - 1];
+  return n;
+}
+
 /* The padded size an encoder sees for a W x H image, and its feature
  * grid. */
 static void
@@ -617,7 +678,7 @@ ns_ff_stylize (ns_context *ctx, const ns_job *job, ns_image *result,
   const int n_styles = job->n_styles;
   const int ww = content->width, wh = content->height;
   ns_run *run = job->run;
-  int idx[5], n_idx = levels_of (model, params->method, idx);
+  int idx[5], n_idx = usable_levels (model, params->method, ww, wh, idx);
   style_entry *entries[NS_MAX_STYLES];
   double weights[NS_MAX_STYLES];
   ns_image cur = { 0 };
@@ -655,9 +716,9 @@ ns_ff_stylize (ns_context *ctx, const ns_job *job, ns_image *result,
       for (int s = 0; s < n_styles; s++)
         if (!entries[s]->have[i])
           {
-            int sw = styles[s].image->width, sh = styles[s].image->height;
-            if (params->style_size > 0)
-              ns_fit_long_side (sw, sh, params->style_size, &sw, &sh);
+            int sw, sh;
+            style_work_size (model, styles[s].image, params->style_size, &sw,
+                             &sh);
             total += ns_net_flops (enc, sh, sw);
           }
     }

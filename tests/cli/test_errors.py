@@ -166,6 +166,64 @@ def main():
         case(['-c', content, '-s', style, '-o', os.path.join(ro, 'o.png')],
              6, [ro], 'read-only output folder')
 
+    # The output is never an input (content, style, mask, --init image,
+    # also through a symbolic or hard link): refused with exit 2 before
+    # anything is read, the input unchanged.
+    mask_in = os.path.join(tmp, 'mask-in.png')
+    T.save(mask_in, np.ones((8, 8, 3)) * 0.5)
+    link = os.path.join(tmp, 'link.png')
+    os.symlink(content, link)
+    hard = os.path.join(tmp, 'hard.png')
+    os.link(style, hard)
+    sub = os.path.join(tmp, 'sub')
+    os.mkdir(sub)
+    snapshot = {p: open(p, 'rb').read() for p in (content, style, mask_in)}
+    for what, args in (
+            ('-o the content', ['-c', content, '-s', style, '-o', content]),
+            ('-o the content by another path',
+             ['-c', content, '-s', style, '-o',
+              os.path.join(sub, '..', 'content.png')]),
+            ('-o a symlink to the content',
+             ['-c', content, '-s', style, '-o', link]),
+            ('-o the content, given as a symlink',
+             ['-c', link, '-s', style, '-o', content]),
+            ('-o the style', ['-c', content, '-s', style, '-o', style]),
+            ('-o a hard link to the style',
+             ['-c', content, '-s', style, '-o', hard]),
+            ('-o the second style', ['-c', content, '-s', style, '-s',
+                                     mask_in, '-o', mask_in]),
+            ('-o the mask', ['-c', content, '-s', style, '--mask', mask_in,
+                             '-o', mask_in]),
+            ('-o the --init image', ['-c', content, '-s', style, '-m',
+                                     'gatys', '--init', mask_in, '-o',
+                                     mask_in])):
+        rc, so, se = T.run(exe, args + ['-q'], env)
+        T.check(rc == 2 and 'same file' in se and 'never replaces' in se,
+                '%s: refused with exit 2 (%d: %s)'
+                % (what, rc, (se.strip().splitlines() or [''])[0]))
+        for p, data in snapshot.items():
+            T.check(open(p, 'rb').read() == data,
+                    '%s: %s unchanged' % (what, os.path.basename(p)))
+        T.check(not [f for f in os.listdir(tmp) if '.XXXXXX' in f
+                     or (f.startswith('.') and f.count('.') >= 3)],
+                what + ': no temp file')
+    T.check(os.path.islink(link), 'the symlink is still a symlink')
+    rc, so, se = T.run(exe, ['--help'], env)
+    T.check('never replaced' in so.lower() or 'never replace' in so.lower(),
+            '--help says inputs are never replaced')
+    T.check('truncated' in so, '--help says truncated images are errors')
+
+    # An output that is a folder: exit 6, before reading anything.
+    folder = os.path.join(tmp, 'folder.png')
+    os.mkdir(folder)
+    rc, so, se = T.run(exe, ['-c', os.path.join(tmp, 'absent.png'), '-s',
+                             style, '-o', folder], env)
+    T.check(rc == 6 and 'folder' in se and folder in se,
+            '-o a folder: exit 6 before reading the inputs (%d: %s)'
+            % (rc, se.strip()))
+    T.check(os.path.isdir(folder) and not os.listdir(folder),
+            '-o a folder: folder untouched')
+
     # Unreadable images: 3.
     missing = os.path.join(tmp, 'missing.jpg')
     case(['-c', missing, '-s', style, '-o', out], 3, [missing],

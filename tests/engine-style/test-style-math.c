@@ -510,8 +510,9 @@ test_validation (void)
     ns_style ts = { &tiny, 1.0f };
     ns_image_alloc (&tiny, 8, 64, NULL);
     memset (tiny.data, 0, sizeof (float) * 3 * 8 * 64);
+    /* Styles are numbered from 1 in messages. */
     EXPECT_INVALID (ns_stylize (ctx, &p, &c16, &ts, 1, NULL, &out, &err),
-                    "style 0");
+                    "style 1 image is 8x64");
     ns_image_free (&tiny);
   }
   EXPECT_INVALID (ns_stylize (ctx, &p, &c16, st, 1, NULL, &s, &err),

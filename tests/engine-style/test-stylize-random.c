@@ -6,6 +6,7 @@
 #include "stylize.h"
 #include "testutil.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,6 +354,158 @@ test_cancel (ns_method m)
   ns_image_free (&ref);
 }
 
+/* ------------------------------------------------------ small images */
+
+/* Mean over channels of the spatial standard deviation. */
+static double
+spread (const ns_image *img)
+{
+  size_t n = (size_t) img->width * img->height;
+  double acc = 0.0;
+  for (int c = 0; c < 3; c++)
+    {
+      const float *x = img->data + (size_t) c * n;
+      double m = 0.0, v = 0.0;
+      for (size_t i = 0; i < n; i++)
+        m += x[i];
+      m /= n;
+      for (size_t i = 0; i < n; i++)
+        v += (x[i] - m) * (x[i] - m);
+      acc += sqrt (v / n);
+    }
+  return acc / 3.0;
+}
+
+/* At the deep levels a small image has 1x1 features (or fewer pixels than
+ * the statistics need): the cascades once decoded a constant there, and
+ * the image stayed one flat colour through every later level.  The result
+ * must keep a good part of the content's structure, and differ from it. */
+static void
+test_small (ns_model *model, const char *mname, ns_method m)
+{
+  static const int sizes[][2] = {
+    { 16, 16 }, { 20, 17 }, { 16, 57 }, { 33, 16 }
+  };
+  for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+    {
+      int w = sizes[k][0], h = sizes[k][1];
+      ns_context *ctx;
+      ns_image c, s, o = { 0 };
+      ns_style st;
+      ns_params p = params_for (m);
+      double sc, so;
+
+      make_image (&c, w, h, 40 + k);
+      make_image (&s, 16, 16, 50 + k);
+      st = (ns_style){ &s, 1.0f };
+      ns_context_new (model, &ctx, NULL);
+      TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
+      TU_CHECK (valid (&o, w, h));
+      sc = spread (&c);
+      so = spread (&o);
+      printf ("%s %s %dx%d (16x16 style): spread %.4f (content %.4f), "
+              "mean change %.4f\n",
+              mname, ns_method_name (m), w, h, so, sc, meandiff (&o, &c));
+      TU_CHECK (so > 0.1 * sc);
+      TU_CHECK (meandiff (&o, &c) > 1e-3);
+      ns_context_free (ctx);
+      ns_image_free (&c), ns_image_free (&s), ns_image_free (&o);
+    }
+}
+
+/* ------------------------------------------------ non-finite results */
+
+/* Decoders whose last convolution overflows float (finite weights of
+ * FLT_MAX: the loader accepts them) give infinite pixels, which clamping
+ * once turned into a white (NaN: black) image reported as success.  Now
+ * an error, and the output is left as it was. */
+static void
+test_non_finite (ns_method m)
+{
+  ns_context *ctx;
+  ns_image c, s, o = { 0 };
+  ns_style st;
+  ns_params p = params_for (m);
+  ns_error err = { 0 };
+  float *saved[5] = { NULL };
+  size_t nsaved[5] = { 0 };
+  bool untouched = true;
+
+  for (int i = 0; i < cd16x->n_levels; i++)
+    {
+      ns_net *d = &cd16x->dec[i];
+      ns_conv *cv = &d->layers[d->n_layers - 1].conv;
+      size_t n = (size_t) cv->cout * cv->cin * cv->k * cv->k;
+      float *wt = (float *) cv->weight;
+      saved[i] = malloc (n * sizeof (float));
+      memcpy (saved[i], wt, n * sizeof (float));
+      nsaved[i] = n;
+      for (size_t j = 0; j < n; j++)
+        wt[j] = FLT_MAX;
+    }
+  make_image (&c, 40, 32, 60);
+  make_image (&s, 32, 32, 61);
+  ns_image_alloc (&o, 40, 32, NULL);
+  for (size_t i = 0; i < (size_t) 3 * 40 * 32; i++)
+    o.data[i] = 0.25f;
+  st = (ns_style){ &s, 1.0f };
+  ns_context_new (cd16x, &ctx, NULL);
+  TU_CHECK (ns_stylize (ctx, &p, &c, &st, 1, NULL, &o, &err) ==
+            NS_ERR_INTERNAL);
+  TU_CHECK (strstr (err.message, "NaN or infinite") != NULL);
+  TU_CHECK (strstr (err.message, ns_method_name (m)) != NULL);
+  for (size_t i = 0; i < (size_t) 3 * 40 * 32; i++)
+    if (o.data[i] != 0.25f)
+      untouched = false;
+  TU_CHECK (untouched);
+  printf ("%s, overflowing decoder: %s\n", ns_method_name (m), err.message);
+  for (int i = 0; i < cd16x->n_levels; i++)
+    {
+      ns_conv *cv = &cd16x->dec[i].layers[cd16x->dec[i].n_layers - 1].conv;
+      memcpy ((float *) cv->weight, saved[i], nsaved[i] * sizeof (float));
+      free (saved[i]);
+    }
+  /* The context still works with the weights restored. */
+  TU_CHECK (ns_stylize (ctx, &p, &c, &st, 1, NULL, &o, &err) == NS_OK);
+  TU_CHECK (valid (&o, 40, 32));
+  ns_context_free (ctx);
+  ns_image_free (&c), ns_image_free (&s), ns_image_free (&o);
+}
+
+/* Messages number styles from 1, as users (and nstyle's --style
+ * options) count them. */
+static void
+test_style_numbers (void)
+{
+  ns_context *ctx;
+  ns_image c, s, bad, o = { 0 };
+  ns_style st[2];
+  ns_params p = params_for (NS_METHOD_ADAIN);
+  ns_error err = { 0 };
+
+  make_image (&c, 32, 32, 70);
+  make_image (&s, 32, 32, 71);
+  make_image (&bad, 32, 32, 72);
+  bad.data[5] = NAN;
+  ns_image_alloc (&o, 32, 32, NULL);
+  ns_context_new (cd16x, &ctx, NULL);
+  st[0] = (ns_style){ &bad, 1.0f };
+  st[1] = (ns_style){ &s, 1.0f };
+  TU_CHECK (ns_stylize (ctx, &p, &c, st, 2, NULL, &o, &err) ==
+            NS_ERR_INVALID_ARG);
+  TU_CHECK (strstr (err.message, "style 1 has NaN") != NULL);
+  printf ("first style bad: %s\n", err.message);
+  st[0] = (ns_style){ &s, 1.0f };
+  st[1] = (ns_style){ &s, -1.0f };
+  TU_CHECK (ns_stylize (ctx, &p, &c, st, 2, NULL, &o, &err) ==
+            NS_ERR_INVALID_ARG);
+  TU_CHECK (strstr (err.message, "style 2: weight") != NULL);
+  printf ("second style bad: %s\n", err.message);
+  ns_context_free (ctx);
+  ns_image_free (&c), ns_image_free (&s), ns_image_free (&bad);
+  ns_image_free (&o);
+}
+
 /* ------------------------------------------- cache, memory, arguments */
 
 static void
@@ -457,6 +610,13 @@ main (int argc, char **argv)
     test_max_size ((ns_method) m);
   test_cancel (NS_METHOD_WCT);
   test_cancel (NS_METHOD_GATYS);
+  for (int m = 0; m < NS_METHOD_GATYS; m++)
+    test_small (cd16x, "cd16x", (ns_method) m);
+  test_small (lst, "lst-r31", NS_METHOD_ADAIN);
+  test_small (lst, "lst-r31", NS_METHOD_WCT);
+  for (int m = 0; m < NS_METHOD_GATYS; m++)
+    test_non_finite ((ns_method) m);
+  test_style_numbers ();
   test_cache_memory_args ();
   ns_model_free (cd16x);
   ns_model_free (lst);

@@ -1,56 +1,116 @@
 #!/bin/sh
-# Builds the .pth fuzz target with clang + libFuzzer (ASan, UBSan) from the
-# sources directly and runs it for SECONDS (default 60) over a copy of the
-# seed corpus.  Exit status: 0 = no crash, 1 = crash (input kept and its
-# path printed), 2 = could not build, 77 = no clang.
-# usage: tests/fuzz/run-fuzz.sh [SECONDS]
+# Builds the fuzz targets (clang, libFuzzer, ASan + UBSan, through meson
+# with -Dfuzz=true) and fuzzes each from its committed corpus plus the
+# cache that earlier runs grew, for SECONDS in total (default 300):
+#   fuzz_pth       30%  ns_weights_load_pth_mem      corpus/, seeds/pth/
+#   fuzz_pth_file  30%  ns_weights_load_pth (mmap)   corpus/, seeds/pth/
+#   fuzz_model     40%  ns_model_load (shape checks) corpus-model/, seeds/model/
+# (seeds/: written by make-corpus.py with PyTorch; corpus*/: minimised.)
+# Any crash, leak (LeakSanitizer), timeout (-timeout=10 s per input) or
+# out-of-memory (-rss_limit_mb=2048) fails the run; the input is kept and
+# its path printed.  New inputs are merged (-merge=1: only those adding
+# coverage) into the cache, $NS_FUZZ_CACHE (default
+# /var/cache/gimp-neural-style-fuzz), so the corpus grows across runs.
+# Prints per target: executions, edges (cov) and features (ft) reached.
+#
+# Minimising the cache into the committed corpora (then commit them):
+#   tests/fuzz/run-fuzz.sh --minimise
+# New seeds from PyTorch (tiny random models, real key layouts):
+#   tests/fuzz/make-corpus.py tests/fuzz/seeds   (then --minimise)
+#
+# usage: tests/fuzz/run-fuzz.sh [SECONDS | --minimise]
+# Exit status: 0 = no failure, 1 = a failure, 2 = could not build,
+# 77 = no clang.  Env: NS_FUZZ_CACHE, NS_FUZZ_BUILD (default
+# build-ci-fuzz in the source tree), CC (default clang).
 set -u
-secs=${1:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-cc=${CLANG:-}
-if [ -z "$cc" ]; then
-  for c in clang-14 clang clang-15 clang-16 clang-17 clang-18; do
-    if command -v "$c" >/dev/null 2>&1; then cc=$c; break; fi
-  done
-fi
-if [ -z "$cc" ]; then
-  echo "fuzz_pth: SKIP, clang not found"; exit 77
+cache=${NS_FUZZ_CACHE:-/var/cache/gimp-neural-style-fuzz}
+build=${NS_FUZZ_BUILD:-$root/build-ci-fuzz}
+mode=fuzz
+secs=300
+case "${1:-}" in
+  --minimise|--minimize) mode=minimise ;;
+  "") ;;
+  *) secs=$1 ;;
+esac
+cc=${CC:-clang}
+if ! command -v "$cc" >/dev/null 2>&1; then
+  echo "fuzz: SKIP, $cc not found"; exit 77
 fi
 
 work=$(mktemp -d /tmp/ns-fuzz-XXXXXX) || exit 2
 keep=0
 cleanup () { [ $keep -eq 1 ] || rm -rf "$work"; }
 trap cleanup EXIT INT TERM
-
-# The loader alone, as engine/meson.build builds ns-io: no OpenMP, no BLAS.
-if ! "$cc" -g -O1 -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-     -I"$root/engine" "$root/engine/core.c" "$root"/engine/io/*.c \
-     "$here/fuzz_pth.c" -lm -o "$work/fuzz_pth" 2> "$work/build.log"; then
-  cat "$work/build.log" >&2
-  echo "fuzz_pth: build failed"; exit 2
+if [ ! -f "$build/build.ninja" ]; then
+  CC=$cc meson setup "$build" "$root" -Dfuzz=true -Dplugin=disabled \
+    -Dcli=disabled -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dbuildtype=debugoptimized -Dc_args=-fsanitize=fuzzer-no-link \
+    > "$work/setup.log" 2>&1 || { cat "$work/setup.log" >&2; echo "fuzz: meson setup failed"; exit 2; }
+fi
+if ! nice ninja -C "$build" tests/fuzz/fuzz_pth tests/fuzz/fuzz_pth_file \
+     tests/fuzz/fuzz_model > "$work/ninja.log" 2>&1; then
+  tail -40 "$work/ninja.log" >&2; echo "fuzz: build failed"; exit 2
 fi
 
-mkdir -p "$work/corpus" "$work/artifacts"
-cp "$here"/corpus/* "$work/corpus/"
-seeds=$(ls "$work/corpus" | wc -l)
-# One job on a shared 2-core machine; 64 KiB inputs are plenty for a state
-# dict; 1 GiB RSS is far above what a legit small input may use.
-UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-ASAN_OPTIONS=detect_leaks=1 \
-"$work/fuzz_pth" -max_total_time="$secs" -max_len=65536 -timeout=10 \
-  -rss_limit_mb=1024 -print_final_stats=1 -dict="$here/pth.dict" \
-  -artifact_prefix="$work/artifacts/" "$work/corpus" > "$work/log" 2>&1
-rc=$?
-execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
-speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)
-cov=$(grep -o 'cov: [0-9]*' "$work/log" | tail -1)
-final=$(ls "$work/corpus" | wc -l)
-if [ $rc -ne 0 ]; then
-  keep=1
-  tail -60 "$work/log" >&2
-  echo "fuzz_pth: CRASH after ${execs:-?} executions; inputs in $work/artifacts/ (log $work/log)"
-  exit 1
+mkdir -p "$cache" || { echo "fuzz: cannot create $cache"; exit 2; }
+
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
+common="-rss_limit_mb=2048 -timeout=10 -dict=$here/pth.dict"
+fail=0
+
+# target:corpus:seeds:max_len:share of SECONDS (percent)
+targets="fuzz_pth:corpus:pth:65536:30 fuzz_pth_file:corpus:pth:65536:30 fuzz_model:corpus-model:model:131072:40"
+
+if [ $mode = minimise ]; then
+  for t in $targets; do
+    name=${t%%:*}; rest=${t#*:}; corpus=${rest%%:*}; rest=${rest#*:}
+    seeds=${rest%%:*}
+    mkdir -p "$cache/$name" "$work/$corpus.min"
+    # The seeds first, so they are kept when they tie.
+    "$build/tests/fuzz/$name" -merge=1 $common "$work/$corpus.min" \
+      "$here/seeds/$seeds" "$here/$corpus" "$cache/$name" \
+      > "$work/$name.merge.log" 2>&1 ||
+      { tail -20 "$work/$name.merge.log"; echo "fuzz: $name merge failed"; exit 1; }
+  done
+  for c in corpus corpus-model; do
+    [ -d "$work/$c.min" ] || continue
+    rm -f "$here/$c"/*
+    # Both loader targets share corpus/: the union of their minimised sets.
+    cp "$work/$c.min"/* "$here/$c/"
+    echo "fuzz: $c: $(ls "$here/$c" | wc -l) files, $(du -sk "$here/$c" | cut -f1) KiB"
+  done
+  exit 0
 fi
-echo "fuzz_pth: ${secs}s, ${execs:-?} executions (${speed:-?} exec/s), $cov, corpus $seeds -> $final, no crash"
+
+for t in $targets; do
+  name=${t%%:*}; rest=${t#*:}; corpus=${rest%%:*}; rest=${rest#*:}
+  seeds=${rest%%:*}; rest=${rest#*:}; maxlen=${rest%%:*}; share=${rest#*:}
+  tsecs=$((secs * share / 100)); [ $tsecs -ge 1 ] || tsecs=1
+  bin="$build/tests/fuzz/$name"
+  mkdir -p "$cache/$name" "$work/$name.new" "$work/$name.art"
+  cached=$(ls "$cache/$name" | wc -l)
+  # New inputs go to the first folder; the others are read.
+  "$bin" -max_total_time=$tsecs -max_len=$maxlen $common \
+    -print_final_stats=1 -artifact_prefix="$work/$name.art/" \
+    "$work/$name.new" "$cache/$name" "$here/$corpus" "$here/seeds/$seeds" \
+    > "$work/$name.log" 2>&1
+  rc=$?
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name.log" | tail -1)
+  speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/$name.log" | tail -1)
+  last=$(grep -E '^#[0-9]+' "$work/$name.log" | tail -1)
+  cov=$(echo "$last" | grep -o 'cov: [0-9]*')
+  ft=$(echo "$last" | grep -o 'ft: [0-9]*')
+  if [ $rc -ne 0 ]; then
+    keep=1; fail=1
+    tail -60 "$work/$name.log" >&2
+    echo "fuzz: $name FAILED (crash, leak, timeout or out-of-memory) after ${execs:-?} executions; input in $work/$name.art/ (log $work/$name.log)"
+    continue
+  fi
+  "$bin" -merge=1 $common "$cache/$name" "$work/$name.new" \
+    > "$work/$name.merge.log" 2>&1 || echo "fuzz: $name: merging into $cache failed (not fatal)"
+  echo "fuzz: $name ${tsecs}s, ${execs:-?} executions (${speed:-?}/s), $cov, $ft, cache $cached -> $(ls "$cache/$name" | wc -l) inputs, no failure"
+done
+exit $fail

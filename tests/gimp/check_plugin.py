@@ -354,6 +354,143 @@ def case_no_style():
           'missing style-layer: CALLING_ERROR naming it')
 
 
+
+# ------------------------------------------------- bad-input matrix (issue 12)
+
+def two_layer_content(w=256, h=192):
+    """An image with a background and a 'content' layer above it (so the
+    image keeps a layer when the content is deleted), and a style image
+    with two layers; big enough that the engine reports progress several
+    times before it finishes."""
+    img = load('content/golden_gate.jpg', w, h)
+    bg = img.get_layers()[0]
+    bg.set_name('bg')
+    drw = bg.copy()
+    img.insert_layer(drw, None, 0)
+    drw.set_name('content')
+    simg = load('style/wave.jpg', 128, 128)
+    extra = simg.get_layers()[0].copy()
+    simg.insert_layer(extra, None, 1)
+    return img, bg, drw, simg, simg.get_layers()[0]
+
+
+def check_styled(img, drw, layer, sdrw_stats):
+    layers = img.get_layers()
+    check(layers[0].get_id() == layer.get_id(), 'result on top')
+    cpx, opx = rgba(drw), rgba(layer)
+    diff = sum(abs(a - b) for a, b in zip(cpx, opx)) / len(cpx)
+    check(diff > 0.02, 'result differs from the content (%.3f)' % diff)
+    dc = style_distance(stats(cpx), sdrw_stats)
+    do = style_distance(stats(opx), sdrw_stats)
+    check(do < dc, 'colours moved toward the style (%.3f -> %.3f)' % (dc, do))
+
+
+def case_content_deleted_during_run():
+    # NS_PLUGIN_TEST_ACTION=delete-content@0.2 (test-python.sh)
+    img, bg, drw, simg, sdrw = two_layer_content()
+    bg_fp = fingerprint(bg)
+    status, layer, err = run(img, drw, style_layer=sdrw, model='cd16x')
+    check(not drw.is_valid(), 'the content layer was deleted during the run')
+    check(status == Gimp.PDBStatusType.EXECUTION_ERROR, 'status EXECUTION_ERROR')
+    check('deleted during the run' in err, 'message says so')
+    check([l.get_id() for l in img.get_layers()] == [bg.get_id()],
+          'nothing added: only the background is left')
+    check(fingerprint(bg) == bg_fp, 'the other layer unchanged')
+
+
+def case_image_closed_during_run():
+    # NS_PLUGIN_TEST_ACTION=close-image@0.2.  GIMP keeps an image closed
+    # during a call alive until the call returns (the call's arguments
+    # hold it; its ID stays valid and listed), so the plug-in cannot see
+    # the close: it writes into the doomed image, which GIMP frees right
+    # after.  Checked: no crash, nothing left behind.
+    img, bg, drw, simg, sdrw = two_layer_content()
+    n_images = len(Gimp.get_images())
+    status, layer, err = run(img, drw, style_layer=sdrw, model='cd16x')
+    check(status in (Gimp.PDBStatusType.SUCCESS,
+                     Gimp.PDBStatusType.EXECUTION_ERROR),
+          'the call returned normally (%s)' % status.value_nick)
+    check(not img.is_valid() and not drw.is_valid(),
+          'the image is gone after the call')
+    check(len(Gimp.get_images()) == n_images - 1, 'no image left behind')
+    check(simg.is_valid() and len(simg.get_layers()) == 2,
+          'the style image is untouched')
+
+
+def style_gone_during_run(what):
+    img, bg, drw, simg, sdrw = two_layer_content()
+    sst = stats(rgba(sdrw))
+    before = fingerprint(drw)
+    status, layer, err = run(img, drw, style_layer=sdrw, model='cd16x')
+    check(not sdrw.is_valid(), 'the style layer is gone (%s)' % what)
+    # The style's pixels were read before the run: the result stands.
+    check(status == Gimp.PDBStatusType.SUCCESS, 'success (%s)' % err)
+    check(len(img.get_layers()) == 3, 'one layer added')
+    check_styled(img, drw, layer, sst)
+    check(fingerprint(drw) == before, 'content unchanged')
+
+
+def case_style_closed_during_run():
+    # NS_PLUGIN_TEST_ACTION=close-style@0.2
+    style_gone_during_run('its image was closed')
+
+
+def case_style_deleted_during_run():
+    # NS_PLUGIN_TEST_ACTION=delete-style@0.2
+    style_gone_during_run('deleted from its image')
+
+
+def case_text_layer():
+    img = load('content/flowers.jpg', 96, 64)
+    text = Gimp.TextLayer.new(img, 'Neural', Gimp.context_get_font(), 40.0,
+                              Gimp.Unit.pixel())
+    img.insert_layer(text, None, 0)
+    simg = load('style/wave.jpg', 64, 64)
+    before = fingerprint(text)
+    status, layer, err = run(img, text, style_layer=simg.get_layers()[0],
+                             model='cd16x', style_size=64)
+    check(status == Gimp.PDBStatusType.SUCCESS, 'success (%s)' % err)
+    check(len(img.get_layers()) == 3, 'one layer added')
+    check(not layer.is_text_layer(), 'the result is a pixel layer')
+    check(text.is_text_layer() and text.get_text() == 'Neural',
+          'the text layer is still editable text')
+    check(fingerprint(text) == before, 'text layer unchanged')
+    check(all(abs(a - b) < 1e-6 for a, b in zip(rgba(text)[3::4], rgba(layer)[3::4])),
+          'alpha of the text kept')
+
+
+def precision_case(precision, fmt, step):
+    """Runs on an image of PRECISION; reads the result in FMT and counts
+    values off the 8-bit grid (STEP = one 8-bit level in FMT's units)."""
+    img = load('content/flowers.jpg', 64, 48)
+    img.convert_precision(precision)
+    drw = img.get_layers()[0]
+    simg = load('style/starry_night.jpg', 64, 48)
+    before = fingerprint(drw)
+    status, layer, err = run(img, drw, style_layer=simg.get_layers()[0],
+                             model='cd16x', style_size=64)
+    check(status == Gimp.PDBStatusType.SUCCESS, 'success (%s)' % err)
+    check(img.get_precision() == precision, 'image precision unchanged')
+    w, h = layer.get_width(), layer.get_height()
+    raw = layer.get_buffer().get(Gegl.Rectangle.new(0, 0, w, h), 1.0, fmt,
+                                 Gegl.AbyssPolicy.NONE)
+    px = array.array('H' if 'u16' in fmt else 'f', raw)
+    off = sum(1 for i, v in enumerate(px)
+              if i % 4 != 3 and abs(v / step - round(v / step)) > 0.01)
+    check(off > len(px) // 4, 'result keeps the precision (%d of %d values '
+          'off the 8-bit grid)' % (off, 3 * len(px) // 4))
+    check(fingerprint(drw) == before, 'content unchanged')
+    check(len(img.get_layers()) == 2, 'one layer added')
+
+
+def case_u16():
+    precision_case(Gimp.Precision.U16_NON_LINEAR, "R'G'B'A u16", 257.0)
+
+
+def case_float_linear():
+    precision_case(Gimp.Precision.FLOAT_LINEAR, 'RGBA float', 1.0 / 255)
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith('case_')}
 if CASE not in CASES:
     raise SystemExit('unknown case %s (known: %s)' % (CASE, ' '.join(CASES)))

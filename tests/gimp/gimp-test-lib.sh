@@ -55,7 +55,7 @@ filter_log () {
 ns_warm_profile () {
   mkdir -p "$GIMP_STATE"
   (
-    flock 9
+    flock 9  # (closed for GIMP: a hung plug-in must not keep the lock)
     mkdir -p "$PLUGIN_ROOT/neural-style"
     ln -sfn "$(realpath "$NS_PLUGIN")" "$PLUGIN_ROOT/neural-style/neural-style"
     # Re-warm when the plug-in was rebuilt (GIMP would re-query it in
@@ -64,7 +64,7 @@ ns_warm_profile () {
       rm -rf "$WARM"; mkdir -p "$WARM"; write_gimprc "$WARM"
       GIMP3_DIRECTORY=$WARM timeout "$GIMP_TIMEOUT" "$GIMP_CONSOLE" -i --quit \
         --batch-interpreter=plug-in-script-fu-eval -b '(gimp-message "warm")' \
-        > "$GIMP_STATE/warm.log" 2>&1 || { filter_log "$GIMP_STATE/warm.log"; exit 1; }
+        > "$GIMP_STATE/warm.log" 2>&1 9>&- || { filter_log "$GIMP_STATE/warm.log"; exit 1; }
       touch "$WARM/.warm"
     fi
   ) 9>"$GIMP_STATE/lock" || die "could not warm a GIMP profile"
@@ -79,6 +79,32 @@ ns_setup () {
   export GIMP3_DIRECTORY=$WORK/profile
   export NO_AT_BRIDGE=1
   export WORK
+  ns_sanitizer_setup
+}
+
+# A plug-in built with -Db_sanitize=address,undefined (tests/gimp/run-asan.sh)
+# writes its reports to $WORK/san/*.PID (GIMP passes the environment on to
+# the plug-ins it starts; GIMP itself is not instrumented and ignores it).
+# ns_gimp fails the test on any report.  The sanitizer runtimes are linked
+# statically into the plug-in, so no LD_PRELOAD is needed.
+ns_sanitizer_setup () {
+  SAN_DIR=$WORK/san
+  mkdir -p "$SAN_DIR"
+  export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:log_path=$SAN_DIR/asan${NS_ASAN_EXTRA:+:$NS_ASAN_EXTRA}"
+  export LSAN_OPTIONS="suppressions=$TESTS_DIR/lsan-plugin.supp:print_suppressions=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$SAN_DIR/ubsan"
+}
+
+# Fails when a sanitizer reported an error in any plug-in process.
+ns_sanitizer_check () {
+  local f bad=0
+  for f in "$SAN_DIR"/*; do
+    [ -e "$f" ] || continue
+    if grep -Eq 'ERROR: (Address|LeakSanitizer|UndefinedBehavior)|runtime error' "$f"; then
+      echo "--- sanitizer report $f"; cat "$f"; bad=1
+    fi
+  done
+  [ "$bad" = 0 ] || die "the plug-in has sanitizer reports (above)"
 }
 
 # ns_gimp INTERPRETER CODE: runs one batch; prints the filtered log; sets RC.
@@ -97,4 +123,5 @@ ns_gimp () {
   GIMP_LOG=$log
   echo "--- gimp ($1) rc=$RC in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
   filter_log "$log"
+  ns_sanitizer_check
 }

@@ -9,10 +9,247 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static GQuark
-nst_error_quark (void)
+/* Memory a machine has for us: $NS_MEMORY_LIMIT_MB, else the RAM (as the
+ * engine's ns_memory_available, which ns.h does not export). */
+static double
+memory_available (void)
+{
+  long pages = sysconf (_SC_PHYS_PAGES), page = sysconf (_SC_PAGE_SIZE);
+  const char *limit = g_getenv ("NS_MEMORY_LIMIT_MB");
+
+  if (limit && g_ascii_strtod (limit, NULL) > 0.0)
+    return g_ascii_strtod (limit, NULL) * 1048576.0;
+  return pages > 0 && page > 0 ? (double) pages * (double) page : 0.0;
+}
+
+bool
+nst_check_pixels (const char *what, int w, int h, double bytes_per_pixel,
+                  GError **error)
+{
+  double need = (double) w * (double) h * bytes_per_pixel;
+  double ram = memory_available ();
+
+  if (w > NST_MAX_SIZE || h > NST_MAX_SIZE)
+    {
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
+                   "%s is %dx%d pixels: at most %d pixels per side", what, w, h,
+                   NST_MAX_SIZE);
+      return false;
+    }
+  if (ram > 0.0 && need > ram)
+    {
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
+                   "%s is %dx%d pixels: it needs about %.0f MB of memory, more "
+                   "than the %.0f MB available (RAM, or NS_MEMORY_LIMIT_MB)",
+                   what, w, h, need / 1e6, ram / 1e6);
+      return false;
+    }
+  return true;
+}
+
+GQuark
+nst_image_error_quark (void)
 {
   return g_quark_from_static_string ("nstyle-image-error");
+}
+
+/* Rows the loader has decoded ("area-updated"), to tell a complete image
+ * from one gdk-pixbuf completed with grey or left blank. */
+typedef struct
+{
+  const char *path;
+  guint8 *rows;
+  int height;
+  bool nomem;
+  GError *too_big; /* nst_check_pixels at "size-prepared" */
+} coverage;
+
+static void
+on_size_prepared (GdkPixbufLoader *loader, int w, int h, gpointer data)
+{
+  coverage *c = data;
+  (void) loader;
+  if (c->rows || c->too_big || h <= 0)
+    return;
+  if (!nst_check_pixels (c->path, w, h, NST_DECODE_BYTES_PER_PIXEL,
+                         &c->too_big))
+    return;
+  c->rows = g_try_malloc0 ((gsize) h);
+  c->nomem = c->rows == NULL;
+  c->height = h;
+}
+
+static void
+on_area_updated (GdkPixbufLoader *loader, int x, int y, int w, int h,
+                 gpointer data)
+{
+  coverage *c = data;
+  (void) loader;
+  (void) x;
+  (void) w;
+  if (!c->rows)
+    return;
+  for (int r = MAX (y, 0); r < y + h && r < c->height; r++)
+    c->rows[r] = 1;
+}
+
+static int
+rows_covered (const coverage *c)
+{
+  int n = 0;
+  for (int r = 0; c->rows && r < c->height; r++)
+    n += c->rows[r];
+  return n;
+}
+
+/* Feeds the file to a GdkPixbufLoader: unlike gdk_pixbuf_new_from_file, the
+ * loader tells how much of the image was really decoded (a truncated JPEG
+ * is otherwise completed with grey and a truncated PNG with blank rows,
+ * without an error), and the reading can be interrupted. */
+static GdkPixbuf *
+decode (const char *path, const char *type, GError **error)
+{
+  GdkPixbufLoader *loader = NULL;
+  GdkPixbufAnimation *anim;
+  GdkPixbuf *pb = NULL;
+  GdkPixbufFormat *format;
+  coverage cov = { path, NULL, 0, false, NULL };
+  char *fmt_name = NULL;
+  guchar buf[65536];
+  int before = 0, after, height;
+  bool closed = false;
+  size_t total = 0;
+  FILE *f;
+  size_t n;
+
+  f = g_fopen (path, "rb");
+  if (!f)
+    {
+      int e = errno;
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT, "%s: %s",
+                   path, g_strerror (e));
+      return NULL;
+    }
+  /* With its type known, the loader hands the module the data as it comes
+   * (otherwise it holds back the first 4 KiB until closed, and a small
+   * truncated JPEG would look decoded before the grey filling). */
+  loader = type ? gdk_pixbuf_loader_new_with_type (type, NULL) : NULL;
+  if (!loader)
+    loader = gdk_pixbuf_loader_new ();
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared),
+                    &cov);
+  g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &cov);
+  while ((n = fread (buf, 1, sizeof buf, f)) > 0)
+    {
+      total += n;
+      if (nst_interrupted ())
+        {
+          g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_INTERRUPTED,
+                       "%s: interrupted while reading", path);
+          goto fail;
+        }
+      if (!gdk_pixbuf_loader_write (loader, buf, n, error))
+        {
+          closed = true; /* the loader closes itself on a write error */
+          goto fail_prefix;
+        }
+      if (cov.too_big)
+        {
+          g_propagate_error (error, cov.too_big);
+          cov.too_big = NULL;
+          goto fail;
+        }
+      if (cov.nomem)
+        {
+          g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
+                       "%s: out of memory", path);
+          goto fail;
+        }
+    }
+  if (cov.too_big)
+    {
+      g_propagate_error (error, cov.too_big);
+      cov.too_big = NULL;
+      goto fail;
+    }
+  if (ferror (f))
+    {
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
+                   "%s: read error", path);
+      goto fail;
+    }
+  if (total == 0)
+    {
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
+                   "%s: the file is empty", path);
+      goto fail;
+    }
+  before = rows_covered (&cov);
+  closed = true;
+  if (!gdk_pixbuf_loader_close (loader, error))
+    goto fail_prefix;
+  pb = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (!pb)
+    {
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
+                   "%s: not an image gdk-pixbuf can read", path);
+      goto fail;
+    }
+  format = gdk_pixbuf_loader_get_format (loader);
+  fmt_name = format ? gdk_pixbuf_format_get_name (format) : NULL;
+  height = gdk_pixbuf_get_height (pb);
+  after = rows_covered (&cov);
+  /* Every loader reports the rows it decodes; the JPEG one decodes as the
+   * data comes and, at the end, fills what is missing with grey. */
+  if (after < height || (g_strcmp0 (fmt_name, "jpeg") == 0 && before < height))
+    {
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
+                   "%s is truncated or corrupt: only %d of its %d rows could "
+                   "be read",
+                   path, g_strcmp0 (fmt_name, "jpeg") == 0 ? before : after,
+                   height);
+      pb = NULL;
+      goto fail;
+    }
+  anim = gdk_pixbuf_loader_get_animation (loader);
+  if (anim && !gdk_pixbuf_animation_is_static_image (anim))
+    g_printerr ("nstyle: %s is animated: using its first frame\n", path);
+  g_object_ref (pb);
+  g_free (fmt_name);
+  g_free (cov.rows);
+  g_object_unref (loader);
+  fclose (f);
+  return pb;
+
+fail_prefix:
+  if (cov.too_big)
+    {
+      g_clear_error (error);
+      g_propagate_error (error, cov.too_big);
+      cov.too_big = NULL;
+    }
+  if (error && *error && (*error)->domain != NST_IMAGE_ERROR)
+    {
+      /* gdk-pixbuf's message does not name the file. */
+      char *msg = g_strdup_printf ("%s: %s", path, (*error)->message);
+      bool nomem = g_error_matches (*error, GDK_PIXBUF_ERROR,
+                                    GDK_PIXBUF_ERROR_INSUFFICIENT_MEMORY);
+      g_clear_error (error);
+      g_set_error_literal (error, NST_IMAGE_ERROR,
+                           nomem ? NST_IMAGE_ERROR_NOMEM
+                                 : NST_IMAGE_ERROR_CORRUPT,
+                           msg);
+      g_free (msg);
+    }
+fail:
+  if (!closed)
+    gdk_pixbuf_loader_close (loader, NULL);
+  g_clear_error (&cov.too_big);
+  g_free (fmt_name);
+  g_free (cov.rows);
+  g_object_unref (loader);
+  fclose (f);
+  return NULL;
 }
 
 static GdkPixbuf *
@@ -20,15 +257,28 @@ load_pixbuf (const char *path, GError **error)
 {
   GdkPixbuf *pb;
   GdkPixbuf *oriented;
+  GdkPixbufFormat *format = NULL;
+  char *type = NULL;
+  int w = 0, h = 0;
 
-  pb = gdk_pixbuf_new_from_file (path, error);
+  /* The size from the header first: a small file may claim an image too
+   * large to decode.  (Not for a pipe, which would lose what is read: the
+   * loader's "size-prepared" checks it then.) */
+  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    format = gdk_pixbuf_get_file_info (path, &w, &h);
+  if (format && w > 0 && h > 0 &&
+      !nst_check_pixels (path, w, h, NST_DECODE_BYTES_PER_PIXEL, error))
+    return NULL;
+  type = format ? gdk_pixbuf_format_get_name (format) : NULL;
+  pb = decode (path, type, error);
+  g_free (type);
   if (!pb)
     return NULL;
   if (gdk_pixbuf_get_bits_per_sample (pb) != 8 ||
       gdk_pixbuf_get_colorspace (pb) != GDK_COLORSPACE_RGB ||
       gdk_pixbuf_get_n_channels (pb) < 3)
     {
-      g_set_error (error, nst_error_quark (), 1,
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
                    "%s: unsupported pixel layout (need 8-bit RGB or RGBA)",
                    path);
       g_object_unref (pb);
@@ -37,7 +287,18 @@ load_pixbuf (const char *path, GError **error)
   /* Photos often store rotation in EXIF only. */
   oriented = gdk_pixbuf_apply_embedded_orientation (pb);
   g_object_unref (pb);
+  if (!oriented)
+    g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
+                 "%s: out of memory", path);
   return oriented;
+}
+
+/* An engine failure as an image error: memory (exit 5) or the image. */
+static int
+error_code (const ns_error *err)
+{
+  return err->status == NS_ERR_NOMEM ? NST_IMAGE_ERROR_NOMEM
+                                     : NST_IMAGE_ERROR_CORRUPT;
 }
 
 /* The layout of an 8-bit RGB(A) pixbuf (load_pixbuf checks that). */
@@ -66,11 +327,22 @@ nst_image_load (const char *path, ns_image *rgb, float **alpha, GError **error)
   w = gdk_pixbuf_get_width (pb);
   h = gdk_pixbuf_get_height (pb);
   if (alpha && gdk_pixbuf_get_has_alpha (pb))
-    a = g_malloc ((size_t) w * (size_t) h * sizeof (float));
+    {
+      a = g_try_malloc ((size_t) w * (size_t) h * sizeof (float));
+      if (!a)
+        {
+          g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
+                       "%s: out of memory for the alpha of a %dx%d image", path,
+                       w, h);
+          g_object_unref (pb);
+          return false;
+        }
+    }
   if (ns_image_from_pixels (gdk_pixbuf_read_pixels (pb), w, h,
                             pixbuf_layout (pb), rgb, a, &err) != NS_OK)
     {
-      g_set_error (error, nst_error_quark (), 2, "%s: %s", path, err.message);
+      g_set_error (error, NST_IMAGE_ERROR, error_code (&err), "%s: %s", path,
+                   err.message);
       g_free (a);
       g_object_unref (pb);
       return false;
@@ -99,7 +371,14 @@ nst_plane_resize (const float *plane, int w, int h, int new_w, int new_h,
   if (ns_image_resize (&src, new_w, new_h, &dst, &err) != NS_OK)
     goto fail;
   ns_image_free (&src);
-  out = g_malloc ((size_t) new_w * (size_t) new_h * sizeof (float));
+  out = g_try_malloc ((size_t) new_w * (size_t) new_h * sizeof (float));
+  if (!out)
+    {
+      ns_image_free (&dst);
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
+                   "resizing to %dx%d: out of memory", new_w, new_h);
+      return NULL;
+    }
   memcpy (out, dst.data, (size_t) new_w * (size_t) new_h * sizeof (float));
   ns_image_free (&dst);
   return out;
@@ -107,7 +386,8 @@ nst_plane_resize (const float *plane, int w, int h, int new_w, int new_h,
 fail:
   ns_image_free (&src);
   ns_image_free (&dst);
-  g_set_error (error, nst_error_quark (), 3, "resizing: %s", err.message);
+  g_set_error (error, NST_IMAGE_ERROR, error_code (&err), "resizing: %s",
+               err.message);
   return NULL;
 }
 
@@ -129,7 +409,8 @@ nst_mask_load (const char *path, int width, int height, ns_mask *mask,
                            gdk_pixbuf_get_height (pb), pixbuf_layout (pb), -1,
                            mask, &err) != NS_OK)
     {
-      g_set_error (error, nst_error_quark (), 2, "%s: %s", path, err.message);
+      g_set_error (error, NST_IMAGE_ERROR, error_code (&err), "%s: %s", path,
+                   err.message);
       g_object_unref (pb);
       return false;
     }
@@ -145,7 +426,8 @@ nst_mask_load (const char *path, int width, int height, ns_mask *mask,
     if (ns_mask_alloc (mask, width, height, &err) != NS_OK)
       {
         g_free (resized);
-        g_set_error (error, nst_error_quark (), 2, "%s: %s", path, err.message);
+        g_set_error (error, NST_IMAGE_ERROR, error_code (&err), "%s: %s", path,
+                     err.message);
         return false;
       }
     /* The resampler may overshoot [0,1] at sharp edges. */
@@ -211,7 +493,7 @@ nst_reserve_temp (const char *path, GError **error)
     {
       int e = errno;
       char *d = g_path_get_dirname (path);
-      g_set_error (error, nst_error_quark (), 4,
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_OUTPUT,
                    "cannot write into folder %s: %s", d, g_strerror (e));
       g_free (d);
       g_free (tmpl);
@@ -240,7 +522,7 @@ nst_image_save (const char *path, const char *tmp_path, const ns_image *img,
 
   if (!type)
     {
-      g_set_error (error, nst_error_quark (), 5,
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_OUTPUT,
                    "%s: unknown output format (use .png, .jpg or .tif)", path);
       return false;
     }
@@ -249,7 +531,7 @@ nst_image_save (const char *path, const char *tmp_path, const ns_image *img,
                        img->height);
   if (!pb)
     {
-      g_set_error (error, nst_error_quark (), 6,
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_OUTPUT,
                    "out of memory for a %dx%d output image", img->width,
                    img->height);
       return false;
@@ -258,7 +540,8 @@ nst_image_save (const char *path, const char *tmp_path, const ns_image *img,
                           gdk_pixbuf_get_pixels (pb), pixbuf_layout (pb),
                           &err) != NS_OK)
     {
-      g_set_error (error, nst_error_quark (), 6, "%s: %s", path, err.message);
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_OUTPUT, "%s: %s",
+                   path, err.message);
       g_object_unref (pb);
       return false;
     }
@@ -279,8 +562,8 @@ nst_image_save (const char *path, const char *tmp_path, const ns_image *img,
     {
       int e = errno;
       g_unlink (tmp_path);
-      g_set_error (error, nst_error_quark (), 7, "%s: %s", path,
-                   g_strerror (e));
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_OUTPUT, "%s: %s",
+                   path, g_strerror (e));
       return false;
     }
   return true;

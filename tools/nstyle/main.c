@@ -82,9 +82,20 @@ make_description (void)
       "EXIT STATUS\n"
       "  0 success, 2 usage error, 3 unreadable or corrupt image,\n"
       "  4 model missing or corrupt, 5 engine failure,\n"
-      "  6 output cannot be written, 130 interrupted (Ctrl-C, SIGTERM).\n"
-      "  On failure or interruption no output file is left behind.\n",
-      models);
+      "  6 output cannot be written, 130 interrupted (Ctrl-C, SIGTERM,\n"
+      "  SIGHUP).  On failure or interruption no output file is left\n"
+      "  behind: the output is written to a temporary file beside it,\n"
+      "  renamed at the end and removed on any error or signal that can\n"
+      "  be caught (not SIGKILL).\n"
+      "\n"
+      "INPUTS\n"
+      "  An input is never replaced: an output that is the same file as\n"
+      "  the content, a style, the mask or the --init image (also\n"
+      "  through a link) is refused (exit 2).\n"
+      "  A truncated or corrupt image is an error (exit 3), never\n"
+      "  completed with grey; images must be at least %dx%d pixels and\n"
+      "  at most %d per side; an animation gives its first frame.\n",
+      models, NST_MIN_SIZE, NST_MIN_SIZE, NST_MAX_SIZE);
   g_free (models);
   return d;
 }
@@ -119,17 +130,7 @@ parse_double (const char *opt, const char *s, double lo, double hi)
   return v;
 }
 
-/* ----------------------------------------------------- progress & signals */
-
-static volatile sig_atomic_t interrupted;
-
-static void
-on_sigint (int sig)
-{
-  interrupted = 1;
-  /* A second Ctrl-C kills at once, should the engine not check in time. */
-  signal (sig, SIG_DFL);
-}
+/* ------------------------------------------------------------ progress */
 
 typedef struct
 {
@@ -145,7 +146,7 @@ on_progress (float fraction, const char *stage, void *user_data)
 {
   progress_state *ps = user_data;
 
-  if (interrupted)
+  if (nst_interrupted ())
     return false;
   if (ps->bar)
     {
@@ -216,6 +217,17 @@ resize_long_side (ns_image *img, float **alpha, int long_side)
       nh = long_side;
       nw = (int) fmax (1.0, floor ((double) w * long_side / h + 0.5));
     }
+  /* The resized content, its alpha, the output and its pixbuf, before
+   * allocating any. */
+  {
+    GError *error = NULL;
+    if (!nst_check_pixels ("with --size, the content", nw, nh, 32.0, &error))
+      {
+        fprintf (stderr, "nstyle: %s\n", error->message);
+        g_error_free (error);
+        return false;
+      }
+  }
   if (ns_image_resize (img, nw, nh, &dst, &err) != NS_OK)
     {
       fprintf (stderr, "nstyle: resizing to %dx%d: %s\n", nw, nh, err.message);
@@ -251,8 +263,14 @@ load_model (int *code)
     {
       if (!g_file_test (opt_model, G_FILE_TEST_IS_DIR))
         {
-          fprintf (stderr, "nstyle: model folder %s does not exist\n",
-                   opt_model);
+          if (g_file_test (opt_model, G_FILE_TEST_EXISTS))
+            fprintf (stderr,
+                     "nstyle: --model %s is a file, not a folder: give the "
+                     "folder that holds the model's files\n",
+                     opt_model);
+          else
+            fprintf (stderr, "nstyle: model folder %s does not exist\n",
+                     opt_model);
           nst_model_print_help (NS_MODEL_AUTO);
           *code = NST_EXIT_MODEL;
           return NULL;
@@ -286,6 +304,61 @@ load_model (int *code)
     }
   g_free (dir);
   return model;
+}
+
+/* Prints why an image could not be read and returns the exit code. */
+static int
+image_failure (const char *what, GError *error)
+{
+  if (g_error_matches (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_INTERRUPTED))
+    {
+      fprintf (stderr, "nstyle: interrupted while reading the images; no "
+                       "output written\n");
+      return NST_EXIT_CANCELLED;
+    }
+  fprintf (stderr, "nstyle: cannot read %s: %s\n", what, error->message);
+  if (g_error_matches (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM))
+    return NST_EXIT_ENGINE;
+  return NST_EXIT_IMAGE;
+}
+
+/* An image the engine cannot take (NS_MIN_SIZE): exit 3. */
+static bool
+big_enough (const ns_image *img, const char *what, const char *path,
+            const char *hint)
+{
+  if (img->width >= NST_MIN_SIZE && img->height >= NST_MIN_SIZE)
+    return true;
+  fprintf (stderr,
+           "nstyle: %s %s is %dx%d pixels: each side must be at least %d "
+           "pixels%s\n",
+           what, path, img->width, img->height, NST_MIN_SIZE, hint);
+  return false;
+}
+
+/* A size option is 0 (off) or at least the engine's smallest side. */
+static void
+check_size_option (const char *option, int v)
+{
+  if (v > 0 && v < NST_MIN_SIZE)
+    nst_usage_error ("%s: %d is below the smallest size, %d pixels (0 for "
+                     "no limit)",
+                     option, v, NST_MIN_SIZE);
+}
+
+/* Refuses (exit 2) an output that is the same file as an input: rename ()
+ * would replace it.  Compares device and inode, so links count too. */
+static void
+check_not_an_input (const char *output, const char *input, const char *what)
+{
+  GStatBuf so, si;
+
+  if (!input || g_stat (output, &so) != 0 || g_stat (input, &si) != 0)
+    return;
+  if (so.st_dev == si.st_dev && so.st_ino == si.st_ino)
+    nst_usage_error ("-o %s is the same file as the %s %s: nstyle never "
+                     "replaces an input; choose another output file",
+                     output, what, input);
 }
 
 static int
@@ -381,22 +454,47 @@ stylize_main (int argc, char **argv)
     }
   if (opt_mask && n_styles > 2)
     nst_usage_error ("--mask works with one or two styles, not %d", n_styles);
+  check_size_option ("--size", size);
+  check_size_option ("--max-size", params.max_size);
+  check_size_option ("--style-size", params.style_size);
   out_type = nst_image_type_for_path (opt_output);
   if (!out_type)
     nst_usage_error ("-o %s: unknown output format (use .png, .jpg or .tif)",
                      opt_output);
+  check_not_an_input (opt_output, opt_content, "content image");
+  for (int i = 0; i < n_styles; i++)
+    {
+      char what[32];
+      g_snprintf (what, sizeof what, "style image %d", i + 1);
+      check_not_an_input (opt_output, opt_styles[i], what);
+    }
+  check_not_an_input (opt_output, opt_mask, "mask");
+  check_not_an_input (opt_output, init_file, "--init image");
 
   /* Fail early, before the slow part, when the output cannot be written. */
+  if (g_file_test (opt_output, G_FILE_TEST_IS_DIR))
+    {
+      fprintf (stderr, "nstyle: cannot write %s: it is a folder\n", opt_output);
+      return NST_EXIT_OUTPUT;
+    }
+  /* The handlers first, so that no signal can leave the temporary file. */
+  nst_signals_install ();
   tmp_path = nst_reserve_temp (opt_output, &error);
   if (!tmp_path)
     {
       fprintf (stderr, "nstyle: cannot write %s: %s\n", opt_output,
                error->message);
+      g_error_free (error);
       return NST_EXIT_OUTPUT;
     }
-
-  signal (SIGINT, on_sigint);
-  signal (SIGTERM, on_sigint);
+  if (!nst_signals_set_temp (tmp_path))
+    {
+      fprintf (stderr, "nstyle: cannot write %s: the path is too long\n",
+               opt_output);
+      g_unlink (tmp_path);
+      g_free (tmp_path);
+      return NST_EXIT_OUTPUT;
+    }
 
   /* From here on, every exit path removes TMP_PATH: exit() runs no
    * cleanup, so use goto. */
@@ -415,39 +513,31 @@ stylize_main (int argc, char **argv)
     styles = g_new0 (ns_style, n_styles);
 
     if (!nst_image_load (opt_content, &content, &alpha, &error))
-      {
-        fprintf (stderr, "nstyle: cannot read the content image: %s\n",
-                 error->message);
-        FAIL (NST_EXIT_IMAGE);
-      }
+      FAIL (image_failure ("the content image", error));
     for (int i = 0; i < n_styles; i++)
       {
+        char what[32];
+        g_snprintf (what, sizeof what, "style image %d", i + 1);
         if (!nst_image_load (opt_styles[i], &styles_img[i], NULL, &error))
-          {
-            fprintf (stderr, "nstyle: cannot read style image %d: %s\n", i + 1,
-                     error->message);
-            FAIL (NST_EXIT_IMAGE);
-          }
+          FAIL (image_failure (what, error));
+        if (!big_enough (&styles_img[i], what, opt_styles[i], ""))
+          FAIL (NST_EXIT_IMAGE);
         styles[i].image = &styles_img[i];
         styles[i].weight = weights ? (float) weights[i] : 1.0f;
       }
     if (!resize_long_side (&content, &alpha, size))
       FAIL (NST_EXIT_ENGINE);
+    if (!big_enough (&content, "the content image", opt_content,
+                     size ? "" : " (--size N scales its long side to N)"))
+      FAIL (NST_EXIT_IMAGE);
     if (opt_mask &&
         !nst_mask_load (opt_mask, content.width, content.height, &mask, &error))
-      {
-        fprintf (stderr, "nstyle: cannot read the mask: %s\n", error->message);
-        FAIL (NST_EXIT_IMAGE);
-      }
+      FAIL (image_failure ("the mask", error));
     if (params.method == NS_METHOD_GATYS && params.gatys.init == NS_INIT_IMAGE)
       {
         ns_image raw;
         if (!nst_image_load (init_file, &raw, NULL, &error))
-          {
-            fprintf (stderr, "nstyle: cannot read the --init image: %s\n",
-                     error->message);
-            FAIL (NST_EXIT_IMAGE);
-          }
+          FAIL (image_failure ("the --init image", error));
         if (raw.width != content.width || raw.height != content.height)
           {
             if (ns_image_resize (&raw, content.width, content.height, &init,
@@ -463,10 +553,22 @@ stylize_main (int argc, char **argv)
           init = raw;
         params.gatys.init_image = &init;
       }
-    if (interrupted)
-      FAIL (NST_EXIT_CANCELLED);
+    if (nst_interrupted ())
+      {
+        fprintf (stderr, "nstyle: interrupted while reading the images; no "
+                         "output written\n");
+        FAIL (NST_EXIT_CANCELLED);
+      }
 
     model = load_model (&code);
+    /* The loader cannot be stopped midway; the request is honoured when it
+     * returns. */
+    if (nst_interrupted ())
+      {
+        fprintf (stderr, "nstyle: interrupted while loading the model; no "
+                         "output written\n");
+        FAIL (NST_EXIT_CANCELLED);
+      }
     if (!model)
       goto done;
     if (!method_given)
@@ -493,7 +595,7 @@ stylize_main (int argc, char **argv)
     st = ns_stylize (ctx, &params, &content, styles, n_styles,
                      opt_mask ? &mask : NULL, &out, &err);
     progress_clear (&ps);
-    if (st == NS_OK && interrupted)
+    if (st == NS_OK && nst_interrupted ())
       st = NS_ERR_CANCELLED;
     if (st == NS_ERR_CANCELLED)
       {
@@ -520,6 +622,7 @@ stylize_main (int argc, char **argv)
                (g_get_monotonic_time () - t0) / 1e6, t_run / 1e6);
 
   done:
+    nst_signals_set_temp (NULL);
     if (code != NST_EXIT_OK)
       g_unlink (tmp_path);
     g_clear_error (&error);

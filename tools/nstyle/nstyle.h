@@ -20,11 +20,56 @@ enum
   NST_EXIT_CANCELLED = 130 /* interrupted (Ctrl-C) */
 };
 
+/* The engine's limits on image sides (NS_MIN_SIZE, NS_MAX_SIZE of
+ * engine/stylize.h, which ns.h does not export); tests/cli checks that a
+ * 16x16 content is stylized and a 15x15 one refused. */
+#define NST_MIN_SIZE 16
+#define NST_MAX_SIZE 65536
+
+/* ------------------------------------------------------------- signals */
+
+/* Installs the handlers (signals.c): SIGINT, SIGTERM and SIGHUP set
+ * nst_interrupted (a second one ends the process); every other signal
+ * that would end the process removes the temporary file, then ends it.
+ * Signals already ignored stay ignored. */
+void nst_signals_install (void);
+
+/* The temporary file the handlers remove (NULL: none).  False when PATH is
+ * too long to keep. */
+bool nst_signals_set_temp (const char *path);
+
+/* The stop signal received, or 0. */
+int nst_interrupted (void);
+
 /* ----------------------------------------------------------- image I/O */
 
-/* Loads PATH (any gdk-pixbuf format; EXIF orientation applied) into RGB
+/* Errors of the functions below (GError domain NST_IMAGE_ERROR). */
+#define NST_IMAGE_ERROR (nst_image_error_quark ())
+GQuark nst_image_error_quark (void);
+enum
+{
+  NST_IMAGE_ERROR_CORRUPT = 1, /* unreadable, truncated, too large: exit 3 */
+  NST_IMAGE_ERROR_NOMEM,       /* not enough memory: exit 5 */
+  NST_IMAGE_ERROR_INTERRUPTED, /* nst_interrupted while reading: exit 130 */
+  NST_IMAGE_ERROR_OUTPUT       /* the output cannot be written: exit 6 */
+};
+
+/* Memory per pixel while an image is decoded and converted: the pixbuf
+ * (4), its oriented copy (4), the planar float image (12), the alpha (4). */
+#define NST_DECODE_BYTES_PER_PIXEL 24.0
+
+/* Checks a W x H image named WHAT against NST_MAX_SIZE (CORRUPT) and, at
+ * BYTES_PER_PIXEL, against the memory ($NS_MEMORY_LIMIT_MB or the RAM:
+ * NOMEM), before anything is allocated. */
+bool nst_check_pixels (const char *what, int w, int h, double bytes_per_pixel,
+                       GError **error);
+
+/* Loads PATH (any gdk-pixbuf format; EXIF orientation applied; the first
+ * frame of an animation) into RGB
  * (allocated) and, when the image has an alpha channel and ALPHA is not
- * NULL, *ALPHA (g_malloc'd w*h floats in [0,1]). */
+ * NULL, *ALPHA (g_malloc'd w*h floats in [0,1]).  The size in the header
+ * is checked before decoding; an image the decoder could not read to its
+ * last row (truncated, corrupt) is an error. */
 bool nst_image_load (const char *path, ns_image *rgb, float **alpha,
                      GError **error);
 
