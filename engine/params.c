@@ -31,6 +31,15 @@ static const ns_param_choice init_choices[] = {
   { NULL, 0, NULL, NULL }
 };
 
+static const ns_param_choice precision_choices[] = {
+  { "auto", NS_PRECISION_AUTO, N_ ("Automatic"),
+    N_ ("fp32 (bf16 is not yet accurate enough by default)") },
+  { "fp32", NS_PRECISION_FP32, N_ ("fp32"), N_ ("32-bit floats everywhere") },
+  { "bf16", NS_PRECISION_BF16, N_ ("bf16"),
+    N_ ("bfloat16 convolutions with fp32 accumulation") },
+  { NULL, 0, NULL, NULL }
+};
+
 #define F(member) offsetof (ns_params, member)
 
 /* The largest seed a double carries exactly (2^53); front ends with
@@ -67,6 +76,10 @@ static const ns_param_spec specs[] = {
     NS_PARAM_INT, 1, 16, F (gatys.scales), NULL, true },
   { "init", N_ ("Initial image"), N_ ("Gatys: starting image"), NS_PARAM_CHOICE,
     0, 0, F (gatys.init), init_choices, true },
+  /* Last, so that positional Script-Fu calls written before it existed
+   * keep their meaning. */
+  { "precision", N_ ("_Precision"), N_ ("Arithmetic of the convolutions"),
+    NS_PARAM_CHOICE, 0, 0, F (precision), precision_choices, false },
 };
 
 #undef F
@@ -206,6 +219,7 @@ ns_params_default (void)
   p.style_size = 512;
   p.max_size = 0;
   p.n_threads = 0;
+  p.precision = NS_PRECISION_AUTO;
   p.seed = 0;
   /* Gatys defaults: with the normalised losses of engine/gatys/gatys.h
    * (content and style are relative errors) weights of the same order

@@ -5,6 +5,7 @@
 #include "stylize.h"
 
 #include "gatys/gatys.h"
+#include "nn/nn-dnnl.h"
 #include "style/style.h"
 
 #include <math.h>
@@ -114,17 +115,18 @@ check_args (const ns_context *ctx, const ns_params *params,
   for (int s = 0; s < n_styles; s++)
     {
       char what[32];
-      snprintf (what, sizeof what, "style %d", s);
+      /* Styles are numbered from 1 in every message, as users count. */
+      snprintf (what, sizeof what, "style %d", s + 1);
       if ((st = check_image (styles[s].image, what, err)) != NS_OK)
         return st;
       if (!(styles[s].weight >= 0.0f) || !isfinite (styles[s].weight))
         return ns_fail (err, NS_ERR_INVALID_ARG,
-                        "style %d: weight must be finite and >= 0 (got %g)", s,
-                        (double) styles[s].weight);
+                        "style %d: weight must be finite and >= 0 (got %g)",
+                        s + 1, (double) styles[s].weight);
       wsum += styles[s].weight;
       if (!image_finite (styles[s].image))
         return ns_fail (err, NS_ERR_INVALID_ARG,
-                        "style %d has NaN or infinite pixels", s);
+                        "style %d has NaN or infinite pixels", s + 1);
     }
   if (!mask && !(wsum > 0.0))
     return ns_fail (err, NS_ERR_INVALID_ARG, "style weights sum to zero");
@@ -231,7 +233,25 @@ ns_stylize (ns_context *ctx, const ns_params *params, const ns_image *content,
     }
 
   ns_run_init (&run, params, 0.0);
-  st = run_method (ctx, &job, &result, err);
+  {
+    /* The convolutions read the precision from the calling thread. */
+    ns_precision saved = ns_nn_precision_begin (params->precision);
+    st = run_method (ctx, &job, &result, err);
+    ns_nn_precision_end (saved);
+  }
+  /* Clamping would turn NaN into black (or infinity into white) and call
+   * it a result: a non-finite result is an error instead, the output
+   * untouched. */
+  if ((st == NS_OK || st == NS_ERR_CANCELLED) && result.data &&
+      !image_finite (&result))
+    {
+      st = ns_fail (err, NS_ERR_INTERNAL,
+                    "the %s method gave NaN or infinite values (the model's "
+                    "weights or the settings are numerically unstable): no "
+                    "result was produced; try another model or method",
+                    ns_method_name (params->method));
+      goto out;
+    }
   if (st == NS_ERR_CANCELLED && !result.data)
     /* Nothing better to show than the content. */
     memcpy (out->data, content->data,

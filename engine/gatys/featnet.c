@@ -2,6 +2,7 @@
  * forward keeping every activation (and pooling winners), and backward
  * from the gradients at its loss taps to the image. */
 #include "gatys-net.h"
+#include "nn/nn-dnnl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,7 +281,35 @@ conv_forward (const ns_featnet_state *b, const ns_conv *conv, const float *in,
               int h, int w, float *out)
 {
   const ns_conv_opts opts = { b->n_threads, 0, b->work };
+  bool handled = false;
+  /* oneDNN when built and enabled (it allocates its buffers: it may run
+     out of memory, then the own kernel below takes over). */
+  if (ns_dnnl_conv_plain (conv, in, h, w, out, b->n_threads,
+                          ns_arith_current (), &handled, NULL) == NS_OK &&
+      handled)
+    return true;
   return ns_conv2d_into (conv, in, h, w, out, &opts, NULL, NULL) == NS_OK;
+}
+
+/* GIN = dL/d(conv input) from GOUT (dL/d(output after the ReLU when Y,
+ * the forward's output, is given)); GOUT is overwritten. */
+static void
+conv_backward (const ns_featnet_state *b, const ns_conv *conv, const float *y,
+               float *gout, int h, int w, float *gin)
+{
+  bool handled = false;
+  if (ns_dnnl_enabled ())
+    {
+      if (y)
+        ns_relu_backward (y, gout, (size_t) conv->cout * h * w);
+      if (ns_dnnl_conv_backward_plain (conv, gout, h, w, gin, b->n_threads,
+                                       ns_arith_current (), &handled,
+                                       NULL) == NS_OK &&
+          handled)
+        return;
+      y = NULL; /* the mask is applied */
+    }
+  ns_conv2d_backward (conv, y, gout, h, w, gin, b->work, b->n_threads);
 }
 
 bool
@@ -341,9 +370,8 @@ ns_featnet_backward (ns_featnet_state *b, float *gx, ns_run *run)
           src = b->tap_grad[t];
           if (tap->has_head)
             {
-              ns_conv2d_backward (&tap->head, b->tap_out[t], b->tap_grad[t],
-                                  b->oh[i], b->ow[i], b->gtmp, b->work,
-                                  b->n_threads);
+              conv_backward (b, &tap->head, b->tap_out[t], b->tap_grad[t],
+                             b->oh[i], b->ow[i], b->gtmp);
               src = b->gtmp;
             }
           if (have)
@@ -360,8 +388,8 @@ ns_featnet_backward (ns_featnet_state *b, float *gx, ns_run *run)
         ns_maxpool2x2_backward (cur, b->argmax[i], ic, ih, iw,
                                 net->trunk.pool_ceil, dst, b->n_threads);
       else
-        ns_conv2d_backward (&l->conv, l->conv.relu ? b->act[i] : NULL, cur, ih,
-                            iw, dst, b->work, b->n_threads);
+        conv_backward (b, &l->conv, l->conv.relu ? b->act[i] : NULL, cur, ih,
+                       iw, dst);
       if (!poll (run))
         return false;
       {

@@ -10,7 +10,7 @@
  *  - lst-r31: LinearStyleTransfer's vgg_r31.pth / dec_r31.pth, relu3_1.
  * Every shape is checked so that a wrong file fails here with a message
  * naming it, never later in a kernel. */
-#include "nn.h"
+#include "nn-dnnl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +90,12 @@ ns_model_free (ns_model *model)
       ns_net_clear (&model->dec[i]);
     }
   for (int i = 0; i < model->n_files; i++)
-    ns_weights_free (model->files[i]);
+    {
+      /* oneDNN's reordered copies of these weights go with them. */
+      for (int j = 0; j < ns_weights_count (model->files[i]); j++)
+        ns_dnnl_forget (ns_weights_get (model->files[i], j)->data);
+      ns_weights_free (model->files[i]);
+    }
   free (model->dir);
   free (model);
 }

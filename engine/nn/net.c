@@ -1,7 +1,7 @@
 /* Sequential networks: a list of conv / pool / upsample layers run in
  * order, each intermediate freed as soon as the next exists, so a forward
  * pass holds about two activations at a time. */
-#include "nn.h"
+#include "nn-dnnl.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -304,6 +304,15 @@ net_run (const ns_net *net, int first, int last, const ns_tensor *in,
                       first, last - 1);
   if (first == last)
     return out ? copy_tensor (in, out, err) : NS_OK;
+
+  /* oneDNN when built, enabled and the network is of its kinds. */
+  {
+    bool handled = false;
+    st = ns_dnnl_net_run (net, first, last, in, tap_layers, n_taps, taps, out,
+                          run, ns_arith_current (), &handled, err);
+    if (handled)
+      return st;
+  }
 
   {
     size_t bytes;

@@ -10,7 +10,7 @@
  * from the engine's own networks (ns_net_flops over the one VGG table). */
 #include "config.h"
 
-#include "nn/nn.h"
+#include "nn/nn-dnnl.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -131,9 +131,13 @@ now_s (void)
 }
 
 /* In the forked child: measure our engine, print one line to FD. */
+/* Our precisions: the own kernels (the fallback), oneDNN fp32 and bf16. */
+static const char *const prec_names[] = { "own", "fp32", "bf16" };
+#define N_PREC 3
+
 static void G_GNUC_NORETURN
 run_ours_child (int fd, const char *dir, ns_method method, int size,
-                int threads, int repeat)
+                int threads, int repeat, int prec)
 {
   ns_model *model = NULL;
   ns_image content = { 0 }, style = { 0 }, out = { 0 };
@@ -143,6 +147,8 @@ run_ours_child (int fd, const char *dir, ns_method method, int size,
   double best = INFINITY, flops;
   FILE *f = fdopen (fd, "w");
 
+  ns_dnnl_set_enabled (prec != 0);
+  ns_nn_precision_begin (prec == 2 ? NS_PRECISION_BF16 : NS_PRECISION_FP32);
   if (ns_model_load (dir, NS_MODEL_AUTO, &model, &err) != NS_OK)
     {
       fprintf (f, "err %s\n", err.message);
@@ -266,7 +272,7 @@ collect_child (pid_t pid, int fd, bench_result *res)
 
 static void
 bench_ours (const char *dir, ns_method method, int size, int threads,
-            int repeat, bench_result *res)
+            int repeat, int prec, bench_result *res)
 {
   int fds[2];
   pid_t pid;
@@ -289,7 +295,7 @@ bench_ours (const char *dir, ns_method method, int size, int threads,
   if (pid == 0)
     {
       close (fds[0]);
-      run_ours_child (fds[1], dir, method, size, threads, repeat);
+      run_ours_child (fds[1], dir, method, size, threads, repeat, prec);
     }
   close (fds[1]);
   collect_child (pid, fds[0], res);
@@ -362,6 +368,7 @@ static char *b_repeat;
 static char *b_rows;
 static char *b_script;
 static char *b_python;
+static char *b_prec;
 
 static const GOptionEntry bench_entries[] = {
   { "sizes", 0, 0, G_OPTION_ARG_STRING, &b_sizes,
@@ -386,6 +393,10 @@ static const GOptionEntry bench_entries[] = {
     "FILE" },
   { "python", 0, 0, G_OPTION_ARG_FILENAME, &b_python,
     "Python with PyTorch (default /usr/bin/python3)", "EXE" },
+  { "precisions", 0, 0, G_OPTION_ARG_STRING, &b_prec,
+    "Our precisions, subset of own,fp32,bf16 (default: the one `auto` "
+    "picks)",
+    "LIST" },
   { NULL }
 };
 
@@ -493,7 +504,11 @@ main (int argc, char **argv)
   char why[256] = "";
   char *script, *cd16x, *vgg_dir = NULL, *python;
   GPtrArray *notes = g_ptr_array_new_with_free_func (g_free);
-  bench_result ours[G_N_ELEMENTS (rows)][16];
+  bench_result ours[G_N_ELEMENTS (rows)][16][N_PREC];
+  /* By default what `auto` runs; --precisions own,fp32 compares. */
+  bool use_prec[N_PREC] = { !ns_dnnl_built (),
+                            ns_dnnl_built () && !ns_dnnl_bf16_native (),
+                            ns_dnnl_built () && ns_dnnl_bf16_native () };
   bench_result theirs[G_N_ELEMENTS (rows)][16];
 
   octx = g_option_context_new ("- benchmark against PyTorch");
@@ -551,6 +566,28 @@ main (int argc, char **argv)
         }
       g_strfreev (parts);
     }
+
+  if (b_prec)
+    {
+      char **parts = g_strsplit (b_prec, ",", -1);
+      memset (use_prec, 0, sizeof use_prec);
+      for (int i = 0; parts[i]; i++)
+        {
+          int k = 0;
+          while (k < N_PREC && strcmp (parts[i], prec_names[k]) != 0)
+            k++;
+          if (k == N_PREC)
+            bench_usage ("--precisions: unknown '%s' (own, fp32, bf16)",
+                         parts[i]);
+          if (k > 0 && !ns_dnnl_built ())
+            bench_usage ("--precisions: %s needs oneDNN (not built)", parts[i]);
+          use_prec[k] = true;
+        }
+      g_strfreev (parts);
+    }
+  if (use_prec[2] && !ns_dnnl_bf16_native ())
+    g_ptr_array_add (notes, g_strdup ("bf16: this CPU has no native bf16, "
+                                      "so it runs fp32"));
 
   python = g_strdup (b_python ? b_python : "/usr/bin/python3");
   if (b_script)
@@ -638,18 +675,24 @@ main (int argc, char **argv)
     for (int s = 0; s < n_sizes; s++)
       {
         const char *dir = rows[r].model == BENCH_VGG19 ? vgg_dir : cd16x;
-        memset (&ours[r][s], 0, sizeof ours[r][s]);
+        memset (ours[r][s], 0, sizeof ours[r][s]);
         memset (&theirs[r][s], 0, sizeof theirs[r][s]);
         if (!use_row[r])
           continue;
-        fprintf (stderr, "ns-bench: %s %dx%d: ours...", rows[r].name, sizes[s],
+        fprintf (stderr, "ns-bench: %s %dx%d:", rows[r].name, sizes[s],
                  sizes[s]);
-        bench_ours (dir, rows[r].method, sizes[s], threads, repeat,
-                    &ours[r][s]);
-        if (ours[r][s].ok)
-          fprintf (stderr, " %.3f s", ours[r][s].seconds);
-        else
-          fprintf (stderr, " failed: %s", ours[r][s].msg);
+        for (int p = 0; p < N_PREC; p++)
+          {
+            bench_result *o = &ours[r][s][p];
+            if (!use_prec[p])
+              continue;
+            fprintf (stderr, " %s...", prec_names[p]);
+            bench_ours (dir, rows[r].method, sizes[s], threads, repeat, p, o);
+            if (o->ok)
+              fprintf (stderr, " %.3f s", o->seconds);
+            else
+              fprintf (stderr, " failed: %s", o->msg);
+          }
         if (torch)
           {
             char size_s[16], thr_s[16], rep_s[16];
@@ -677,27 +720,49 @@ main (int argc, char **argv)
           "row's process\n\n",
           NS_VERSION, threads, threads == 1 ? "" : "s", repeat,
           repeat == 1 ? "" : "s");
-  printf ("%-32s %5s |%-29s|%-29s|\n", "", "", " ours", " PyTorch");
-  printf ("%-32s %5s | %8s %8s %9s | %8s %8s %9s | %s\n", "row", "size",
-          "time s", "GFLOP/s", "peak MiB", "time s", "GFLOP/s", "peak MiB",
-          "ours/torch");
+  {
+    char line[256] = "unknown";
+    FILE *ci = fopen ("/proc/cpuinfo", "r");
+    while (ci && fgets (line, sizeof line, ci))
+      if (g_str_has_prefix (line, "model name"))
+        break;
+    if (ci)
+      fclose (ci);
+    g_strchomp (line);
+    printf ("CPU: %s; oneDNN %s (ISA %s, native bf16: %s)\n\n",
+            strchr (line, ':') ? strchr (line, ':') + 2 : line,
+            ns_dnnl_built () ? ns_dnnl_version () : "not built",
+            ns_dnnl_isa_name (), ns_dnnl_bf16_native () ? "yes" : "no");
+  }
+  printf ("%-32s %5s %-4s |%-29s|%-29s|\n", "", "", "", " ours", " PyTorch");
+  printf ("%-32s %5s %-4s | %8s %8s %9s | %8s %8s %9s | %s\n", "row", "size",
+          "prec", "time s", "GFLOP/s", "peak MiB", "time s", "GFLOP/s",
+          "peak MiB", "ours/torch");
   for (size_t r = 0; r < G_N_ELEMENTS (rows); r++)
     for (int s = 0; s < n_sizes; s++)
       {
-        bench_result *o = &ours[r][s], *t = &theirs[r][s];
+        bench_result *t = &theirs[r][s], *o = NULL;
         if (!use_row[r])
           continue;
-        printf ("%-32s %5d |", rows[r].label, sizes[s]);
-        print_cell (o);
-        print_cell (t);
-        if (o->ok && t->ok)
-          printf (" %6.2f\n", o->seconds / t->seconds);
-        else
-          printf (" %6s\n", "-");
-        if (!o->ok)
-          g_ptr_array_add (notes,
-                           g_strdup_printf ("ours %s %d: %s", rows[r].name,
-                                            sizes[s], o->msg));
+        for (int p = 0; p < N_PREC; p++)
+          {
+            if (!use_prec[p])
+              continue;
+            o = &ours[r][s][p];
+            printf ("%-32s %5d %-4s |", rows[r].label, sizes[s], prec_names[p]);
+            print_cell (o);
+            print_cell (t);
+            if (o->ok && t->ok)
+              printf (" %6.2f\n", o->seconds / t->seconds);
+            else
+              printf (" %6s\n", "-");
+            if (!o->ok)
+              g_ptr_array_add (notes, g_strdup_printf ("ours %s %d %s: %s",
+                                                       rows[r].name, sizes[s],
+                                                       prec_names[p], o->msg));
+          }
+        if (!o)
+          continue;
         if (torch && !t->ok)
           g_ptr_array_add (notes,
                            g_strdup_printf ("torch %s %d: %s", rows[r].name,
