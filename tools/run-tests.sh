@@ -4,17 +4,19 @@
 # 0. the C sources conform to .clang-format (tools/check-format.sh)
 # 1. host build (gcc 12, -Werror), all host suites
 # 2. host build under ASan+UBSan, engine suites
-# 3. the .pth loader fuzzer for a bounded time
+# 3. the fuzzers (weight loader from memory and from a file, model loading)
+#    for NS_FUZZ_SECONDS in total, growing a cache outside the tree
 # 4. the GIMP 3 chroot (built or reused by tools/setup-trixie-chroot.sh): engine build with gcc 14 (-Werror), plug-in and UI suites
+# 5. the .deb built in the chroot and tested installed; the Flatpak manifest and metainfo validated
 # Ends with one line "N passed, N failed, N skipped".
 # Env: NS_SHARED_DIR (default ../shared), NS_CHROOT (default /srv/trixie),
-#      NS_FUZZ_SECONDS (default 60), NS_SKIP_CHROOT=1, NS_SKIP_ASAN=1.
+#      NS_FUZZ_SECONDS (default 300), NS_SKIP_CHROOT=1, NS_SKIP_ASAN=1.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SRC=$PWD
 export NS_SHARED_DIR=${NS_SHARED_DIR:-$(cd "$SRC/.." && pwd)/shared}
 CHROOT=${NS_CHROOT:-/srv/trixie}
-FUZZ_SECONDS=${NS_FUZZ_SECONDS:-60}
+FUZZ_SECONDS=${NS_FUZZ_SECONDS:-300}
 QUICK=0; [ "${1:-}" = "--quick" ] && QUICK=1
 RESULTS=$(mktemp -d)
 extra_fail=0
@@ -31,8 +33,8 @@ if tools/check-format.sh; then echo ok > "$RESULTS/format.ok"
 else echo "format check FAILED"; extra_fail=$((extra_fail+1)); fi
 
 log "host build (gcc, -Werror)"
-if meson setup --wipe build-ci -Dwerror=true -Dplugin=disabled >/dev/null 2>&1 ||
-   meson setup build-ci -Dwerror=true -Dplugin=disabled; then
+if meson setup --wipe build-ci -Dwerror=true -Dplugin=disabled -Ddnnl=enabled >/dev/null 2>&1 ||
+   meson setup build-ci -Dwerror=true -Dplugin=disabled -Ddnnl=enabled; then
   if ninja -C build-ci; then
     meson test -C build-ci --print-errorlogs $(suite_args "$host_suites") --num-processes 1
     collect build-ci host
@@ -45,9 +47,9 @@ if [ "$QUICK" = 0 ] && [ "${NS_SKIP_ASAN:-0}" != 1 ]; then
   export LSAN_OPTIONS=suppressions=$SRC/tests/lsan.supp:print_suppressions=0
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   if { meson setup --wipe build-asan -Dplugin=disabled -Db_sanitize=address,undefined -Db_lundef=false \
-         -Dbuildtype=debugoptimized >/dev/null 2>&1 ||
+         -Dbuildtype=debugoptimized -Ddnnl=disabled >/dev/null 2>&1 ||
        meson setup build-asan -Dplugin=disabled -Db_sanitize=address,undefined -Db_lundef=false \
-         -Dbuildtype=debugoptimized; } && ninja -C build-asan; then
+         -Dbuildtype=debugoptimized -Ddnnl=disabled; } && ninja -C build-asan; then
     meson test -C build-asan --print-errorlogs $(suite_args "engine-io engine-nn engine-style engine-gatys") \
       --num-processes 1 --timeout-multiplier 4
     collect build-asan asan
@@ -72,12 +74,24 @@ if [ "${NS_SKIP_CHROOT:-0}" != 1 ]; then
     fi
     tools/inchroot "${binds[@]}" bash -c "
       cd '$SRC' && export NS_SHARED_DIR='$NS_SHARED_DIR' &&
-      { meson setup --wipe build-chroot-ci -Dwerror=true >/dev/null 2>&1 || meson setup build-chroot-ci -Dwerror=true; } &&
+      { meson setup --wipe build-chroot-ci -Dwerror=true -Ddnnl=enabled >/dev/null 2>&1 || meson setup build-chroot-ci -Dwerror=true -Ddnnl=enabled; } &&
       ninja -C build-chroot-ci &&
       meson test -C build-chroot-ci --print-errorlogs --suite gimp --suite ui --suite engine-io --suite engine-nn --suite engine-style --num-processes 1
     " || true
     if [ -f build-chroot-ci/meson-logs/testlog.json ]; then collect build-chroot-ci chroot
     else echo "chroot build FAILED"; extra_fail=$((extra_fail+1)); fi
+
+    # The engine suites already ran above: the package build skips them.
+    log ".deb: built in the chroot, installed into a fresh overlay copy, installed plug-in tested"
+    DEB_BUILD_OPTIONS=nocheck tools/packaging/test-deb.sh; rc=$?
+    if [ $rc = 0 ]; then echo ok > "$RESULTS/deb.ok"
+    elif [ $rc != 77 ]; then echo ".deb test FAILED"; extra_fail=$((extra_fail+1)); fi
+
+    log "Flatpak manifest, AppStream metainfo, Flatpak install layout"
+    if tools/packaging/validate-flatpak.sh &&
+       tools/inchroot "${binds[@]}" bash -c "cd '$SRC' && tools/packaging/validate-flatpak.sh --layout"; then
+      echo ok > "$RESULTS/flatpak.ok"
+    else echo "flatpak validation FAILED"; extra_fail=$((extra_fail+1)); fi
   else
     echo "chroot missing at $CHROOT: run tools/setup-trixie-chroot.sh"; extra_fail=$((extra_fail+1))
   fi
