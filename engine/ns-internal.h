@@ -26,9 +26,6 @@ void *ns_alloc (size_t bytes);
 void *ns_calloc (size_t bytes);
 void ns_free (void *p);
 
-/* Bytes the engine may plan to use: $NS_MEMORY_LIMIT_MB, else the RAM;
- * 0 when unknown. */
-double ns_memory_available (void);
 /* NS_OK when NEED bytes fit; else NS_ERR_NOMEM with a message for a
  * W x H image that suggests max-size. */
 ns_status ns_memory_check (double need, int w, int h, ns_error *err);

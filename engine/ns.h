@@ -25,338 +25,348 @@
 #include <stdint.h>
 
 #ifdef __cplusplus
-extern "C"
-{
+extern "C" {
 #endif
 
-  typedef enum
-  {
-    NS_OK = 0,
-    NS_ERR_INVALID_ARG, /* a caller error: bad size, NULL, out of range */
-    NS_ERR_IO,          /* a file could not be opened or read */
-    NS_ERR_FORMAT,      /* a file is truncated, corrupt or not what we expect */
-    NS_ERR_SHAPE,       /* tensors present but of unexpected shape */
-    NS_ERR_NOMEM,       /* an allocation failed */
-    NS_ERR_CANCELLED,   /* the progress callback returned false */
-    NS_ERR_UNSUPPORTED, /* valid input we do not handle (method/model pair) */
-    NS_ERR_INTERNAL
-  } ns_status;
+typedef enum
+{
+  NS_OK = 0,
+  NS_ERR_INVALID_ARG, /* a caller error: bad size, NULL, out of range */
+  NS_ERR_IO,          /* a file could not be opened or read */
+  NS_ERR_FORMAT,      /* a file is truncated, corrupt or not what we expect */
+  NS_ERR_SHAPE,       /* tensors present but of unexpected shape */
+  NS_ERR_NOMEM,       /* an allocation failed */
+  NS_ERR_CANCELLED,   /* the progress callback returned false */
+  NS_ERR_UNSUPPORTED, /* valid input we do not handle (method/model pair) */
+  NS_ERR_INTERNAL
+} ns_status;
 
 #define NS_ERROR_MESSAGE_MAX 1024
 
-  typedef struct
-  {
-    ns_status status;
-    char message[NS_ERROR_MESSAGE_MAX];
-  } ns_error;
+typedef struct
+{
+  ns_status status;
+  char message[NS_ERROR_MESSAGE_MAX];
+} ns_error;
 
-  const char *ns_status_string (ns_status status);
+const char *ns_status_string (ns_status status);
 
-  /* ---------------------------------------------------------------- images */
+/* ---------------------------------------------------------------- images */
 
-  typedef struct
-  {
-    int width;
-    int height;
-    float *data; /* planar RGB, 3 * width * height floats */
-  } ns_image;
+typedef struct
+{
+  int width;
+  int height;
+  float *data; /* planar RGB, 3 * width * height floats */
+} ns_image;
 
-  /* Allocates DATA; returns NS_ERR_NOMEM / NS_ERR_INVALID_ARG on failure. */
-  ns_status ns_image_alloc (ns_image *img, int width, int height,
-                            ns_error *err);
-  void ns_image_free (ns_image *img); /* frees DATA, zeroes the struct */
+/* Allocates DATA; returns NS_ERR_NOMEM / NS_ERR_INVALID_ARG on failure. */
+ns_status ns_image_alloc (ns_image *img, int width, int height, ns_error *err);
+void ns_image_free (ns_image *img); /* frees DATA, zeroes the struct */
 
-  /* Bilinear (area-averaging when shrinking) resize into a new image. */
-  ns_status ns_image_resize (const ns_image *src, int width, int height,
-                             ns_image *dst, ns_error *err);
+/* The sides ns_stylize accepts for contents and styles. */
+#define NS_MIN_SIZE 16
+#define NS_MAX_SIZE 65536
 
-  /* A single-channel map in [0,1] (masks): data[y*w + x]. */
-  typedef struct
-  {
-    int width;
-    int height;
-    float *data; /* width * height floats */
-  } ns_mask;
+/* Bytes the engine may plan to use: $NS_MEMORY_LIMIT_MB, else the RAM;
+ * 0 when unknown. */
+double ns_memory_available (void);
 
-  ns_status ns_mask_alloc (ns_mask *mask, int width, int height, ns_error *err);
-  void ns_mask_free (ns_mask *mask); /* frees DATA, zeroes the struct */
+/* Bilinear (area-averaging when shrinking) resize into a new image. */
+ns_status ns_image_resize (const ns_image *src, int width, int height,
+                           ns_image *dst, ns_error *err);
 
-  /* --------------------------------------------------------------- pixels
-   * The one conversion between interleaved pixels (GEGL buffers, gdk-pixbuf,
-   * test files) and the engine's planar layout. */
+/* A single-channel map in [0,1] (masks): data[y*w + x]. */
+typedef struct
+{
+  int width;
+  int height;
+  float *data; /* width * height floats */
+} ns_mask;
 
-  typedef enum
-  {
-    NS_PIXELS_U8 = 0, /* 0..255 */
-    NS_PIXELS_FLOAT   /* 0..1 */
-  } ns_pixel_type;
+ns_status ns_mask_alloc (ns_mask *mask, int width, int height, ns_error *err);
+void ns_mask_free (ns_mask *mask); /* frees DATA, zeroes the struct */
 
-  typedef struct
-  {
-    ns_pixel_type type;
-    int channels;     /* 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA */
-    size_t rowstride; /* bytes from one row to the next; 0 = packed */
-  } ns_pixel_layout;
+/* --------------------------------------------------------------- pixels
+ * The one conversion between interleaved pixels (GEGL buffers, gdk-pixbuf,
+ * test files) and the engine's planar layout. */
 
-  /* Allocates IMG at WIDTH x HEIGHT and fills it from PIXELS: colour clamped
-   * to [0,1], grey copied into R, G and B.  ALPHA (optional, WIDTH * HEIGHT
-   * floats owned by the caller) receives the alpha channel, or 1 where the
-   * layout has none. */
-  ns_status ns_image_from_pixels (const void *pixels, int width, int height,
-                                  ns_pixel_layout layout, ns_image *img,
-                                  float *alpha, ns_error *err);
-  /* Writes IMG into PIXELS (LAYOUT with 3 or 4 channels; 8-bit values are
-   * rounded to nearest after clamping to [0,1]).  ALPHA NULL: opaque. */
-  ns_status ns_image_to_pixels (const ns_image *img, const float *alpha,
-                                void *pixels, ns_pixel_layout layout,
-                                ns_error *err);
-  /* Allocates MASK from one channel of PIXELS: channel CHANNEL as is
-   * (clamped), or, with CHANNEL < 0, the BT.601 luminance of RGB(A) layouts
-   * (grey layouts: the grey channel). */
-  ns_status ns_mask_from_pixels (const void *pixels, int width, int height,
-                                 ns_pixel_layout layout, int channel,
-                                 ns_mask *mask, ns_error *err);
+typedef enum
+{
+  NS_PIXELS_U8 = 0, /* 0..255 */
+  NS_PIXELS_FLOAT   /* 0..1 */
+} ns_pixel_type;
 
-  /* ---------------------------------------------------------------- models */
+typedef struct
+{
+  ns_pixel_type type;
+  int channels;     /* 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA */
+  size_t rowstride; /* bytes from one row to the next; 0 = packed */
+} ns_pixel_layout;
 
-  typedef enum
-  {
-    NS_MODEL_AUTO = 0, /* detect from the files present in the folder */
-    NS_MODEL_CD16X, /* enc1..5.pth + dec1..5.pth (Collaborative Distillation) */
-    NS_MODEL_VGG19, /* vgg_normalised.pth + decoder.pth (canonical AdaIN) */
-    NS_MODEL_LST_R31 /* vgg_r31.pth + dec_r31.pth */
-  } ns_model_kind;
+/* Allocates IMG at WIDTH x HEIGHT and fills it from PIXELS: colour clamped
+ * to [0,1], grey copied into R, G and B.  ALPHA (optional, WIDTH * HEIGHT
+ * floats owned by the caller) receives the alpha channel, or 1 where the
+ * layout has none. */
+ns_status ns_image_from_pixels (const void *pixels, int width, int height,
+                                ns_pixel_layout layout, ns_image *img,
+                                float *alpha, ns_error *err);
+/* Writes IMG into PIXELS (LAYOUT with 3 or 4 channels; 8-bit values are
+ * rounded to nearest after clamping to [0,1]).  ALPHA NULL: opaque. */
+ns_status ns_image_to_pixels (const ns_image *img, const float *alpha,
+                              void *pixels, ns_pixel_layout layout,
+                              ns_error *err);
+/* Allocates MASK from one channel of PIXELS: channel CHANNEL as is
+ * (clamped), or, with CHANNEL < 0, the BT.601 luminance of RGB(A) layouts
+ * (grey layouts: the grey channel). */
+ns_status ns_mask_from_pixels (const void *pixels, int width, int height,
+                               ns_pixel_layout layout, int channel,
+                               ns_mask *mask, ns_error *err);
 
-  typedef struct ns_model ns_model;
+/* ---------------------------------------------------------------- models */
 
-  /* Loads the model found in folder DIR.  KIND = NS_MODEL_AUTO picks the
-   * first complete set in the order cd16x, vgg19, lst-r31.  A missing file
-   * is reported by full path. */
-  ns_status ns_model_load (const char *dir, ns_model_kind kind, ns_model **out,
-                           ns_error *err);
-  void ns_model_free (ns_model *model);
-  ns_model_kind ns_model_get_kind (const ns_model *model);
-  const char *ns_model_kind_name (ns_model_kind kind); /* "cd16x", ... */
-  /* The files a model kind needs, NULL-terminated (for error messages and
-   * the download tool). */
-  const char *const *ns_model_kind_files (ns_model_kind kind);
+typedef enum
+{
+  NS_MODEL_AUTO = 0, /* detect from the files present in the folder */
+  NS_MODEL_CD16X,  /* enc1..5.pth + dec1..5.pth (Collaborative Distillation) */
+  NS_MODEL_VGG19,  /* vgg_normalised.pth + decoder.pth (canonical AdaIN) */
+  NS_MODEL_LST_R31 /* vgg_r31.pth + dec_r31.pth */
+} ns_model_kind;
 
-  /* Finds a complete model folder.  Each of ROOTS is tried in turn (NULL or
-   * empty entries skipped): the root itself when it holds the files, else
-   * ROOT/<kind>, for each kind KIND allows (NS_MODEL_AUTO: cd16x, vgg19,
-   * lst-r31).  On success *DIR_OUT (free() it) and *KIND_OUT (may be NULL).
-   * Otherwise NS_ERR_IO with a message naming, for every folder tried, its
-   * first missing file, and how to get the model. */
-  ns_status ns_model_find (const char *const *roots, int n_roots,
-                           ns_model_kind kind, char **dir_out,
-                           ns_model_kind *kind_out, ns_error *err);
+typedef struct ns_model ns_model;
 
-  /* The one list of folders searched for models, in order:
-   *   $NS_MODELS_DIR, when set;
-   *   GIMP_DIR/neural-style/models: the user's folder, where downloads go.
-   *     GIMP_DIR NULL means GIMP 3's default user folder ($GIMP3_DIRECTORY,
-   *     else $XDG_CONFIG_HOME/GIMP/3.0, else ~/.config/GIMP/3.0), which is
-   *     what gimp_directory () returns in the plug-in;
-   *   the installed data folder (<datadir>/gimp-neural-style/models).
-   * NULL-terminated, malloc'd; free with ns_strv_free.  *USER_INDEX (may be
-   * NULL) receives the index of the user's folder. */
-  char **ns_model_dirs (const char *gimp_dir, int *user_index);
-  void ns_strv_free (char **strv);
+/* Loads the model found in folder DIR.  KIND = NS_MODEL_AUTO picks the
+ * first complete set in the order cd16x, vgg19, lst-r31.  A missing file
+ * is reported by full path. */
+ns_status ns_model_load (const char *dir, ns_model_kind kind, ns_model **out,
+                         ns_error *err);
+void ns_model_free (ns_model *model);
+ns_model_kind ns_model_get_kind (const ns_model *model);
+const char *ns_model_kind_name (ns_model_kind kind); /* "cd16x", ... */
+/* The files a model kind needs, NULL-terminated (for error messages and
+ * the download tool). */
+const char *const *ns_model_kind_files (ns_model_kind kind);
 
-  /* --------------------------------------------------------------- methods */
+/* Finds a complete model folder.  Each of ROOTS is tried in turn (NULL or
+ * empty entries skipped): the root itself when it holds the files, else
+ * ROOT/<kind>, for each kind KIND allows (NS_MODEL_AUTO: cd16x, vgg19,
+ * lst-r31).  On success *DIR_OUT (free() it) and *KIND_OUT (may be NULL).
+ * Otherwise NS_ERR_IO with a message naming, for every folder tried, its
+ * first missing file, and how to get the model. */
+ns_status ns_model_find (const char *const *roots, int n_roots,
+                         ns_model_kind kind, char **dir_out,
+                         ns_model_kind *kind_out, ns_error *err);
 
-  typedef enum
-  {
-    NS_METHOD_CASCADE_ADAIN = 0, /* AdaIN at every level, deepest first */
-    NS_METHOD_WCT,               /* WCT at every level, deepest first */
-    NS_METHOD_ADAIN,             /* single-level AdaIN at the deepest level */
-    NS_METHOD_GATYS              /* optimisation (Gatys et al. 2015) */
-  } ns_method;
+/* The one list of folders searched for models, in order:
+ *   $NS_MODELS_DIR, when set;
+ *   GIMP_DIR/neural-style/models: the user's folder, where downloads go.
+ *     GIMP_DIR NULL means GIMP 3's default user folder ($GIMP3_DIRECTORY,
+ *     else $XDG_CONFIG_HOME/GIMP/3.0, else ~/.config/GIMP/3.0), which is
+ *     what gimp_directory () returns in the plug-in;
+ *   the installed data folder (<datadir>/gimp-neural-style/models).
+ * NULL-terminated, malloc'd; free with ns_strv_free.  *USER_INDEX (may be
+ * NULL) receives the index of the user's folder. */
+char **ns_model_dirs (const char *gimp_dir, int *user_index);
+void ns_strv_free (char **strv);
 
-  const char *ns_method_name (ns_method method); /* "cascade-adain", ... */
-  /* Parses a name as printed by ns_method_name; false when unknown. */
-  bool ns_method_from_name (const char *name, ns_method *out);
+/* --------------------------------------------------------------- methods */
 
-  /* Returns false to cancel.  FRACTION in [0,1]; STAGE a short English
-   * label ("encoding style", ...). Called often (every few ms of work). */
-  typedef bool (*ns_progress_fn) (float fraction, const char *stage,
-                                  void *user_data);
+typedef enum
+{
+  NS_METHOD_CASCADE_ADAIN = 0, /* AdaIN at every level, deepest first */
+  NS_METHOD_WCT,               /* WCT at every level, deepest first */
+  NS_METHOD_ADAIN,             /* single-level AdaIN at the deepest level */
+  NS_METHOD_GATYS              /* optimisation (Gatys et al. 2015) */
+} ns_method;
 
-  typedef enum
-  {
-    NS_INIT_CONTENT = 0,
-    NS_INIT_NOISE,
-    NS_INIT_IMAGE
-  } ns_init;
+const char *ns_method_name (ns_method method); /* "cascade-adain", ... */
+/* Parses a name as printed by ns_method_name; false when unknown. */
+bool ns_method_from_name (const char *name, ns_method *out);
 
-  /* Called by the Gatys optimiser every IMAGE_EVERY iterations with the
-   * current image (content size); return false to stop early (the best image
-   * so far is returned). */
-  typedef bool (*ns_image_fn) (int iteration, float loss, const ns_image *img,
-                               void *user_data);
+/* Returns false to cancel.  FRACTION in [0,1]; STAGE a short English
+ * label ("encoding style", ...). Called often (every few ms of work). */
+typedef bool (*ns_progress_fn) (float fraction, const char *stage,
+                                void *user_data);
 
-  typedef struct
-  {
-    int iterations; /* per scale */
-    float content_weight;
-    float style_weight;
-    float tv_weight;
-    ns_init init;
-    const ns_image *init_image; /* for NS_INIT_IMAGE */
-    int scales;                 /* coarse-to-fine levels, 1 = single scale */
-    bool use_adam;              /* false: L-BFGS */
-    float learning_rate;        /* Adam only */
-    int image_every; /* call IMAGE_CB every N iterations, 0 = never */
-    ns_image_fn image_cb;
-    void *image_user_data;
-  } ns_gatys_params;
+typedef enum
+{
+  NS_INIT_CONTENT = 0,
+  NS_INIT_NOISE,
+  NS_INIT_IMAGE
+} ns_init;
 
-  /* Arithmetic of the convolutions (oneDNN backend).  BF16: bf16 storage
-   * with fp32 accumulation where the CPU has native bf16 (AVX512_BF16 or
-   * AMX), fp32 elsewhere.  AUTO is fp32 for now: bf16 measured under 40 dB
-   * PSNR against fp32 on the test pairs.  The environment variable
-   * NS_PRECISION (auto, fp32 or bf16) replaces an AUTO request.
-   * Statistics, WCT, losses and the optimisers (Gatys runs fp32) stay
-   * fp32/fp64 whatever this says. */
-  typedef enum
-  {
-    NS_PRECISION_AUTO = 0,
-    NS_PRECISION_FP32,
-    NS_PRECISION_BF16
-  } ns_precision;
+/* Called by the Gatys optimiser every IMAGE_EVERY iterations with the
+ * current image (content size); return false to stop early (the best image
+ * so far is returned). */
+typedef bool (*ns_image_fn) (int iteration, float loss, const ns_image *img,
+                             void *user_data);
 
-  typedef struct
-  {
-    ns_method method;
-    float strength;       /* alpha in [0,1]: 0 = content, 1 = full style */
-    bool preserve_colors; /* keep the content's colours (luminance transfer) */
-    int style_size;       /* long side the style is resized to; 0 = as given */
-    int max_size;         /* work with the content's long side at most this,
+typedef struct
+{
+  int iterations; /* per scale */
+  float content_weight;
+  float style_weight;
+  float tv_weight;
+  ns_init init;
+  const ns_image *init_image; /* for NS_INIT_IMAGE */
+  int scales;                 /* coarse-to-fine levels, 1 = single scale */
+  bool use_adam;              /* false: L-BFGS */
+  float learning_rate;        /* Adam only */
+  int image_every;            /* call IMAGE_CB every N iterations, 0 = never */
+  ns_image_fn image_cb;
+  void *image_user_data;
+} ns_gatys_params;
+
+/* Arithmetic of the convolutions (oneDNN backend).  BF16: bf16 storage
+ * with fp32 accumulation where the CPU has native bf16 (AVX512_BF16 or
+ * AMX), fp32 elsewhere.  AUTO is fp32 for now: bf16 measured under 40 dB
+ * PSNR against fp32 on the test pairs.  The environment variable
+ * NS_PRECISION (auto, fp32 or bf16) replaces an AUTO request.
+ * Statistics, WCT, losses and the optimisers (Gatys runs fp32) stay
+ * fp32/fp64 whatever this says. */
+typedef enum
+{
+  NS_PRECISION_AUTO = 0,
+  NS_PRECISION_FP32,
+  NS_PRECISION_BF16
+} ns_precision;
+
+typedef struct
+{
+  ns_method method;
+  float strength;         /* alpha in [0,1]: 0 = content, 1 = full style */
+  bool preserve_colors;   /* keep the content's colours (luminance transfer) */
+  int style_size;         /* long side the style is resized to; 0 = as given */
+  int max_size;           /* work with the content's long side at most this,
                              then upsample to content size; 0 = full size */
-    int n_threads;        /* 0 = all cores */
-    ns_precision precision; /* convolution arithmetic (see ns_precision) */
-    uint64_t seed;
-    ns_progress_fn progress;
-    void *progress_user_data;
-    ns_gatys_params gatys;
-  } ns_params;
+  int n_threads;          /* 0 = all cores */
+  ns_precision precision; /* convolution arithmetic (see ns_precision) */
+  uint64_t seed;
+  ns_progress_fn progress;
+  void *progress_user_data;
+  ns_gatys_params gatys;
+} ns_params;
 
-  ns_params ns_params_default (void);
+ns_params ns_params_default (void);
 
-  /* ------------------------------------------------------ parameter table
-   * Every user-facing field of ns_params, described once: name (the GIMP
-   * procedure argument and the nstyle option --NAME), label (with a GTK
-   * mnemonic) and help, both English and marked for translation by the
-   * callers' catalogues, type and range.  Defaults are ns_params_default's. */
+/* ------------------------------------------------------ parameter table
+ * Every user-facing field of ns_params, described once: name (the GIMP
+ * procedure argument and the nstyle option --NAME), label (with a GTK
+ * mnemonic) and help, both English and marked for translation by the
+ * callers' catalogues, type and range.  Defaults are ns_params_default's. */
 
-  typedef enum
-  {
-    NS_PARAM_FLOAT = 0,
-    NS_PARAM_INT,
-    NS_PARAM_UINT64,
-    NS_PARAM_BOOL,
-    NS_PARAM_CHOICE /* an enum; values and nicks in CHOICES */
-  } ns_param_type;
+typedef enum
+{
+  NS_PARAM_FLOAT = 0,
+  NS_PARAM_INT,
+  NS_PARAM_UINT64,
+  NS_PARAM_BOOL,
+  NS_PARAM_CHOICE /* an enum; values and nicks in CHOICES */
+} ns_param_type;
 
-  typedef struct
-  {
-    const char *nick;  /* "cascade-adain" */
-    int value;         /* the enum value */
-    const char *label; /* "Cascade AdaIN" */
-    const char *help;  /* may be NULL */
-  } ns_param_choice;
+typedef struct
+{
+  const char *nick;  /* "cascade-adain" */
+  int value;         /* the enum value */
+  const char *label; /* "Cascade AdaIN" */
+  const char *help;  /* may be NULL */
+} ns_param_choice;
 
-  typedef struct
-  {
-    const char *name;  /* "strength" */
-    const char *label; /* "Stren_gth" */
-    const char *help;
-    ns_param_type type;
-    double min, max;                /* inclusive; unused for choices */
-    size_t offset;                  /* of the field in ns_params */
-    const ns_param_choice *choices; /* NULL-nick-terminated, for choices */
-    bool gatys_only;                /* used by NS_METHOD_GATYS only */
-  } ns_param_spec;
+typedef struct
+{
+  const char *name;  /* "strength" */
+  const char *label; /* "Stren_gth" */
+  const char *help;
+  ns_param_type type;
+  double min, max;                /* inclusive; unused for choices */
+  size_t offset;                  /* of the field in ns_params */
+  const ns_param_choice *choices; /* NULL-nick-terminated, for choices */
+  bool gatys_only;                /* used by NS_METHOD_GATYS only */
+} ns_param_spec;
 
-  const ns_param_spec *ns_param_specs (int *n);
-  const ns_param_spec *ns_param_find (const char *name);
-  const ns_param_choice *ns_param_choice_find (const ns_param_spec *spec,
-                                               const char *nick);
-  const ns_param_choice *ns_param_choice_of (const ns_param_spec *spec,
-                                             int value);
-  /* The field as a double (bool 0/1, choice its enum value). */
-  double ns_param_get (const ns_params *params, const ns_param_spec *spec);
-  /* Sets the field after checking VALUE against the range (whole numbers
-   * for integer types, a known value for choices): NS_ERR_INVALID_ARG with a
-   * message naming the parameter otherwise. */
-  ns_status ns_param_set (ns_params *params, const ns_param_spec *spec,
-                          double value, ns_error *err);
+/* What PRECISION runs as on this CPU and build, for summaries: "fp32"
+ * (oneDNN), "bf16", "bf16-emulated" or "fp32-own" (the own kernels). */
+const char *ns_precision_effective_name (ns_precision precision);
 
-  /* -------------------------------------------------------------- contexts */
+const ns_param_spec *ns_param_specs (int *n);
+const ns_param_spec *ns_param_find (const char *name);
+const ns_param_choice *ns_param_choice_find (const ns_param_spec *spec,
+                                             const char *nick);
+const ns_param_choice *ns_param_choice_of (const ns_param_spec *spec,
+                                           int value);
+/* The field as a double (bool 0/1, choice its enum value). */
+double ns_param_get (const ns_params *params, const ns_param_spec *spec);
+/* Sets the field after checking VALUE against the range (whole numbers
+ * for integer types, a known value for choices): NS_ERR_INVALID_ARG with a
+ * message naming the parameter otherwise. */
+ns_status ns_param_set (ns_params *params, const ns_param_spec *spec,
+                        double value, ns_error *err);
 
-  typedef struct ns_context ns_context;
+/* -------------------------------------------------------------- contexts */
 
-  /* MODEL must outlive the context. */
-  ns_status ns_context_new (const ns_model *model, ns_context **out,
-                            ns_error *err);
-  void ns_context_free (ns_context *ctx);
+typedef struct ns_context ns_context;
 
-  typedef struct
-  {
-    const ns_image *image;
-    float weight; /* relative; normalised over all styles */
-  } ns_style;
+/* MODEL must outlive the context. */
+ns_status ns_context_new (const ns_model *model, ns_context **out,
+                          ns_error *err);
+void ns_context_free (ns_context *ctx);
 
-  /* Stylizes CONTENT with any method: the one entry point (engine/stylize.c).
-   * OUT must be allocated by the caller at the content's size.  Every method
-   * works at the working size (content's long side at most max_size) and
-   * its result is clamped to [0,1], resized back to the content's size and,
-   * with preserve_colors, given the content's chroma.  MASK (optional,
-   * content size): with two styles it picks style 0 where 1 and style 1
-   * where 0; with one style it blends style (1) and original (0).  Encoded
-   * style statistics and the first content encoding of the feed-forward
-   * methods are cached in the context, so repeated calls that change only
-   * the strength or colour preservation skip that work.  A working size
-   * whose estimated memory exceeds the machine's RAM (or
-   * $NS_MEMORY_LIMIT_MB) is refused with NS_ERR_NOMEM before anything large
-   * is allocated.  Cancelled (NS_ERR_CANCELLED): OUT holds the best result
-   * so far (Gatys), else the content. */
-  ns_status ns_stylize (ns_context *ctx, const ns_params *params,
-                        const ns_image *content, const ns_style *styles,
-                        int n_styles, const ns_mask *mask, ns_image *out,
-                        ns_error *err);
+typedef struct
+{
+  const ns_image *image;
+  float weight; /* relative; normalised over all styles */
+} ns_style;
 
-  /* ------------------------------------------------- statistics and regions
-   * For tiled rendering of large images (engine/style/regions.c): statistics
-   * are computed over the whole image first (or accumulated over tiles),
-   * then any region is transformed and decoded with those global
-   * statistics.  LEVEL counts from 1 (relu1_1) to the model's deepest level.
-   * Not used by ns_stylize, the plug-in or nstyle yet: kept for tiled
-   * rendering (resolution independence, the next issue); tested by
-   * tests/engine-style (test-stylize: one region and 2 x 2 tiles against
-   * ns_stylize; test-style-math: merging statistics). */
+/* Stylizes CONTENT with any method: the one entry point (engine/stylize.c).
+ * OUT must be allocated by the caller at the content's size.  Every method
+ * works at the working size (content's long side at most max_size) and
+ * its result is clamped to [0,1], resized back to the content's size and,
+ * with preserve_colors, given the content's chroma.  MASK (optional,
+ * content size): with two styles it picks style 0 where 1 and style 1
+ * where 0; with one style it blends style (1) and original (0).  Encoded
+ * style statistics and the first content encoding of the feed-forward
+ * methods are cached in the context, so repeated calls that change only
+ * the strength or colour preservation skip that work.  A working size
+ * whose estimated memory exceeds the machine's RAM (or
+ * $NS_MEMORY_LIMIT_MB) is refused with NS_ERR_NOMEM before anything large
+ * is allocated.  Cancelled (NS_ERR_CANCELLED): OUT holds the best result
+ * so far (Gatys), else the content. */
+ns_status ns_stylize (ns_context *ctx, const ns_params *params,
+                      const ns_image *content, const ns_style *styles,
+                      int n_styles, const ns_mask *mask, ns_image *out,
+                      ns_error *err);
 
-  typedef struct ns_stats ns_stats;
+/* ------------------------------------------------- statistics and regions
+ * For tiled rendering of large images (engine/style/regions.c): statistics
+ * are computed over the whole image first (or accumulated over tiles),
+ * then any region is transformed and decoded with those global
+ * statistics.  LEVEL counts from 1 (relu1_1) to the model's deepest level.
+ * Not used by ns_stylize, the plug-in or nstyle yet: kept for tiled
+ * rendering (resolution independence, the next issue); tested by
+ * tests/engine-style (test-stylize: one region and 2 x 2 tiles against
+ * ns_stylize; test-style-math: merging statistics). */
 
-  int ns_model_num_levels (const ns_model *model);
-  int ns_model_deepest_level (const ns_model *model);
+typedef struct ns_stats ns_stats;
 
-  ns_stats *ns_stats_new (const ns_model *model, int level, ns_error *err);
-  void ns_stats_free (ns_stats *stats);
-  /* Adds the features of IMAGE's region (x, y, w, h) at LEVEL to STATS.
-   * The encoder sees IMAGE with a margin around the region. */
-  ns_status ns_stats_accumulate (ns_context *ctx, ns_stats *stats,
-                                 const ns_image *image, int x, int y, int w,
-                                 int h, ns_error *err);
+int ns_model_num_levels (const ns_model *model);
+int ns_model_deepest_level (const ns_model *model);
 
-  /* Transforms IMAGE's region (x, y, w, h) at LEVEL so that its content
-   * statistics CONTENT become those of STYLE (AdaIN or WCT per METHOD), blends
-   * with STRENGTH, decodes, and writes the region into OUT (same size as
-   * IMAGE). */
-  ns_status ns_region_transform (ns_context *ctx, const ns_params *params,
-                                 const ns_stats *content, const ns_stats *style,
-                                 const ns_image *image, int x, int y, int w,
-                                 int h, ns_image *out, ns_error *err);
+ns_stats *ns_stats_new (const ns_model *model, int level, ns_error *err);
+void ns_stats_free (ns_stats *stats);
+/* Adds the features of IMAGE's region (x, y, w, h) at LEVEL to STATS.
+ * The encoder sees IMAGE with a margin around the region. */
+ns_status ns_stats_accumulate (ns_context *ctx, ns_stats *stats,
+                               const ns_image *image, int x, int y, int w,
+                               int h, ns_error *err);
+
+/* Transforms IMAGE's region (x, y, w, h) at LEVEL so that its content
+ * statistics CONTENT become those of STYLE (AdaIN or WCT per METHOD), blends
+ * with STRENGTH, decodes, and writes the region into OUT (same size as
+ * IMAGE). */
+ns_status ns_region_transform (ns_context *ctx, const ns_params *params,
+                               const ns_stats *content, const ns_stats *style,
+                               const ns_image *image, int x, int y, int w,
+                               int h, ns_image *out, ns_error *err);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,7 @@
  * is mapped back through it (for the procedure and the dialog alike), and
  * nstyle builds its options and range checks from it. */
 #include "ns-internal.h"
+#include "nn/nn-dnnl.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -235,4 +236,10 @@ ns_params_default (void)
   p.gatys.learning_rate = 0.02f;
   p.gatys.image_every = 0;
   return p;
+}
+
+const char *
+ns_precision_effective_name (ns_precision precision)
+{
+  return ns_arith_name (ns_arith_resolve (precision));
 }

@@ -13,8 +13,6 @@
 
 #include "ns-internal.h"
 
-#define NS_MIN_SIZE 16    /* smallest side of content and styles */
-#define NS_MAX_SIZE 65536 /* largest side */
 #define NS_MAX_STYLES 16
 
 /* ------------------------------------------------------------- context */

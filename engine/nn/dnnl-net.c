@@ -206,6 +206,18 @@ tap_copy (const ns_dact *a, ns_tensor *t, dnnl_stream_t s, ns_error *err)
   return st;
 }
 
+/* A stream for one run, with oneDNN's OpenMP regions set to NT threads
+   (they take the calling thread's team size). */
+static ns_status
+run_stream (int nt, dnnl_stream_t *s, ns_error *err)
+{
+  if (dnnl_stream_create (s, ns_dnnl_engine (), dnnl_stream_default_flags) !=
+      dnnl_success)
+    return ns_fail (err, NS_ERR_INTERNAL, "oneDNN: no stream");
+  omp_set_num_threads (nt);
+  return NS_OK;
+}
+
 /* The common run: OUT allocated unless OUT_INTO (the caller's plain
  * buffer) is given. */
 static ns_status
@@ -270,14 +282,8 @@ net_run (const ns_net *net, int first, int last, const ns_tensor *in,
                     (double) act_bytes / (1024.0 * 1024.0));
       goto done;
     }
-  if (dnnl_stream_create (&s, ns_dnnl_engine (), dnnl_stream_default_flags) !=
-      dnnl_success)
-    {
-      st = ns_fail (err, NS_ERR_INTERNAL, "oneDNN: no stream");
-      goto done;
-    }
-  /* oneDNN's OpenMP regions take the calling thread's team size. */
-  omp_set_num_threads (nt);
+  if ((st = run_stream (nt, &s, err)) != NS_OK)
+    goto done;
 
   a = cur;
   a.dt = dt;
@@ -422,13 +428,8 @@ ns_dnnl_conv_backward_plain (const ns_conv *conv, const float *gout, int h,
       st = ns_fail (err, NS_ERR_NOMEM, "out of memory (conv backward)");
       goto done;
     }
-  if (dnnl_stream_create (&s, ns_dnnl_engine (), dnnl_stream_default_flags) !=
-      dnnl_success)
-    {
-      st = ns_fail (err, NS_ERR_INTERNAL, "oneDNN: no stream");
-      goto done;
-    }
-  omp_set_num_threads (nt);
+  if ((st = run_stream (nt, &s, err)) != NS_OK)
+    goto done;
   if (g.data != g0.data && (st = ns_dnnl_reorder (&g0, &g, s, err)) != NS_OK)
     goto done;
   if ((st = ns_dnnl_conv_bwd_exec (conv, &g, &d, NS_ARITH_FP32, s, err)) !=

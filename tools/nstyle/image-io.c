@@ -9,31 +9,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Memory a machine has for us: $NS_MEMORY_LIMIT_MB, else the RAM (as the
- * engine's ns_memory_available, which ns.h does not export). */
-static double
-memory_available (void)
-{
-  long pages = sysconf (_SC_PHYS_PAGES), page = sysconf (_SC_PAGE_SIZE);
-  const char *limit = g_getenv ("NS_MEMORY_LIMIT_MB");
-
-  if (limit && g_ascii_strtod (limit, NULL) > 0.0)
-    return g_ascii_strtod (limit, NULL) * 1048576.0;
-  return pages > 0 && page > 0 ? (double) pages * (double) page : 0.0;
-}
-
 bool
 nst_check_pixels (const char *what, int w, int h, double bytes_per_pixel,
                   GError **error)
 {
   double need = (double) w * (double) h * bytes_per_pixel;
-  double ram = memory_available ();
+  double ram = ns_memory_available ();
 
-  if (w > NST_MAX_SIZE || h > NST_MAX_SIZE)
+  if (w > NS_MAX_SIZE || h > NS_MAX_SIZE)
     {
       g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
                    "%s is %dx%d pixels: at most %d pixels per side", what, w, h,
-                   NST_MAX_SIZE);
+                   NS_MAX_SIZE);
       return false;
     }
   if (ram > 0.0 && need > ram)

@@ -95,7 +95,7 @@ make_description (void)
       "  A truncated or corrupt image is an error (exit 3), never\n"
       "  completed with grey; images must be at least %dx%d pixels and\n"
       "  at most %d per side; an animation gives its first frame.\n",
-      models, NST_MIN_SIZE, NST_MIN_SIZE, NST_MAX_SIZE);
+      models, NS_MIN_SIZE, NS_MIN_SIZE, NS_MAX_SIZE);
   g_free (models);
   return d;
 }
@@ -327,12 +327,12 @@ static bool
 big_enough (const ns_image *img, const char *what, const char *path,
             const char *hint)
 {
-  if (img->width >= NST_MIN_SIZE && img->height >= NST_MIN_SIZE)
+  if (img->width >= NS_MIN_SIZE && img->height >= NS_MIN_SIZE)
     return true;
   fprintf (stderr,
            "nstyle: %s %s is %dx%d pixels: each side must be at least %d "
            "pixels%s\n",
-           what, path, img->width, img->height, NST_MIN_SIZE, hint);
+           what, path, img->width, img->height, NS_MIN_SIZE, hint);
   return false;
 }
 
@@ -340,10 +340,10 @@ big_enough (const ns_image *img, const char *what, const char *path,
 static void
 check_size_option (const char *option, int v)
 {
-  if (v > 0 && v < NST_MIN_SIZE)
+  if (v > 0 && v < NS_MIN_SIZE)
     nst_usage_error ("%s: %d is below the smallest size, %d pixels (0 for "
                      "no limit)",
-                     option, v, NST_MIN_SIZE);
+                     option, v, NS_MIN_SIZE);
 }
 
 /* Refuses (exit 2) an output that is the same file as an input: rename ()
@@ -617,9 +617,11 @@ stylize_main (int argc, char **argv)
       }
     if (!opt_quiet)
       fprintf (stderr,
-               "nstyle: wrote %s (%dx%d) in %.2f s (stylization %.2f s)\n",
+               "nstyle: wrote %s (%dx%d) in %.2f s (stylization %.2f s, "
+               "%s)\n",
                opt_output, out.width, out.height,
-               (g_get_monotonic_time () - t0) / 1e6, t_run / 1e6);
+               (g_get_monotonic_time () - t0) / 1e6, t_run / 1e6,
+               ns_precision_effective_name (params.precision));
 
   done:
     nst_signals_set_temp (NULL);

@@ -20,12 +20,6 @@ enum
   NST_EXIT_CANCELLED = 130 /* interrupted (Ctrl-C) */
 };
 
-/* The engine's limits on image sides (NS_MIN_SIZE, NS_MAX_SIZE of
- * engine/stylize.h, which ns.h does not export); tests/cli checks that a
- * 16x16 content is stylized and a 15x15 one refused. */
-#define NST_MIN_SIZE 16
-#define NST_MAX_SIZE 65536
-
 /* ------------------------------------------------------------- signals */
 
 /* Installs the handlers (signals.c): SIGINT, SIGTERM and SIGHUP set
@@ -58,7 +52,7 @@ enum
  * (4), its oriented copy (4), the planar float image (12), the alpha (4). */
 #define NST_DECODE_BYTES_PER_PIXEL 24.0
 
-/* Checks a W x H image named WHAT against NST_MAX_SIZE (CORRUPT) and, at
+/* Checks a W x H image named WHAT against NS_MAX_SIZE (CORRUPT) and, at
  * BYTES_PER_PIXEL, against the memory ($NS_MEMORY_LIMIT_MB or the RAM:
  * NOMEM), before anything is allocated. */
 bool nst_check_pixels (const char *what, int w, int h, double bytes_per_pixel,
