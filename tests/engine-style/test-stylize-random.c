@@ -4,6 +4,7 @@
  * preservation, max-size, strength, cancellation and the memory check.
  *   test-stylize-random CD16X_DIR LST_R31_DIR */
 #include "stylize.h"
+#include "test-images.h"
 #include "testutil.h"
 
 #include <float.h>
@@ -21,30 +22,6 @@ make_image (ns_image *img, int w, int h, uint64_t seed)
   tu_smooth_image (img->data, w, h, 0.05f, 0.3f, 0.02f, &seed);
 }
 
-static void
-fill_mask (ns_mask *m, int w, int h, float v)
-{
-  ns_mask_alloc (m, w, h, NULL);
-  for (size_t i = 0; i < (size_t) w * h; i++)
-    m->data[i] = v;
-}
-
-static double
-maxdiff (const ns_image *a, const ns_image *b)
-{
-  return tu_max_abs_diff (a->data, b->data, (size_t) 3 * a->width * a->height);
-}
-
-static double
-meandiff (const ns_image *a, const ns_image *b)
-{
-  size_t n = (size_t) 3 * a->width * a->height;
-  double sum = 0.0;
-  for (size_t i = 0; i < n; i++)
-    sum += fabs (a->data[i] - b->data[i]);
-  return sum / n;
-}
-
 /* Size, finite, in [0,1]. */
 static bool
 valid (const ns_image *img, int w, int h)
@@ -55,21 +32,6 @@ valid (const ns_image *img, int w, int h)
     if (!(img->data[i] >= 0.0f && img->data[i] <= 1.0f))
       return false;
   return true;
-}
-
-static ns_status
-run (ns_context *ctx, const ns_params *p, const ns_image *c, const ns_style *s,
-     int ns, const ns_mask *mask, ns_image *out)
-{
-  ns_error err = { 0 };
-  ns_status st;
-  if (!out->data)
-    ns_image_alloc (out, c->width, c->height, NULL);
-  st = ns_stylize (ctx, p, c, s, ns, mask, out, &err);
-  if (st != NS_OK)
-    fprintf (stderr, "ns_stylize (%s): %s\n", ns_method_name (p->method),
-             err.message);
-  return st;
 }
 
 static ns_params
@@ -122,29 +84,29 @@ test_method (ns_model *model, ns_method m)
   make_image (&c, w, h, 1);
   make_image (&s1, 40, 52, 2);
   make_image (&s2, 56, 40, 3);
-  fill_mask (&m0, w, h, 0.0f);
-  fill_mask (&m1, w, h, 1.0f);
+  tu_mask_fill (&m0, w, h, 0.0f);
+  tu_mask_fill (&m1, w, h, 1.0f);
   ns_context_new (model, &ctx, NULL);
   one[0] = (ns_style){ &s1, 1.0f };
   two[0] = one[0];
   two[1] = (ns_style){ &s2, 1.0f };
 
   /* Basic properties; a different style gives a different image. */
-  TU_CHECK (run (ctx, &p, &c, one, 1, NULL, &a) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, one, 1, NULL, &a) == NS_OK);
   TU_CHECK (valid (&a, w, h));
-  TU_CHECK (run (ctx, &p, &c, two + 1, 1, NULL, &b) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, two + 1, 1, NULL, &b) == NS_OK);
   TU_CHECK (valid (&b, w, h));
-  d_style = maxdiff (&a, &b);
+  d_style = tu_image_maxdiff (&a, &b);
   TU_CHECK (d_style > 1e-3);
 
   /* Strength: 0 is the content through the method without style; the
    * result moves monotonically towards full strength. */
   p.strength = 0.0f;
-  TU_CHECK (run (ctx, &p, &c, one, 1, NULL, &z) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, one, 1, NULL, &z) == NS_OK);
   p.strength = 0.5f;
-  TU_CHECK (run (ctx, &p, &c, one, 1, NULL, &r) == NS_OK);
-  d_half = meandiff (&r, &z);
-  d_full = meandiff (&a, &z);
+  TU_CHECK (tu_stylize (ctx, &p, &c, one, 1, NULL, &r) == NS_OK);
+  d_half = tu_image_meandiff (&r, &z);
+  d_full = tu_image_meandiff (&a, &z);
   printf ("%s %s: style change %.3g, strength 0.5 / 1 from 0 (mean): %.3g "
           "/ %.3g\n",
           ns_model_kind_name (ns_model_get_kind (model)), name, d_style, d_half,
@@ -154,7 +116,7 @@ test_method (ns_model *model, ns_method m)
     {
       /* No style loss, started from the content: the content stays (up
        * to the small TV smoothing of 3 iterations). */
-      double dc = maxdiff (&z, &c);
+      double dc = tu_image_maxdiff (&z, &c);
       printf ("%s: strength 0 vs content max diff %.3g\n", name, dc);
       TU_CHECK (dc < 0.05);
     }
@@ -163,37 +125,38 @@ test_method (ns_model *model, ns_method m)
   /* One style and a mask: mask 1 is no mask; mask 0 is the content
    * (Gatys: blended on pixels) or strength 0 (feed-forward: identity
    * features). */
-  TU_CHECK (run (ctx, &p, &c, one, 1, &m1, &r) == NS_OK);
-  TU_CHECK (maxdiff (&r, &a) <= 1e-6);
-  TU_CHECK (run (ctx, &p, &c, one, 1, &m0, &r) == NS_OK);
-  TU_CHECK (maxdiff (&r, gatys ? &c : &z) <= 1e-6);
+  TU_CHECK (tu_stylize (ctx, &p, &c, one, 1, &m1, &r) == NS_OK);
+  TU_CHECK (tu_image_maxdiff (&r, &a) <= 1e-6);
+  TU_CHECK (tu_stylize (ctx, &p, &c, one, 1, &m0, &r) == NS_OK);
+  TU_CHECK (tu_image_maxdiff (&r, gatys ? &c : &z) <= 1e-6);
 
   /* Two styles and a mask: all ones is style 0 alone (Gatys: as close as
    * its masked Gram losses allow); the mask replaces the weights. */
   two[1].weight = 3.0f;
-  TU_CHECK (run (ctx, &p, &c, two, 2, &m1, &r) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, two, 2, &m1, &r) == NS_OK);
   printf ("%s: two styles, mask 1 vs style 0 alone %.3g\n", name,
-          maxdiff (&r, &a));
-  TU_CHECK (maxdiff (&r, &a) <= (gatys ? 1e-4 : 1e-6));
+          tu_image_maxdiff (&r, &a));
+  TU_CHECK (tu_image_maxdiff (&r, &a) <= (gatys ? 1e-4 : 1e-6));
   if (!gatys)
     {
-      TU_CHECK (run (ctx, &p, &c, two, 2, &m0, &r) == NS_OK);
-      TU_CHECK (maxdiff (&r, &b) <= 1e-6);
+      TU_CHECK (tu_stylize (ctx, &p, &c, two, 2, &m0, &r) == NS_OK);
+      TU_CHECK (tu_image_maxdiff (&r, &b) <= 1e-6);
     }
   /* Two styles without a mask: a mix, unlike either. */
-  TU_CHECK (run (ctx, &p, &c, two, 2, NULL, &r) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, two, 2, NULL, &r) == NS_OK);
   TU_CHECK (valid (&r, w, h));
-  TU_CHECK (maxdiff (&r, &a) > 1e-4 && maxdiff (&r, &b) > 1e-4);
+  TU_CHECK (tu_image_maxdiff (&r, &a) > 1e-4 &&
+            tu_image_maxdiff (&r, &b) > 1e-4);
   two[1].weight = 1.0f;
 
   /* Colour preservation is the luminance transfer of the result, and
    * keeps the content's chroma wherever that stays in gamut. */
   p.preserve_colors = true;
-  TU_CHECK (run (ctx, &p, &c, one, 1, NULL, &r) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, one, 1, NULL, &r) == NS_OK);
   ns_luminance_transfer (&a, &c);
   printf ("%s: preserve colours, %.1f%% of pixels keep the chroma\n", name,
           100.0 * chroma_kept (&r, &c));
-  TU_CHECK (valid (&r, w, h) && maxdiff (&r, &a) == 0.0);
+  TU_CHECK (valid (&r, w, h) && tu_image_maxdiff (&r, &a) == 0.0);
   TU_CHECK (chroma_kept (&r, &c) > 0.5);
   p.preserve_colors = false;
 
@@ -220,41 +183,41 @@ test_max_size (ns_method m)
 
   make_image (&c, 96, 64, 4);
   make_image (&s, 48, 48, 5);
-  fill_mask (&mask, 96, 64, 1.0f);
+  tu_mask_fill (&mask, 96, 64, 1.0f);
   for (int y = 0; y < 64; y++)
     for (int x = 0; x < 40; x++)
       mask.data[y * 96 + x] = 0.25f;
   st = (ns_style){ &s, 1.0f };
   ns_context_new (cd16x, &ctx, NULL);
   p.max_size = 48;
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
   TU_CHECK (valid (&o, 96, 64));
   p.max_size = 0;
   ns_image_resize (&c, 48, 32, &small, NULL);
-  TU_CHECK (run (ctx, &p, &small, &st, 1, NULL, &ref) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &small, &st, 1, NULL, &ref) == NS_OK);
   ns_image_resize (&ref, 96, 64, &big, NULL);
   for (size_t i = 0; i < (size_t) 3 * 96 * 64; i++)
     big.data[i] = fminf (fmaxf (big.data[i], 0.0f), 1.0f);
-  d = maxdiff (&o, &big);
+  d = tu_image_maxdiff (&o, &big);
   printf ("%s max-size: vs a downscaled run %.3g\n", ns_method_name (m), d);
   TU_CHECK (d <= 1e-6);
 
   /* With a mask: the feed-forward methods use it at the working size
    * (the same as a downscaled mask); Gatys blends at the full size. */
   p.max_size = 48;
-  TU_CHECK (run (ctx, &p, &c, &st, 1, &mask, &o) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, &mask, &o) == NS_OK);
   TU_CHECK (valid (&o, 96, 64));
   if (m != NS_METHOD_GATYS)
     {
       ns_mask_resize (&mask, 48, 32, &msmall, NULL);
       p.max_size = 0;
       ns_image_free (&ref);
-      TU_CHECK (run (ctx, &p, &small, &st, 1, &msmall, &ref) == NS_OK);
+      TU_CHECK (tu_stylize (ctx, &p, &small, &st, 1, &msmall, &ref) == NS_OK);
       ns_image_free (&big);
       ns_image_resize (&ref, 96, 64, &big, NULL);
       for (size_t i = 0; i < (size_t) 3 * 96 * 64; i++)
         big.data[i] = fminf (fmaxf (big.data[i], 0.0f), 1.0f);
-      TU_CHECK (maxdiff (&o, &big) <= 1e-6);
+      TU_CHECK (tu_image_maxdiff (&o, &big) <= 1e-6);
       ns_mask_free (&msmall);
     }
   else
@@ -263,7 +226,7 @@ test_max_size (ns_method m)
       ns_image full = { 0 };
       size_t n = (size_t) 96 * 64;
       double worst = 0.0;
-      TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &full) == NS_OK);
+      TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &full) == NS_OK);
       for (int ch = 0; ch < 3; ch++)
         for (int y = 0; y < 64; y++)
           for (int x = 0; x < 96; x++)
@@ -323,7 +286,7 @@ test_cancel (ns_method m)
   ns_context_new (cd16x, &ctx, NULL);
   p.progress = on_progress;
   p.progress_user_data = &log;
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &ref) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &ref) == NS_OK);
   total = log.calls;
   TU_CHECK (total > 3);
   for (int i = 0; i < 3; i++)
@@ -343,7 +306,7 @@ test_cancel (ns_method m)
       /* The context still works and gives the same result. */
       p.progress = NULL;
       TU_CHECK (ns_stylize (cx, &p, &c, &st, 1, NULL, &o, &err) == NS_OK);
-      TU_CHECK (maxdiff (&o, &ref) == 0.0);
+      TU_CHECK (tu_image_maxdiff (&o, &ref) == 0.0);
       p.progress = on_progress;
       ns_context_free (cx);
     }
@@ -399,15 +362,16 @@ test_small (ns_model *model, const char *mname, ns_method m)
       make_image (&s, 16, 16, 50 + k);
       st = (ns_style){ &s, 1.0f };
       ns_context_new (model, &ctx, NULL);
-      TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
+      TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
       TU_CHECK (valid (&o, w, h));
       sc = spread (&c);
       so = spread (&o);
       printf ("%s %s %dx%d (16x16 style): spread %.4f (content %.4f), "
               "mean change %.4f\n",
-              mname, ns_method_name (m), w, h, so, sc, meandiff (&o, &c));
+              mname, ns_method_name (m), w, h, so, sc,
+              tu_image_meandiff (&o, &c));
       TU_CHECK (so > 0.1 * sc);
-      TU_CHECK (meandiff (&o, &c) > 1e-3);
+      TU_CHECK (tu_image_meandiff (&o, &c) > 1e-3);
       ns_context_free (ctx);
       ns_image_free (&c), ns_image_free (&s), ns_image_free (&o);
     }
@@ -522,22 +486,22 @@ test_cache_memory_args (void)
   make_image (&c, 64, 48, 8);
   make_image (&s, 48, 48, 9);
   ns_image_alloc (&o, 64, 48, NULL);
-  fill_mask (&mask, 64, 48, 0.5f);
+  tu_mask_fill (&mask, 64, 48, 0.5f);
   st = (ns_style){ &s, 1.0f };
   ns_context_new (cd16x, &ctx, NULL);
 
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
   ns_context_get_counters (ctx, &k);
   TU_CHECK (k.style_encodes == 5 && k.content_encodes == 5 && k.decodes == 5);
   p.strength = 0.5f;
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
   ns_context_get_counters (ctx, &k);
   TU_CHECK (k.style_encodes == 0 && k.content_encodes == 4);
   /* Gatys leaves the feed-forward cache alone. */
   p.method = NS_METHOD_GATYS;
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
   p.method = NS_METHOD_CASCADE_ADAIN;
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
   ns_context_get_counters (ctx, &k);
   TU_CHECK (k.style_encodes == 0 && k.content_encodes == 4);
 

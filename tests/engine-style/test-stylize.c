@@ -3,6 +3,7 @@
  * progress and cancellation, two contexts on two threads, and the
  * statistics/region API against ns_stylize. */
 #include "style/style.h"
+#include "test-images.h"
 #include "testutil.h"
 
 #include <math.h>
@@ -29,36 +30,6 @@ make_image (ns_image *img, int w, int h, int seed)
             0.1f * cosf (y / (3.0f + seed));
 }
 
-static double
-maxdiff (const ns_image *a, const ns_image *b)
-{
-  return tu_max_abs_diff (a->data, b->data, (size_t) 3 * a->width * a->height);
-}
-
-static double
-meandiff (const ns_image *a, const ns_image *b)
-{
-  size_t n = (size_t) 3 * a->width * a->height;
-  double s = 0;
-  for (size_t i = 0; i < n; i++)
-    s += fabs (a->data[i] - b->data[i]);
-  return s / n;
-}
-
-static ns_status
-run (ns_context *ctx, const ns_params *p, const ns_image *c, const ns_style *s,
-     int ns, const ns_mask *mask, ns_image *out)
-{
-  ns_error err = { 0 };
-  ns_status st;
-  if (!out->data)
-    ns_image_alloc (out, c->width, c->height, NULL);
-  st = ns_stylize (ctx, p, c, s, ns, mask, out, &err);
-  if (st != NS_OK)
-    fprintf (stderr, "ns_stylize: %s\n", err.message);
-  return st;
-}
-
 /* ------------------------------------------------------------- cache */
 
 static void
@@ -77,45 +48,45 @@ test_cache (void)
   ns_context_new (cd16x, &fresh, NULL);
   p.style_size = 0;
 
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o1) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o1) == NS_OK);
   ns_context_get_counters (ctx, &k);
   TU_CHECK (k.style_encodes == 5 && k.content_encodes == 5 && k.decodes == 5);
 
   /* Same call: no style encoding, the deepest content encoding reused. */
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o2) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o2) == NS_OK);
   ns_context_get_counters (ctx, &k);
   TU_CHECK (k.style_encodes == 0 && k.content_encodes == 4);
-  TU_CHECK (maxdiff (&o1, &o2) == 0.0);
+  TU_CHECK (tu_image_maxdiff (&o1, &o2) == 0.0);
 
   /* Strength only: transform + decode (+ the lower levels). */
   p.strength = 0.5f;
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o3) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o3) == NS_OK);
   ns_context_get_counters (ctx, &k);
   TU_CHECK (k.style_encodes == 0 && k.content_encodes == 4);
-  TU_CHECK (run (fresh, &p, &c, &st, 1, NULL, &o4) == NS_OK);
-  TU_CHECK (maxdiff (&o3, &o4) == 0.0);
-  TU_CHECK (maxdiff (&o1, &o3) > 1e-3);
+  TU_CHECK (tu_stylize (fresh, &p, &c, &st, 1, NULL, &o4) == NS_OK);
+  TU_CHECK (tu_image_maxdiff (&o3, &o4) == 0.0);
+  TU_CHECK (tu_image_maxdiff (&o1, &o3) > 1e-3);
 
   /* Method change (WCT): same cached statistics, derived anew. */
   p.method = NS_METHOD_WCT;
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o3) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o3) == NS_OK);
   ns_context_get_counters (ctx, &k);
   TU_CHECK (k.style_encodes == 0 && k.content_encodes == 4);
-  TU_CHECK (run (fresh, &p, &c, &st, 1, NULL, &o4) == NS_OK);
-  TU_CHECK (maxdiff (&o3, &o4) == 0.0);
+  TU_CHECK (tu_stylize (fresh, &p, &c, &st, 1, NULL, &o4) == NS_OK);
+  TU_CHECK (tu_image_maxdiff (&o3, &o4) == 0.0);
 
   /* A new style is encoded; a changed content pixel is noticed. */
   st.image = &s2;
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o3) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o3) == NS_OK);
   ns_context_get_counters (ctx, &k);
   TU_CHECK (k.style_encodes == 5 && k.content_encodes == 4);
   c.data[100] += 0.25f;
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o3) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o3) == NS_OK);
   ns_context_get_counters (ctx, &k);
   TU_CHECK (k.style_encodes == 0 && k.content_encodes == 5);
   /* Style size is part of the style key. */
   p.style_size = 32;
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o3) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o3) == NS_OK);
   ns_context_get_counters (ctx, &k);
   TU_CHECK (k.style_encodes == 5);
 
@@ -127,14 +98,6 @@ test_cache (void)
 }
 
 /* ------------------------------------------------------ mask, mixing */
-
-static void
-fill_mask (ns_mask *m, int w, int h, float v)
-{
-  ns_mask_alloc (m, w, h, NULL);
-  for (size_t i = 0; i < (size_t) w * h; i++)
-    m->data[i] = v;
-}
 
 static void
 test_mask_mix (ns_method method)
@@ -152,52 +115,52 @@ test_mask_mix (ns_method method)
   make_image (&c, 48, 40, 3);
   make_image (&s1, 32, 32, 4);
   make_image (&s2, 36, 30, 5);
-  fill_mask (&m0, 48, 40, 0.0f);
-  fill_mask (&m1, 48, 40, 1.0f);
+  tu_mask_fill (&m0, 48, 40, 0.0f);
+  tu_mask_fill (&m1, 48, 40, 1.0f);
   ns_context_new (cd16x, &ctx, NULL);
   two[0] = (ns_style){ &s1, 1.0f };
   two[1] = (ns_style){ &s2, 3.0f };
 
   /* Two styles: mask 1 = style 0 alone, mask 0 = style 1 alone. */
   one[0] = two[0];
-  TU_CHECK (run (ctx, &p, &c, one, 1, NULL, &a) == NS_OK);
-  TU_CHECK (run (ctx, &p, &c, two, 2, &m1, &r) == NS_OK);
-  d = maxdiff (&a, &r);
+  TU_CHECK (tu_stylize (ctx, &p, &c, one, 1, NULL, &a) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, two, 2, &m1, &r) == NS_OK);
+  d = tu_image_maxdiff (&a, &r);
   TU_CHECK (d <= 1e-6);
   one[0] = two[1];
-  TU_CHECK (run (ctx, &p, &c, one, 1, NULL, &a) == NS_OK);
-  TU_CHECK (run (ctx, &p, &c, two, 2, &m0, &r) == NS_OK);
-  TU_CHECK (maxdiff (&a, &r) <= 1e-6);
+  TU_CHECK (tu_stylize (ctx, &p, &c, one, 1, NULL, &a) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, two, 2, &m0, &r) == NS_OK);
+  TU_CHECK (tu_image_maxdiff (&a, &r) <= 1e-6);
 
   /* Weights: (1, 0) is style 0; (1, 3) differs from both. */
   two[1].weight = 0.0f;
   one[0] = two[0];
-  TU_CHECK (run (ctx, &p, &c, one, 1, NULL, &a) == NS_OK);
-  TU_CHECK (run (ctx, &p, &c, two, 2, NULL, &r) == NS_OK);
-  TU_CHECK (maxdiff (&a, &r) <= 1e-6);
+  TU_CHECK (tu_stylize (ctx, &p, &c, one, 1, NULL, &a) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, two, 2, NULL, &r) == NS_OK);
+  TU_CHECK (tu_image_maxdiff (&a, &r) <= 1e-6);
   two[1].weight = 3.0f;
-  TU_CHECK (run (ctx, &p, &c, two, 2, NULL, &r) == NS_OK);
-  TU_CHECK (maxdiff (&a, &r) > 1e-3);
+  TU_CHECK (tu_stylize (ctx, &p, &c, two, 2, NULL, &r) == NS_OK);
+  TU_CHECK (tu_image_maxdiff (&a, &r) > 1e-3);
 
   /* One style: mask 1 = no mask, mask 0 = strength 0 (content through
    * the autoencoders). */
-  TU_CHECK (run (ctx, &p, &c, one, 1, &m1, &r) == NS_OK);
-  TU_CHECK (maxdiff (&a, &r) <= 1e-6);
-  TU_CHECK (run (ctx, &p, &c, one, 1, &m0, &r) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, one, 1, &m1, &r) == NS_OK);
+  TU_CHECK (tu_image_maxdiff (&a, &r) <= 1e-6);
+  TU_CHECK (tu_stylize (ctx, &p, &c, one, 1, &m0, &r) == NS_OK);
   p.strength = 0.0f;
-  TU_CHECK (run (ctx, &p, &c, one, 1, NULL, &b) == NS_OK);
-  TU_CHECK (maxdiff (&b, &r) <= 1e-6);
-  TU_CHECK (maxdiff (&a, &b) > 1e-3);
+  TU_CHECK (tu_stylize (ctx, &p, &c, one, 1, NULL, &b) == NS_OK);
+  TU_CHECK (tu_image_maxdiff (&b, &r) <= 1e-6);
+  TU_CHECK (tu_image_maxdiff (&a, &b) > 1e-3);
 
   /* A half mask gives something in between, closer to each side. */
   {
     ns_mask mh;
-    fill_mask (&mh, 48, 40, 0.0f);
+    tu_mask_fill (&mh, 48, 40, 0.0f);
     for (int y = 0; y < 40; y++)
       for (int x = 24; x < 48; x++)
         mh.data[y * 48 + x] = 1.0f;
     p.strength = 0.8f;
-    TU_CHECK (run (ctx, &p, &c, one, 1, &mh, &r) == NS_OK);
+    TU_CHECK (tu_stylize (ctx, &p, &c, one, 1, &mh, &r) == NS_OK);
     /* Left (mask 0) stays near B (no style); right (mask 1) is styled:
      * far from B, and for single-level AdaIN near A.  (In a cascade the
      * lower levels see a half-styled image, so the right half is styled
@@ -253,13 +216,13 @@ test_sizes (void)
   for (int m = 0; m < 3; m++)
     {
       p.method = (ns_method) m;
-      TU_CHECK (run (ctx, &p, &small, &st, 1, NULL, &o16) == NS_OK);
+      TU_CHECK (tu_stylize (ctx, &p, &small, &st, 1, NULL, &o16) == NS_OK);
     }
   make_image (&c, 37, 23, 8);
   for (int m = 0; m < 3; m++)
     {
       p.method = (ns_method) m;
-      TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
+      TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
       for (size_t i = 0; i < (size_t) 3 * 37 * 23; i++)
         TU_CHECK (o.data[i] >= 0.0f && o.data[i] <= 1.0f);
     }
@@ -270,27 +233,27 @@ test_sizes (void)
   p.method = NS_METHOD_CASCADE_ADAIN;
   make_image (&c, 96, 64, 9);
   p.max_size = 48;
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
   p.max_size = 0;
   ns_image_resize (&c, 48, 32, &tmp, NULL);
-  TU_CHECK (run (ctx, &p, &tmp, &st, 1, NULL, &ref) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &tmp, &st, 1, NULL, &ref) == NS_OK);
   ns_image_resize (&ref, 96, 64, &big, NULL);
   for (size_t i = 0; i < (size_t) 3 * 96 * 64; i++)
     big.data[i] = fminf (fmaxf (big.data[i], 0.0f), 1.0f);
-  TU_CHECK (maxdiff (&o, &big) <= 1e-6);
+  TU_CHECK (tu_image_maxdiff (&o, &big) <= 1e-6);
   ns_image_free (&ref);
 
   /* style_size: the same as handing over a pre-resized style. */
   ns_image_free (&o16);
   p.style_size = 32;
-  TU_CHECK (run (ctx, &p, &tmp, &st, 1, NULL, &o16) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &tmp, &st, 1, NULL, &o16) == NS_OK);
   ns_image_resize (&s, 32, 32, &s32, NULL);
   st.image = &s32;
   p.style_size = 0;
   {
     ns_image r2 = { 0 };
-    TU_CHECK (run (ctx, &p, &tmp, &st, 1, NULL, &r2) == NS_OK);
-    TU_CHECK (maxdiff (&o16, &r2) <= 1e-6);
+    TU_CHECK (tu_stylize (ctx, &p, &tmp, &st, 1, NULL, &r2) == NS_OK);
+    TU_CHECK (tu_image_maxdiff (&o16, &r2) <= 1e-6);
     ns_image_free (&r2);
   }
 
@@ -300,7 +263,7 @@ test_sizes (void)
     int keep = 0;
     size_t n = (size_t) 48 * 32;
     p.preserve_colors = true;
-    TU_CHECK (run (ctx, &p, &tmp, &st, 1, NULL, &pc) == NS_OK);
+    TU_CHECK (tu_stylize (ctx, &p, &tmp, &st, 1, NULL, &pc) == NS_OK);
     for (size_t i = 0; i < n; i++)
       {
         float y, u, v, yc, uc, vc;
@@ -380,7 +343,7 @@ test_progress_cancel (void)
   p.progress = on_progress;
   p.progress_user_data = &log;
   log.monotonic = true;
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &ref) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &ref) == NS_OK);
   total_calls = log.calls;
   printf ("progress: %d calls, last fraction %.3f\n", log.calls,
           (double) log.last);
@@ -391,7 +354,7 @@ test_progress_cancel (void)
 
   /* The same call on a warm context reports fewer steps. */
   memset (&log, 0, sizeof log);
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &o) == NS_OK);
   int warm_calls = log.calls;
   printf ("progress: %d calls on a warm context\n", warm_calls);
   TU_CHECK (warm_calls < total_calls);
@@ -422,7 +385,7 @@ test_progress_cancel (void)
         /* The context still works and gives the same result. */
         p.progress = NULL;
         TU_CHECK (ns_stylize (cx, &p, &c, &st, 1, NULL, &o, &err) == NS_OK);
-        TU_CHECK (maxdiff (&o, &ref) == 0.0);
+        TU_CHECK (tu_image_maxdiff (&o, &ref) == 0.0);
         p.progress = on_progress;
         ns_context_free (cx);
       }
@@ -455,7 +418,7 @@ thread_main (void *data)
   j->st = ns_context_new (cd16x, &ctx, NULL);
   /* Twice: the second call takes the cached path. */
   for (int r = 0; r < 2 && j->st == NS_OK; r++)
-    j->st = run (ctx, &p, j->c, &st, 1, NULL, &j->out);
+    j->st = tu_stylize (ctx, &p, j->c, &st, 1, NULL, &j->out);
   ns_context_free (ctx);
   return NULL;
 }
@@ -486,7 +449,7 @@ test_threads (void)
       TU_CHECK (serial[i].st == NS_OK && para[i].st == NS_OK);
       if (serial[i].st == NS_OK && para[i].st == NS_OK)
         {
-          double d = maxdiff (&serial[i].out, &para[i].out);
+          double d = tu_image_maxdiff (&serial[i].out, &para[i].out);
           printf ("thread %d: max diff serial vs concurrent %.3g\n", i, d);
           TU_CHECK (d <= 1e-6);
         }
@@ -520,7 +483,7 @@ regions_case (ns_model *model, ns_method method, int size)
   p.style_size = 0;
   p.strength = 0.9f;
   ns_context_new (model, &ctx, NULL);
-  TU_CHECK (run (ctx, &p, &c, &st, 1, NULL, &ref) == NS_OK);
+  TU_CHECK (tu_stylize (ctx, &p, &c, &st, 1, NULL, &ref) == NS_OK);
 
   cs = ns_stats_new (model, level, &err);
   ss = ns_stats_new (model, level, &err);
@@ -531,7 +494,7 @@ regions_case (ns_model *model, ns_method method, int size)
   ns_image_alloc (&whole, c.width, c.height, NULL);
   TU_CHECK (ns_region_transform (ctx, &p, cs, ss, &c, 0, 0, c.width, c.height,
                                  &whole, &err) == NS_OK);
-  d = maxdiff (&whole, &ref);
+  d = tu_image_maxdiff (&whole, &ref);
   printf ("regions %s %s level %d: one region vs ns_stylize max diff %.3g\n",
           ns_model_kind_name (ns_model_get_kind (model)),
           ns_method_name (method), level, d);
@@ -559,12 +522,12 @@ regions_case (ns_model *model, ns_method method, int size)
         TU_CHECK (ns_region_transform (ctx, &p, cs4, ss, &c, xs[i], ys[j],
                                        xs[i + 1] - xs[i], ys[j + 1] - ys[j],
                                        &tiled, &err) == NS_OK);
-    d = maxdiff (&tiled, &ref);
+    d = tu_image_maxdiff (&tiled, &ref);
     printf ("regions %s %s level %d: 2x2 tiles of %dx%d: mean relative "
             "stats diff %.3g, image max diff %.3g, mean diff %.3g\n",
             ns_model_kind_name (ns_model_get_kind (model)),
             ns_method_name (method), level, c.width, c.height, dm, d,
-            meandiff (&tiled, &ref));
+            tu_image_meandiff (&tiled, &ref));
     /* The margin (8x the downsampling, >= 32 px) covers the encoder's and
      * decoder's receptive fields: tiles match the whole image up to the
      * float32 rounding of the features, whose summation order in sgemm
