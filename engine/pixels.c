@@ -5,38 +5,6 @@
 #include <math.h>
 #include <string.h>
 
-ns_status
-ns_mask_alloc (ns_mask *mask, int width, int height, ns_error *err)
-{
-  size_t n;
-  mask->width = mask->height = 0;
-  mask->data = NULL;
-  if (width <= 0 || height <= 0)
-    return ns_fail (err, NS_ERR_INVALID_ARG, "bad mask size %dx%d", width,
-                    height);
-  if (!ns_size_mul ((size_t) width, (size_t) height, &n) ||
-      !ns_size_mul (n, sizeof (float), &n))
-    return ns_fail (err, NS_ERR_NOMEM, "mask %dx%d is too large", width,
-                    height);
-  mask->data = ns_alloc (n);
-  if (!mask->data)
-    return ns_fail (err, NS_ERR_NOMEM, "out of memory for a %dx%d mask", width,
-                    height);
-  mask->width = width;
-  mask->height = height;
-  return NS_OK;
-}
-
-void
-ns_mask_free (ns_mask *mask)
-{
-  if (!mask)
-    return;
-  ns_free (mask->data);
-  mask->data = NULL;
-  mask->width = mask->height = 0;
-}
-
 static float
 clamp01 (float v)
 {
