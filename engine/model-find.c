@@ -12,7 +12,8 @@
 #include <unistd.h>
 
 static const ns_model_kind auto_order[] = { NS_MODEL_CD16X, NS_MODEL_VGG19,
-                                            NS_MODEL_LST_R31 };
+                                            NS_MODEL_LST_R31,
+                                            NS_MODEL_MICROAST };
 
 static bool
 is_file (const char *path)
@@ -113,9 +114,9 @@ ns_model_find (const char *const *roots, int n_roots, ns_model_kind kind,
     const char *dest = dirs && dirs[0] ? dirs[0] : "the models folder";
     ns_fail (err, NS_ERR_IO,
              "no %s model found; missing (first missing file of each "
-             "folder tried):%s\nGet it with: tools/download-models.sh "
-             "--kind %s (installs into %s/%s), or set NS_MODELS_DIR to a "
-             "folder holding %s/",
+             "folder tried):%s\nGet it with: nstyle models install %s "
+             "(installs into %s/%s; or from GIMP's Neural Style dialog), or "
+             "set NS_MODELS_DIR to a folder holding %s/",
              kind == NS_MODEL_AUTO ? "usable" : want, tried, want, dest, want,
              want);
     ns_strv_free (dirs);

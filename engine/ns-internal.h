@@ -47,6 +47,17 @@ ns_tensor_numel (const ns_tensor *t)
   return (size_t) t->c * (size_t) t->h * (size_t) t->w;
 }
 
+/* Reads the region (X, Y, W, H) of a planar source: N planes of W * H. */
+typedef ns_status (*ns_region_fn) (void *user_data, int x, int y, int w, int h,
+                                   float *planes, ns_error *err);
+/* The region (X0, Y0, W, H) of the SW x SH source read through READ,
+ * resized to DW x DH exactly as ns_image_resize / ns_mask_resize do (bit
+ * for bit), reading only the source rows and columns it needs: how large
+ * images are shrunk in strips and small ones upsampled in tiles. */
+ns_status ns_resize_region (ns_region_fn read, void *user_data, int sw, int sh,
+                            int n_planes, int dw, int dh, int x0, int y0, int w,
+                            int h, float *out, ns_error *err);
+
 /* ----------------------------------------------- progress & cancellation */
 
 /* One run of work (a stylization).  Kernels report work done in abstract
@@ -57,6 +68,7 @@ typedef struct
   void *user_data;
   double done;
   double total; /* estimate; fraction = done / total, clamped */
+  double after; /* work planned after the current stage (methods add it) */
   const char *stage;
   bool cancelled; /* sticky once the callback returned false */
   int n_threads;  /* resolved thread count (>= 1) */
@@ -119,18 +131,26 @@ const char *ns_weights_path (const ns_weights *w);
 
 /* -------------------------------------------------------------- layers */
 
-/* A convolution with optional fused reflection padding, bias and ReLU.
- * Weights are [cout][cin][k][k] as in PyTorch. */
+/* A convolution with fused padding (reflection or zeros), bias and ReLU.
+ * Weights are [cout][cin / groups][k][k] as in PyTorch.  The zero value of
+ * the last three fields is the common case (stride 1, dense, reflection):
+ * 3x3 with pad 1 and 1x1 with pad 0 in that case take the fast path (and
+ * the backward pass, oneDNN); everything else the general path
+ * (conv2d_general.c). */
 typedef struct
 {
-  int cin, cout, k; /* k is 1 or 3 */
-  int pad;          /* reflection padding (1 for 3x3, 0 for 1x1) */
+  int cin, cout, k; /* k odd, 1..9 */
+  int pad;          /* padding on each side, 0..k-1 */
   bool relu;
   const float *weight;
   const float *bias; /* may be NULL */
+  int stride;        /* 0 or 1: 1; or 2 */
+  int groups;        /* 0 or 1: dense; cin (== cout): depthwise */
+  bool pad_zero;     /* zero padding instead of reflection */
 } ns_conv;
 
-/* Optimised (im2col in row bands + OpenBLAS sgemm). OUT is allocated. */
+/* Optimised (im2col in row bands + OpenBLAS sgemm; depthwise: direct).
+ * OUT (cout x OH x OW, see ns_conv_out_size) is allocated. */
 ns_status ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
                      ns_run *run, ns_error *err);
 /* Naive reference, same semantics; OUT is allocated. */
@@ -184,6 +204,10 @@ void ns_net_clear (ns_net *net);
 /* Model internals (engine/nn/model.c).  LEVEL is 1-based (relu1_1 = 1).
  * For single-level models only the deepest level has an encoder and a
  * decoder. */
+/* A fast style's network (engine/fast/fast.c). */
+struct ns_fast_net;
+void ns_fast_net_free (struct ns_fast_net *net);
+
 struct ns_model
 {
   ns_model_kind kind;
@@ -194,6 +218,7 @@ struct ns_model
   ns_weights *files[12];
   int n_files;
   char *dir;
+  struct ns_fast_net *fast; /* NS_MODEL_FAST only */
 };
 
 /* Image <-> tensor, with reflection padding so the encoder sees a size

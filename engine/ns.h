@@ -128,20 +128,36 @@ ns_status ns_mask_from_pixels (const void *pixels, int width, int height,
 typedef enum
 {
   NS_MODEL_AUTO = 0, /* detect from the files present in the folder */
-  NS_MODEL_CD16X,  /* enc1..5.pth + dec1..5.pth (Collaborative Distillation) */
-  NS_MODEL_VGG19,  /* vgg_normalised.pth + decoder.pth (canonical AdaIN) */
-  NS_MODEL_LST_R31 /* vgg_r31.pth + dec_r31.pth */
+  NS_MODEL_CD16X,   /* enc1..5.pth + dec1..5.pth (Collaborative Distillation) */
+  NS_MODEL_VGG19,   /* vgg_normalised.pth + decoder.pth (canonical AdaIN) */
+  NS_MODEL_LST_R31, /* vgg_r31.pth + dec_r31.pth */
+  /* MicroAST's content_encoder, style_encoder, modulator and decoder
+   * _iter_160000.pth.tar (its own networks, no VGG; NS_METHOD_MICROAST) */
+  NS_MODEL_MICROAST,
+  /* A fast style: transformer.param + STYLE.bin (ncnn, Johnson et al.
+   * 2016; NS_METHOD_FAST); loaded by ns_model_load_fast, not detected */
+  NS_MODEL_FAST
 } ns_model_kind;
 
 typedef struct ns_model ns_model;
 
 /* Loads the model found in folder DIR.  KIND = NS_MODEL_AUTO picks the
- * first complete set in the order cd16x, vgg19, lst-r31.  A missing file
- * is reported by full path. */
+ * first complete set in the order cd16x, vgg19, lst-r31, microast.  A missing
+ * file is reported by full path. */
 ns_status ns_model_load (const char *dir, ns_model_kind kind, ns_model **out,
                          ns_error *err);
 void ns_model_free (ns_model *model);
 ns_model_kind ns_model_get_kind (const ns_model *model);
+/* Loads fast style STYLE (a name such as "candy": letters, digits, '_',
+ * '-') from folder DIR, which holds transformer.param and STYLE.bin (ncnn).
+ * Corrupt, truncated or oversized files are NS_ERR_FORMAT naming the file
+ * and layer; a graph the engine cannot run NS_ERR_UNSUPPORTED. */
+ns_status ns_model_load_fast (const char *dir, const char *style,
+                              ns_model **out, ns_error *err);
+/* The fast styles installed in DIR (each STYLE.bin beside a
+ * transformer.param), sorted, NULL-terminated (empty when none); free
+ * with ns_strv_free.  NULL only when out of memory or DIR is NULL. */
+char **ns_fast_styles_list (const char *dir);
 const char *ns_model_kind_name (ns_model_kind kind); /* "cd16x", ... */
 /* The files a model kind needs, NULL-terminated (for error messages and
  * the download tool). */
@@ -150,8 +166,8 @@ const char *const *ns_model_kind_files (ns_model_kind kind);
 /* Finds a complete model folder.  Each of ROOTS is tried in turn (NULL or
  * empty entries skipped): the root itself when it holds the files, else
  * ROOT/<kind>, for each kind KIND allows (NS_MODEL_AUTO: cd16x, vgg19,
- * lst-r31).  On success *DIR_OUT (free() it) and *KIND_OUT (may be NULL).
- * Otherwise NS_ERR_IO with a message naming, for every folder tried, its
+ * lst-r31, microast).  On success *DIR_OUT (free() it) and *KIND_OUT (may be
+ * NULL). Otherwise NS_ERR_IO with a message naming, for every folder tried, its
  * first missing file, and how to get the model. */
 ns_status ns_model_find (const char *const *roots, int n_roots,
                          ns_model_kind kind, char **dir_out,
@@ -176,7 +192,9 @@ typedef enum
   NS_METHOD_CASCADE_ADAIN = 0, /* AdaIN at every level, deepest first */
   NS_METHOD_WCT,               /* WCT at every level, deepest first */
   NS_METHOD_ADAIN,             /* single-level AdaIN at the deepest level */
-  NS_METHOD_GATYS              /* optimisation (Gatys et al. 2015) */
+  NS_METHOD_GATYS,             /* optimisation (Gatys et al. 2015) */
+  NS_METHOD_MICROAST, /* MicroAST (Wang et al. 2023): needs its own model */
+  NS_METHOD_FAST /* a fast style (one painting): NS_MODEL_FAST, no styles */
 } ns_method;
 
 const char *ns_method_name (ns_method method); /* "cascade-adain", ... */
@@ -241,6 +259,16 @@ typedef struct
                              then upsample to content size; 0 = full size */
   int n_threads;          /* 0 = all cores */
   ns_precision precision; /* convolution arithmetic (see ns_precision) */
+  /* Design resolution: the long side at which the composition (what the
+   * deep levels decide: shapes, stroke layout, colour masses) is computed,
+   * whatever the layer's size; the shallow levels of the cascades then add
+   * detail at full size, in tiles.  Methods without shallow levels
+   * (single-level AdaIN, Gatys) work at this size and are upsampled.
+   * 0 = no design stage (everything at the working size, as before). */
+  int design_size;
+  /* Memory budget for a run in MiB (tiles are sized to fit it); 0 = auto:
+   * min (2 GiB, half of ns_memory_available ()). */
+  int memory_budget_mb;
   uint64_t seed;
   ns_progress_fn progress;
   void *progress_user_data;
@@ -335,6 +363,60 @@ ns_status ns_stylize (ns_context *ctx, const ns_params *params,
                       const ns_image *content, const ns_style *styles,
                       int n_styles, const ns_mask *mask, ns_image *out,
                       ns_error *err);
+
+/* ------------------------------------------------------------ streaming
+ * Rendering layers of any size without holding them as float images: the
+ * content (and mask) are read, and the result written, region by region
+ * through callbacks (a GEGL buffer in the plug-in, decoded 8/16-bit pixels
+ * in nstyle).  The composition is computed at the design size; the
+ * shallow levels and the finish (clamp, upsampling, colour preservation,
+ * mask blend) run in overlapping tiles sized by the memory budget, with
+ * statistics global to the image, so tiles join without seams. */
+
+typedef struct
+{
+  int width, height; /* the content's size */
+  /* Planar RGB [0,1] of the region (3 * w * h floats, rows of w). */
+  ns_status (*read_rgb) (void *user_data, int x, int y, int w, int h,
+                         float *rgb, ns_error *err);
+  /* The mask of the region (w * h floats in [0,1]); NULL: no mask. */
+  ns_status (*read_mask) (void *user_data, int x, int y, int w, int h,
+                          float *mask, ns_error *err);
+  /* Receives the finished result of a region (3 * w * h floats).  Regions
+   * arrive in rows of tiles, top to bottom, each pixel exactly once. */
+  ns_status (*write_rgb) (void *user_data, int x, int y, int w, int h,
+                          const float *rgb, ns_error *err);
+  void *user_data;
+} ns_stream;
+
+/* What a render of a W x H content needs, from ns_render_plan. */
+typedef struct
+{
+  int work_width, work_height;     /* after max-size */
+  int design_width, design_height; /* where the method runs */
+  int tile;                        /* inner tile side of the tiled stages */
+  int shallow_levels;              /* levels run at full size in tiles */
+  double bytes;                    /* estimated peak, all stages */
+  double budget;                   /* the budget it was planned against */
+} ns_render_info;
+
+/* Plans a render (sizes, tile, memory) without running it: NS_ERR_NOMEM
+ * with a message naming the numbers and the fix when even the smallest
+ * tile does not fit the budget.  EXTRA_BYTES: memory the caller holds
+ * during the render (decoded pixels, output buffers), charged to the same
+ * budget.  Styles are needed (their encoding is part of the peak). */
+ns_status ns_render_plan (const ns_model *model, const ns_params *params,
+                          int width, int height, const ns_style *styles,
+                          int n_styles, double extra_bytes,
+                          ns_render_info *info, ns_error *err);
+
+/* The streaming form of ns_stylize, with the same parameters and results
+ * (ns_stylize runs it for contents larger than the design size).  Nothing
+ * is written through IO->write_rgb after an error but the regions already
+ * written; callers write into a buffer they discard on failure. */
+ns_status ns_render (ns_context *ctx, const ns_params *params,
+                     const ns_stream *io, const ns_style *styles, int n_styles,
+                     double extra_bytes, ns_render_info *info, ns_error *err);
 
 /* ------------------------------------------------- statistics and regions
  * For tiled rendering of large images (engine/style/regions.c): statistics

@@ -23,6 +23,12 @@ static const ns_param_choice method_choices[] = {
     N_ ("Single-level AdaIN (fast, mostly colour)") },
   { "gatys", NS_METHOD_GATYS, N_ ("Gatys (optimisation)"),
     N_ ("Iterative optimisation; slow, most faithful") },
+  { "microast", NS_METHOD_MICROAST, N_ ("MicroAST (fast, keeps shapes)"),
+    N_ ("Tiny arbitrary-style network (needs the MicroAST model): keeps "
+        "faces and architecture, less painterly texture") },
+  { "fast-style", NS_METHOD_FAST, N_ ("Fast style (one painting)"),
+    N_ ("A network trained on one painting (needs a fast style: "
+        "transformer.param and STYLE.bin); no style image") },
   { NULL, 0, NULL, NULL }
 };
 
@@ -81,6 +87,14 @@ static const ns_param_spec specs[] = {
    * keep their meaning. */
   { "precision", N_ ("_Precision"), N_ ("Arithmetic of the convolutions"),
     NS_PARAM_CHOICE, 0, 0, F (precision), precision_choices, false },
+  { "design-size", N_ ("De_sign size"),
+    N_ ("Stroke scale: long side at which the composition is designed, "
+        "whatever the layer's size (0 = the layer's own size)"),
+    NS_PARAM_INT, 0, 65536, F (design_size), NULL, false },
+  { "memory-budget", N_ ("Memo_ry budget (MB)"),
+    N_ ("Memory a render may use; large layers are rendered in tiles that "
+        "fit it (0 = automatic)"),
+    NS_PARAM_INT, 0, 1048576, F (memory_budget_mb), NULL, false },
 };
 
 #undef F
@@ -221,6 +235,10 @@ ns_params_default (void)
   p.max_size = 0;
   p.n_threads = 0;
   p.precision = NS_PRECISION_AUTO;
+  /* 1024: what artists tune at 100% zoom on a screen; the prototypes met
+   * both the preview agreement and the sharpness targets with it. */
+  p.design_size = 1024;
+  p.memory_budget_mb = 0;
   p.seed = 0;
   /* Gatys defaults: with the normalised losses of engine/gatys/gatys.h
    * (content and style are relative errors) weights of the same order

@@ -5,6 +5,8 @@
 #include "stylize.h"
 
 #include "gatys/gatys.h"
+#include "fast/fast.h"
+#include "microast/microast.h"
 #include "nn/nn-dnnl.h"
 #include "style/style.h"
 
@@ -25,8 +27,8 @@ all_finite (const float *x, size_t n)
   return !bad;
 }
 
-static bool
-image_finite (const ns_image *img)
+bool
+ns_image_finite (const ns_image *img)
 {
   return all_finite (img->data, (size_t) img->width * img->height * 3);
 }
@@ -73,25 +75,18 @@ check_gatys (const ns_gatys_params *gp, ns_error *err)
   return NS_OK;
 }
 
-static ns_status
-check_args (const ns_context *ctx, const ns_params *params,
-            const ns_image *content, const ns_style *styles, int n_styles,
-            const ns_mask *mask, const ns_image *out, ns_error *err)
+ns_status
+ns_check_request (const ns_context *ctx, const ns_params *params,
+                  const ns_style *styles, int n_styles, bool has_mask,
+                  ns_error *err)
 {
   ns_status st;
   double wsum = 0.0;
 
-  if (!ctx || !params || !out)
+  if (!ctx || !params)
     return ns_fail (err, NS_ERR_INVALID_ARG,
-                    "stylize: context, params and output are required");
-  if ((st = check_image (content, "content", err)) != NS_OK)
-    return st;
-  if (!out->data || out->width != content->width ||
-      out->height != content->height)
-    return ns_fail (err, NS_ERR_INVALID_ARG,
-                    "output must be allocated at the content size %dx%d",
-                    content->width, content->height);
-  if ((unsigned) params->method > NS_METHOD_GATYS)
+                    "stylize: context and params are required");
+  if ((unsigned) params->method > NS_METHOD_FAST)
     return ns_fail (err, NS_ERR_INVALID_ARG, "unknown method %d",
                     (int) params->method);
   if (!(params->strength >= 0.0f && params->strength <= 1.0f))
@@ -99,14 +94,22 @@ check_args (const ns_context *ctx, const ns_params *params,
                     "strength must be in [0, 1] (got %g)",
                     (double) params->strength);
   if ((st = check_size (params->style_size, "style size", err)) != NS_OK ||
-      (st = check_size (params->max_size, "maximum size", err)) != NS_OK)
+      (st = check_size (params->max_size, "maximum size", err)) != NS_OK ||
+      (st = check_size (params->design_size, "design size", err)) != NS_OK)
     return st;
+  if (params->memory_budget_mb < 0)
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "memory budget must be >= 0 MB (got %d)",
+                    params->memory_budget_mb);
   if (params->n_threads < 0 || params->n_threads > 1024)
     return ns_fail (err, NS_ERR_INVALID_ARG, "bad thread count %d",
                     params->n_threads);
   if (params->method == NS_METHOD_GATYS &&
       (st = check_gatys (&params->gatys, err)) != NS_OK)
     return st;
+  /* A fast style is the model itself: styles are ignored. */
+  if (params->method == NS_METHOD_FAST)
+    return NS_OK;
   if (!styles || n_styles < 1)
     return ns_fail (err, NS_ERR_INVALID_ARG, "at least one style is needed");
   if (n_styles > NS_MAX_STYLES)
@@ -124,12 +127,38 @@ check_args (const ns_context *ctx, const ns_params *params,
                         "style %d: weight must be finite and >= 0 (got %g)",
                         s + 1, (double) styles[s].weight);
       wsum += styles[s].weight;
-      if (!image_finite (styles[s].image))
+      if (!ns_image_finite (styles[s].image))
         return ns_fail (err, NS_ERR_INVALID_ARG,
                         "style %d has NaN or infinite pixels", s + 1);
     }
-  if (!mask && !(wsum > 0.0))
+  if (!has_mask && !(wsum > 0.0))
     return ns_fail (err, NS_ERR_INVALID_ARG, "style weights sum to zero");
+  if (has_mask && n_styles > 2)
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "a mask works with one or two styles (got %d)", n_styles);
+  return NS_OK;
+}
+
+static ns_status
+check_args (const ns_context *ctx, const ns_params *params,
+            const ns_image *content, const ns_style *styles, int n_styles,
+            const ns_mask *mask, const ns_image *out, ns_error *err)
+{
+  ns_status st;
+
+  if (!out)
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "stylize: context, params and output are required");
+  if ((st = check_image (content, "content", err)) != NS_OK)
+    return st;
+  if (!out->data || out->width != content->width ||
+      out->height != content->height)
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "output must be allocated at the content size %dx%d",
+                    content->width, content->height);
+  if ((st = ns_check_request (ctx, params, styles, n_styles, mask != NULL,
+                              err)) != NS_OK)
+    return st;
   if (mask)
     {
       if (!mask->data || mask->width != content->width ||
@@ -137,15 +166,11 @@ check_args (const ns_context *ctx, const ns_params *params,
         return ns_fail (err, NS_ERR_INVALID_ARG,
                         "mask must have the content size %dx%d", content->width,
                         content->height);
-      if (n_styles > 2)
-        return ns_fail (err, NS_ERR_INVALID_ARG,
-                        "a mask works with one or two styles (got %d)",
-                        n_styles);
       if (!all_finite (mask->data, (size_t) mask->width * mask->height))
         return ns_fail (err, NS_ERR_INVALID_ARG,
                         "mask has NaN or infinite values");
     }
-  if (!image_finite (content))
+  if (!ns_image_finite (content))
     return ns_fail (err, NS_ERR_INVALID_ARG,
                     "content has NaN or infinite pixels");
   return NS_OK;
@@ -153,13 +178,35 @@ check_args (const ns_context *ctx, const ns_params *params,
 
 /* ------------------------------------------------------------- methods */
 
-static ns_status
-run_method (ns_context *ctx, const ns_job *job, ns_image *result, ns_error *err)
+ns_status
+ns_method_run (ns_context *ctx, const ns_job *job, ns_image *result,
+               ns_error *err)
 {
+  /* The VGG-based methods cannot run on MicroAST's networks (the other
+     way round: ns_microast_run says so). */
+  if (job->params->method != NS_METHOD_MICROAST &&
+      job->params->method != NS_METHOD_FAST &&
+      ns_model_get_kind (job->model) == NS_MODEL_MICROAST)
+    return ns_fail (err, NS_ERR_UNSUPPORTED,
+                    "the %s method needs a VGG-based model (cd16x, vgg19 or "
+                    "lst-r31); a MicroAST model runs only the microast method",
+                    ns_method_name (job->params->method));
+  if ((job->params->method == NS_METHOD_FAST) !=
+      (ns_model_get_kind (job->model) == NS_MODEL_FAST))
+    return ns_fail (err, NS_ERR_UNSUPPORTED,
+                    job->params->method == NS_METHOD_FAST
+                        ? "the fast-style method needs a fast style model "
+                          "(transformer.param and STYLE.bin)"
+                        : "a fast style model runs only the fast-style "
+                          "method");
   switch (job->params->method)
     {
+    case NS_METHOD_FAST:
+      return ns_fast_run (job, result, err);
     case NS_METHOD_GATYS:
       return ns_gatys_run (job, result, err);
+    case NS_METHOD_MICROAST:
+      return ns_microast_run (job, result, err);
     case NS_METHOD_CASCADE_ADAIN:
     case NS_METHOD_WCT:
     case NS_METHOD_ADAIN:
@@ -171,12 +218,31 @@ run_method (ns_context *ctx, const ns_job *job, ns_image *result, ns_error *err)
 /* Bytes the method needs at W x H beyond the caller's images, for
  * ns_memory_check; 0 when the method checks for itself (Gatys: per
  * scale, in its feature network's buffers). */
-static double
-method_memory (const ns_model *model, const ns_params *params, int w, int h)
+double
+ns_method_memory (const ns_model *model, const ns_params *params, int w, int h)
 {
   if (params->method == NS_METHOD_GATYS)
     return 0.0;
+  if (params->method == NS_METHOD_FAST ||
+      ns_model_get_kind (model) == NS_MODEL_FAST)
+    return ns_fast_memory_need (model, w, h);
+  if (params->method == NS_METHOD_MICROAST ||
+      ns_model_get_kind (model) == NS_MODEL_MICROAST)
+    return ns_microast_memory_need (params, w, h);
   return ns_ff_memory_need (model, params->method, w, h);
+}
+
+bool
+ns_method_blends_mask (const ns_params *params, int n_styles)
+{
+  /* A fast style never uses the mask itself. */
+  if (params->method == NS_METHOD_FAST)
+    return true;
+  /* Gatys and MicroAST use a mask themselves only to give two styles
+     their regions. */
+  return (params->method == NS_METHOD_GATYS ||
+          params->method == NS_METHOD_MICROAST) &&
+         n_styles == 1;
 }
 
 /* ------------------------------------------------------------- stylize */
@@ -197,13 +263,17 @@ ns_stylize (ns_context *ctx, const ns_params *params, const ns_image *content,
   if (st != NS_OK)
     return st;
   memset (&ctx->counters, 0, sizeof ctx->counters);
+  /* Larger than the design size: composed there, detailed in tiles. */
+  if (ns_render_needed (params, content->width, content->height))
+    return ns_render_image (ctx, params, content, styles, n_styles, mask, out,
+                            err);
 
   /* Working size: the content's long side at most max_size. */
   if (params->max_size > 0 &&
       (content->width > params->max_size || content->height > params->max_size))
     ns_fit_long_side (content->width, content->height, params->max_size, &ww,
                       &wh);
-  st = ns_memory_check (method_memory (ctx->model, params, ww, wh), ww, wh,
+  st = ns_memory_check (ns_method_memory (ctx->model, params, ww, wh), ww, wh,
                         err);
   if (st != NS_OK)
     return st;
@@ -218,8 +288,7 @@ ns_stylize (ns_context *ctx, const ns_params *params, const ns_image *content,
   job.run = &run;
   job.full_content = content;
   job.full_mask = mask;
-  /* Gatys uses a mask itself only to give two styles their regions. */
-  job.blend_mask = mask && params->method == NS_METHOD_GATYS && n_styles == 1;
+  job.blend_mask = ns_method_blends_mask (params, n_styles) && mask;
   if (ww != content->width || wh != content->height)
     {
       if ((st = ns_image_resize (content, ww, wh, &work, err)) != NS_OK)
@@ -236,14 +305,14 @@ ns_stylize (ns_context *ctx, const ns_params *params, const ns_image *content,
   {
     /* The convolutions read the precision from the calling thread. */
     ns_precision saved = ns_nn_precision_begin (params->precision);
-    st = run_method (ctx, &job, &result, err);
+    st = ns_method_run (ctx, &job, &result, err);
     ns_nn_precision_end (saved);
   }
   /* Clamping would turn NaN into black (or infinity into white) and call
    * it a result: a non-finite result is an error instead, the output
    * untouched. */
   if ((st == NS_OK || st == NS_ERR_CANCELLED) && result.data &&
-      !image_finite (&result))
+      !ns_image_finite (&result))
     {
       st = ns_fail (err, NS_ERR_INTERNAL,
                     "the %s method gave NaN or infinite values (the model's "

@@ -56,6 +56,13 @@ typedef struct
   const ns_image *full_content;
   const ns_mask *full_mask;
   bool blend_mask;
+  /* Feed-forward cascades: run only the levels reluN_1 with N >= this (0:
+   * all); ns_render runs the shallower ones at full size in tiles. */
+  int ff_min_level;
+  /* Feed-forward cascades: where to keep the input and the content
+   * statistics of the levels reluN_1 with N <= capture->level (ns_render's
+   * full-size stage replays them); NULL: none. */
+  struct ns_ff_capture *capture;
 } ns_job;
 
 /* A method: transforms JOB into *RESULT (allocated by the method, any
@@ -87,5 +94,33 @@ ns_status ns_job_finish (const ns_job *job, const ns_image *result,
 void ns_luminance_transfer (ns_image *stylized, const ns_image *content);
 void ns_rgb_to_ycbcr (float r, float g, float b, float *y, float *cb,
                       float *cr);
+
+/* ---------------------------------------------- stylize.c, for render.c */
+
+/* Runs the method JOB's params name, in the precision they ask for. */
+ns_status ns_method_run (ns_context *ctx, const ns_job *job, ns_image *result,
+                         ns_error *err);
+/* Bytes the method needs at W x H beyond the caller's images (0: the
+ * method checks for itself). */
+double ns_method_memory (const ns_model *model, const ns_params *params, int w,
+                         int h);
+/* Whether a mask blends the method's result with the content (rather than
+ * the method using it itself). */
+bool ns_method_blends_mask (const ns_params *params, int n_styles);
+bool ns_image_finite (const ns_image *img);
+/* The checks of ns_stylize that do not need the content's pixels. */
+ns_status ns_check_request (const ns_context *ctx, const ns_params *params,
+                            const ns_style *styles, int n_styles, bool has_mask,
+                            ns_error *err);
+
+/* ---------------------------------------------------------- render.c */
+
+/* Whether a W x H content goes through the design stage and tiles. */
+bool ns_render_needed (const ns_params *params, int w, int h);
+/* ns_render on whole images (checked arguments): ns_stylize's large path. */
+ns_status ns_render_image (ns_context *ctx, const ns_params *params,
+                           const ns_image *content, const ns_style *styles,
+                           int n_styles, const ns_mask *mask, ns_image *out,
+                           ns_error *err);
 
 #endif /* NS_STYLIZE_H */

@@ -25,7 +25,7 @@ log() { printf '\n=== %s\n' "$*"; }
 # meson test writes meson-logs/testlog.json; copy it for the final count.
 collect() { cp "$1/meson-logs/testlog.json" "$RESULTS/$2.json" 2>/dev/null || true; }
 
-host_suites="engine-io engine-nn engine-style engine-gatys cli"
+host_suites="engine-io engine-nn engine-style engine-gatys engine-fast engine-microast cli models"
 suite_args() { for s in $1; do printf -- '--suite %s ' "$s"; done; }
 
 log "format check (clang-format 14)"
@@ -50,7 +50,7 @@ if [ "$QUICK" = 0 ] && [ "${NS_SKIP_ASAN:-0}" != 1 ]; then
          -Dbuildtype=debugoptimized -Ddnnl=disabled >/dev/null 2>&1 ||
        meson setup build-asan -Dplugin=disabled -Db_sanitize=address,undefined -Db_lundef=false \
          -Dbuildtype=debugoptimized -Ddnnl=disabled; } && ninja -C build-asan; then
-    meson test -C build-asan --print-errorlogs $(suite_args "engine-io engine-nn engine-style engine-gatys") \
+    meson test -C build-asan --print-errorlogs $(suite_args "engine-io engine-nn engine-style engine-gatys engine-fast engine-microast") \
       --num-processes 1 --timeout-multiplier 4
     collect build-asan asan
   else echo "ASan build FAILED"; extra_fail=$((extra_fail+1)); fi
@@ -76,7 +76,7 @@ if [ "${NS_SKIP_CHROOT:-0}" != 1 ]; then
       cd '$SRC' && export NS_SHARED_DIR='$NS_SHARED_DIR' &&
       { meson setup --wipe build-chroot-ci -Dwerror=true -Ddnnl=enabled >/dev/null 2>&1 || meson setup build-chroot-ci -Dwerror=true -Ddnnl=enabled; } &&
       ninja -C build-chroot-ci &&
-      meson test -C build-chroot-ci --print-errorlogs --suite gimp --suite ui --suite engine-io --suite engine-nn --suite engine-style --num-processes 1
+      meson test -C build-chroot-ci --print-errorlogs --suite gimp --suite ui --suite models --suite engine-io --suite engine-nn --suite engine-style --num-processes 1
     " || true
     if [ -f build-chroot-ci/meson-logs/testlog.json ]; then collect build-chroot-ci chroot
     else echo "chroot build FAILED"; extra_fail=$((extra_fail+1)); fi

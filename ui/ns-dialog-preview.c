@@ -86,22 +86,24 @@ load_content (NsDialog *d)
 }
 
 /* The style at the size that gives the preview the same stroke scale as
- * the full render: the render works at min (content, max-size) with the
- * style at style-size; the preview shrinks the content by SCALE, so the
- * style is shrunk by the same factor. */
+ * the full render: the render composes at min (content, max-size,
+ * design-size) with the style at style-size; the preview shrinks the
+ * content by SCALE, so the style is shrunk by the same factor. */
 static gboolean
 load_style (NsDialog *d, GimpDrawable *style)
 {
-  gint style_size, max_size, work, target, style_long;
+  gint style_size, max_size, design_size, work, target, style_long;
   gdouble scale;
 
   g_object_get (d->config, "style-size", &style_size, "max-size", &max_size,
-                NULL);
+                "design-size", &design_size, NULL);
   style_long = MAX (gimp_drawable_get_width (style),
                     gimp_drawable_get_height (style));
   work = MAX (d->sel_w, d->sel_h);
   if (max_size > 0 && max_size < work)
     work = max_size;
+  if (design_size > 0 && design_size < work)
+    work = design_size;
   scale = (gdouble) MAX (gdk_pixbuf_get_width (d->content_pb),
                          gdk_pixbuf_get_height (d->content_pb)) /
           work;

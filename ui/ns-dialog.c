@@ -10,6 +10,8 @@
 
 #include "ns-dialog.h"
 #include "ns-dialog-private.h"
+#include "ns-download.h"
+#include "ns-models.h"
 #include "ns-presets.h"
 
 #include <string.h>
@@ -390,7 +392,9 @@ build_controls (NsDialog *d)
   add_prop (d, abox, "model", G_TYPE_NONE);
   add_prop (d, abox, "model-dir", G_TYPE_NONE);
   add_prop (d, abox, "style-size", G_TYPE_NONE);
+  add_prop (d, abox, "design-size", G_TYPE_NONE);
   add_prop (d, abox, "max-size", G_TYPE_NONE);
+  add_prop (d, abox, "memory-budget", G_TYPE_NONE);
   add_prop (d, abox, "mask", G_TYPE_NONE);
   add_prop (d, abox, "output", G_TYPE_NONE);
   add_prop (d, abox, "seed", G_TYPE_NONE);
@@ -454,6 +458,12 @@ dialog_mapped (GtkWidget *widget, NsDialog *d)
 
 /* -------------------------------------------------------------- run */
 
+static void
+model_installed (gpointer data)
+{
+  ns_dialog_schedule_preview (data, 0);
+}
+
 gboolean
 ns_dialog_run (GimpProcedure *procedure, GimpProcedureConfig *config,
                GimpImage *image, GimpDrawable *drawable)
@@ -508,6 +518,24 @@ ns_dialog_run (GimpProcedure *procedure, GimpProcedureConfig *config,
     gtk_box_pack_start (GTK_BOX (hbox), sw, FALSE, FALSE, 0);
   }
   gtk_widget_show (hbox);
+  {
+    /* No model installed: offer to download one (ns-download.c). */
+    gchar *model_dir = NULL, *found;
+
+    g_object_get (config, "model-dir", &model_dir, NULL);
+    found = ns_gimp_model_find (model_dir, NS_MODEL_AUTO, NULL, NULL);
+    g_free (model_dir);
+
+    if (!found)
+      {
+        GtkWidget *bar = ns_download_new (gimp_directory (), "cd16x",
+                                          model_installed, &d);
+
+        gtk_box_pack_start (GTK_BOX (content), bar, FALSE, FALSE, 0);
+        gtk_box_reorder_child (GTK_BOX (content), bar, 0);
+      }
+    g_free (found);
+  }
 
   g_signal_connect (config, "notify", G_CALLBACK (config_notify), &d);
   g_signal_connect_after (d.dialog, "map", G_CALLBACK (dialog_mapped), &d);

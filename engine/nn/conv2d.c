@@ -164,29 +164,74 @@ band_pixels (const ns_conv *conv, int h, int w, size_t budget)
   return (int) npix;
 }
 
+bool
+ns_conv_is_basic (const ns_conv *conv)
+{
+  return conv->stride <= 1 && conv->groups <= 1 &&
+         ((conv->k == 3 && conv->pad == 1 && !conv->pad_zero) ||
+          (conv->k == 1 && conv->pad == 0));
+}
+
+void
+ns_conv_out_size (const ns_conv *conv, int h, int w, int *oh, int *ow)
+{
+  const int s = ns_conv_stride (conv);
+  /* Floor division of a possibly negative numerator: a too small input
+     gives a size < 1. */
+  int nh = h + 2 * conv->pad - conv->k, nw = w + 2 * conv->pad - conv->k;
+
+  if (oh)
+    *oh = nh < 0 ? 0 : nh / s + 1;
+  if (ow)
+    *ow = nw < 0 ? 0 : nw / s + 1;
+}
+
 ns_status
 ns_conv_check (const ns_conv *conv, const ns_tensor *in, ns_error *err)
 {
+  int oh, ow;
+
   if (!conv || !in || !in->data || !conv->weight)
     return ns_fail (err, NS_ERR_INVALID_ARG, "conv2d: NULL argument");
-  if (conv->k != 1 && conv->k != 3)
+  if (conv->k < 1 || conv->k > 9 || conv->k % 2 == 0)
     return ns_fail (err, NS_ERR_UNSUPPORTED, "conv2d: kernel size %d", conv->k);
-  if (conv->pad != (conv->k - 1) / 2)
+  if (conv->pad < 0 || conv->pad >= conv->k)
     return ns_fail (err, NS_ERR_UNSUPPORTED,
                     "conv2d: padding %d with a %dx%d kernel", conv->pad,
                     conv->k, conv->k);
+  if (conv->stride < 0 || conv->stride > 2)
+    return ns_fail (err, NS_ERR_UNSUPPORTED, "conv2d: stride %d", conv->stride);
   if (conv->cin <= 0 || conv->cout <= 0)
     return ns_fail (err, NS_ERR_INVALID_ARG, "conv2d: %d -> %d channels",
                     conv->cin, conv->cout);
+  if (conv->groups < 0 || (conv->groups > 1 && (conv->groups != conv->cin ||
+                                                conv->groups != conv->cout)))
+    return ns_fail (err, NS_ERR_UNSUPPORTED,
+                    "conv2d: %d groups for %d -> %d channels (only dense or "
+                    "depthwise)",
+                    conv->groups, conv->cin, conv->cout);
   if (in->c != conv->cin)
     return ns_fail (err, NS_ERR_SHAPE,
                     "conv2d: input has %d channels, the layer expects %d",
                     in->c, conv->cin);
   if (in->h <= 0 || in->w <= 0)
     return ns_fail (err, NS_ERR_INVALID_ARG, "conv2d: empty input");
+  /* Reflection reads one mirror image deep (as PyTorch, which refuses
+     larger padding); a 1-pixel axis replicates (the basic path's rule). */
+  if (!conv->pad_zero &&
+      ((in->h > 1 && conv->pad >= in->h) || (in->w > 1 && conv->pad >= in->w)))
+    return ns_fail (err, NS_ERR_SHAPE,
+                    "conv2d: a %dx%d input is too small for reflection "
+                    "padding %d",
+                    in->w, in->h, conv->pad);
+  ns_conv_out_size (conv, in->h, in->w, &oh, &ow);
+  if (oh < 1 || ow < 1)
+    return ns_fail (err, NS_ERR_SHAPE,
+                    "conv2d: a %dx%d input is too small for a %dx%d kernel",
+                    in->w, in->h, conv->k, conv->k);
   /* BLAS takes int sizes and leading dimensions. */
   if ((size_t) in->h * (size_t) in->w > (size_t) INT_MAX ||
-      (size_t) conv->cin * 9 > (size_t) INT_MAX)
+      (size_t) conv->cin * (size_t) conv->k * conv->k > (size_t) INT_MAX)
     return ns_fail (err, NS_ERR_UNSUPPORTED,
                     "conv2d: a %dx%d input is too large", in->w, in->h);
   return NS_OK;
@@ -379,6 +424,8 @@ ns_conv_scratch_floats (const ns_conv *conv, int h, int w,
 
   if (h <= 0 || w <= 0)
     return 0;
+  if (!ns_conv_is_basic (conv))
+    return ns_conv_general_scratch_floats (conv, h, w, opts);
   plan_for (conv, h, w, opts, NULL, &p);
   return plan_scratch_floats (conv, w, &p);
 }
@@ -389,6 +436,7 @@ ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
 {
   ns_status st;
   float *buf;
+  int oh, ow;
 
   if (out)
     memset (out, 0, sizeof *out);
@@ -398,7 +446,8 @@ ns_conv2d (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
     return ns_fail (err, NS_ERR_INVALID_ARG, "conv2d: NULL output");
   if (run && run->cancelled)
     return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
-  if ((st = ns_tensor_alloc (out, conv->cout, in->h, in->w, err)) != NS_OK)
+  ns_conv_out_size (conv, in->h, in->w, &oh, &ow);
+  if ((st = ns_tensor_alloc (out, conv->cout, oh, ow, err)) != NS_OK)
     return st;
   buf = out->data;
   st = ns_conv2d_buf (conv, in, buf, out, run, err);
@@ -423,8 +472,7 @@ ns_conv2d_buf (const ns_conv *conv, const ns_tensor *in, float *buf,
   if (st == NS_OK)
     {
       out->c = conv->cout;
-      out->h = in->h;
-      out->w = in->w;
+      ns_conv_out_size (conv, in->h, in->w, &out->h, &out->w);
       out->data = buf;
     }
   return st;
@@ -450,6 +498,9 @@ ns_conv2d_into (const ns_conv *conv, const float *in_data, int h, int w,
     return ns_fail (err, NS_ERR_INVALID_ARG, "conv2d: NULL output");
   if (run && run->cancelled)
     return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
+  if (!ns_conv_is_basic (conv))
+    return ns_conv2d_general_into (conv, in_data, h, w, out_data, opts, run,
+                                   err);
   tout.c = conv->cout;
   tout.h = h;
   tout.w = w;
@@ -548,8 +599,13 @@ ns_conv2d_into (const ns_conv *conv, const float *in_data, int h, int w,
 double
 ns_conv_flops (const ns_conv *conv, int h, int w)
 {
-  return 2.0 * conv->cout * (double) conv->cin * conv->k * conv->k *
-         (double) h * (double) w;
+  int oh = h, ow = w;
+  const double cin_per_group = ns_conv_depthwise (conv) ? 1.0 : conv->cin;
+
+  if (!ns_conv_is_basic (conv))
+    ns_conv_out_size (conv, h, w, &oh, &ow);
+  return 2.0 * conv->cout * cin_per_group * conv->k * conv->k * (double) oh *
+         (double) ow;
 }
 
 /* ------------------------------------------------------ backward pass */

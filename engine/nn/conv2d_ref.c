@@ -11,35 +11,47 @@ ns_conv2d_ref (const ns_conv *conv, const ns_tensor *in, ns_tensor *out,
                ns_error *err)
 {
   ns_status st;
-  int k, r;
+  int k, r, s, oh, ow, cpg;
+  bool dw;
 
   if (out)
     memset (out, 0, sizeof *out);
   if ((st = ns_conv_check (conv, in, err)) != NS_OK)
     return st;
-  if ((st = ns_tensor_alloc (out, conv->cout, in->h, in->w, err)) != NS_OK)
+  ns_conv_out_size (conv, in->h, in->w, &oh, &ow);
+  if ((st = ns_tensor_alloc (out, conv->cout, oh, ow, err)) != NS_OK)
     return st;
   k = conv->k;
   r = conv->pad;
+  s = ns_conv_stride (conv);
+  dw = ns_conv_depthwise (conv);
+  cpg = dw ? 1 : conv->cin; /* input channels per group */
   for (int co = 0; co < conv->cout; co++)
-    for (int y = 0; y < in->h; y++)
-      for (int x = 0; x < in->w; x++)
+    for (int y = 0; y < oh; y++)
+      for (int x = 0; x < ow; x++)
         {
           double acc = conv->bias ? conv->bias[co] : 0.0;
-          for (int ci = 0; ci < conv->cin; ci++)
-            for (int ky = 0; ky < k; ky++)
-              for (int kx = 0; kx < k; kx++)
-                {
-                  int sy = ns_reflect_index (y + ky - r, in->h);
-                  int sx = ns_reflect_index (x + kx - r, in->w);
-                  acc +=
-                      (double) conv->weight
-                          [((size_t) (co * conv->cin + ci) * k + ky) * k + kx] *
-                      in->data[((size_t) ci * in->h + sy) * in->w + sx];
-                }
+          for (int j = 0; j < cpg; j++)
+            {
+              int ci = dw ? co : j;
+              for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++)
+                  {
+                    int sy = ns_pad_index (y * s + ky - r, in->h,
+                                           conv->pad_zero);
+                    int sx = ns_pad_index (x * s + kx - r, in->w,
+                                           conv->pad_zero);
+                    if (sy < 0 || sx < 0)
+                      continue;
+                    acc += (double) conv
+                               ->weight[((size_t) (co * cpg + j) * k + ky) * k +
+                                        kx] *
+                           in->data[((size_t) ci * in->h + sy) * in->w + sx];
+                  }
+            }
           if (conv->relu && acc < 0.0)
             acc = 0.0;
-          out->data[((size_t) co * in->h + y) * in->w + x] = (float) acc;
+          out->data[((size_t) co * oh + y) * ow + x] = (float) acc;
         }
   return NS_OK;
 }

@@ -162,8 +162,7 @@ supported (const ns_net *net, int first, int last)
   for (int i = first; i < last; i++)
     {
       const ns_layer *l = &net->layers[i];
-      if (l->kind == NS_LAYER_CONV && !((l->conv.k == 3 && l->conv.pad == 1) ||
-                                        (l->conv.k == 1 && l->conv.pad == 0)))
+      if (l->kind == NS_LAYER_CONV && !ns_conv_is_basic (&l->conv))
         return false;
     }
   return true;
@@ -416,8 +415,7 @@ ns_dnnl_conv_backward_plain (const ns_conv *conv, const float *gout, int h,
   int saved_nt = omp_get_max_threads ();
 
   *handled = false;
-  if (arith == NS_ARITH_OWN || !ns_dnnl_engine () ||
-      !((conv->k == 3 && p == 1) || (conv->k == 1 && p == 0)))
+  if (arith == NS_ARITH_OWN || !ns_dnnl_engine () || !ns_conv_is_basic (conv))
     return NS_OK;
   *handled = true;
   g.data = g.blk == 1 ? g0.data : ns_alloc (ns_dact_bytes (&g));

@@ -12,6 +12,8 @@
  * naming it, never later in a kernel. */
 #include "nn-dnnl.h"
 
+#include "microast/microast.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +41,16 @@ ns_model_kind_name (ns_model_kind kind)
       return "vgg19";
     case NS_MODEL_LST_R31:
       return "lst-r31";
+    case NS_MODEL_MICROAST:
+      return "microast";
+    case NS_MODEL_FAST:
+      return "fast";
     }
   return "unknown";
 }
+
+/* Beside it, one STYLE.bin per style (ns_fast_styles_list). */
+static const char *const fast_files[] = { "transformer.param", NULL };
 
 const char *const *
 ns_model_kind_files (ns_model_kind kind)
@@ -54,6 +63,10 @@ ns_model_kind_files (ns_model_kind kind)
       return vgg19_files;
     case NS_MODEL_LST_R31:
       return lst_files;
+    case NS_MODEL_MICROAST:
+      return ns_microast_files;
+    case NS_MODEL_FAST:
+      return fast_files;
     case NS_MODEL_AUTO:
       break;
     }
@@ -96,6 +109,7 @@ ns_model_free (ns_model *model)
         ns_dnnl_forget (ns_weights_get (model->files[i], j)->data);
       ns_weights_free (model->files[i]);
     }
+  ns_fast_net_free (model->fast);
   free (model->dir);
   free (model);
 }
@@ -374,12 +388,30 @@ load_single (ns_model *m, const dec_step *dec, int n_dec, ns_error *err)
   return check_pair (&m->enc[0], &m->dec[0], files[0], files[1], err);
 }
 
+/* MicroAST: no VGG encoder/decoder levels; its four files are
+ * kept in M->files and its network is built from them per run
+ * (engine/microast), every shape checked here. */
+static ns_status
+load_microast (ns_model *m, ns_error *err)
+{
+  const ns_weights *w;
+  ns_status st;
+  /* ns_context_new (context.c) refuses models with no level: one empty
+     level 0 (no reluN_1 is numbered 0) until it accepts MicroAST's. */
+  m->n_levels = 1;
+  m->level_id[0] = 0;
+  for (int i = 0; ns_microast_files[i]; i++)
+    if ((st = load_file (m, ns_microast_files[i], &w, err)) != NS_OK)
+      return st;
+  return ns_microast_check_files (m->files, ns_microast_files, err);
+}
+
 ns_status
 ns_model_load (const char *dir, ns_model_kind kind, ns_model **out,
                ns_error *err)
 {
   static const ns_model_kind order[] = { NS_MODEL_CD16X, NS_MODEL_VGG19,
-                                         NS_MODEL_LST_R31 };
+                                         NS_MODEL_LST_R31, NS_MODEL_MICROAST };
   ns_model *m;
   ns_status st;
   struct stat sb;
@@ -403,11 +435,16 @@ ns_model_load (const char *dir, ns_model_kind kind, ns_model **out,
                         "%s: no complete model found; the folder must contain "
                         "enc1..enc5.pth and dec1..dec5.pth (cd16x), or "
                         "vgg_normalised.pth and decoder.pth (vgg19), or "
-                        "vgg_r31.pth and dec_r31.pth (lst-r31)",
+                        "vgg_r31.pth and dec_r31.pth (lst-r31), or the four "
+                        "MicroAST *_iter_160000.pth.tar files (microast)",
                         dir);
     }
+  else if (kind == NS_MODEL_FAST)
+    return ns_fail (err, NS_ERR_INVALID_ARG,
+                    "%s: fast styles are loaded by name (ns_model_load_fast)",
+                    dir);
   else if (kind != NS_MODEL_CD16X && kind != NS_MODEL_VGG19 &&
-           kind != NS_MODEL_LST_R31)
+           kind != NS_MODEL_LST_R31 && kind != NS_MODEL_MICROAST)
     return ns_fail (err, NS_ERR_INVALID_ARG, "unknown model kind %d",
                     (int) kind);
 
@@ -425,6 +462,9 @@ ns_model_load (const char *dir, ns_model_kind kind, ns_model **out,
       break;
     case NS_MODEL_VGG19:
       st = load_single (m, NULL, 0, err);
+      break;
+    case NS_MODEL_MICROAST:
+      st = load_microast (m, err);
       break;
     default:
       st = load_single (m, lst_decoder,

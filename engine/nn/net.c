@@ -91,6 +91,7 @@ layer_shape (const ns_net *net, const ns_layer *l, int *c, int *h, int *w)
     {
     case NS_LAYER_CONV:
       *c = l->conv.cout;
+      ns_conv_out_size (&l->conv, *h, *w, h, w);
       break;
     case NS_LAYER_POOL:
       *h = net->pool_ceil ? (*h + 1) / 2 : *h / 2;

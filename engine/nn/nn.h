@@ -22,6 +22,37 @@ ns_status ns_conv_check (const ns_conv *conv, const ns_tensor *in,
                          ns_error *err);
 /* FLOPs (multiply + add) of CONV on an H x W input. */
 double ns_conv_flops (const ns_conv *conv, int h, int w);
+/* Output size of CONV on an H x W input: (H + 2 pad - k) / stride + 1
+ * (floor, as PyTorch); < 1 when the input is too small. */
+void ns_conv_out_size (const ns_conv *conv, int h, int w, int *oh, int *ow);
+/* True for the cases of the fast path, the backward pass and oneDNN:
+ * stride 1, dense, 3x3 reflection pad 1 or 1x1 pad 0. */
+bool ns_conv_is_basic (const ns_conv *conv);
+/* Stride 1 or 2 (a zero field means 1) and groups 1 (0) or depthwise. */
+static inline int
+ns_conv_stride (const ns_conv *conv)
+{
+  return conv->stride > 1 ? conv->stride : 1;
+}
+static inline bool
+ns_conv_depthwise (const ns_conv *conv)
+{
+  return conv->groups > 1;
+}
+/* Source index of padded index I on an axis of N for the general path:
+ * reflection (no edge repeat, as ReflectionPad2d; N == 1 replicates), or
+ * -1 for a zero-padded cell. */
+static inline int
+ns_pad_index (int i, int n, bool zero)
+{
+  if (i >= 0 && i < n)
+    return i;
+  if (zero)
+    return -1;
+  if (n == 1)
+    return 0;
+  return i < 0 ? -i : 2 * n - 2 - i;
+}
 
 /* The kernels writing into a caller's buffer BUF (capacity at least the
  * output's numel, not overlapping IN, not freed on error) instead of
@@ -45,9 +76,9 @@ typedef struct
 } ns_conv_opts;
 
 /* The kernel itself on bare arrays, for callers that manage their own
- * buffers (the Gatys feature network): IN cin x H x W, OUT cout x H x W
- * (not overlapping IN).  RUN may be NULL (no progress, no cancellation).
- * Only OUT is written. */
+ * buffers (the Gatys feature network): IN cin x H x W, OUT cout x OH x OW
+ * (ns_conv_out_size; not overlapping IN).  RUN may be NULL (no progress, no
+ * cancellation). Only OUT is written. */
 ns_status ns_conv2d_into (const ns_conv *conv, const float *in, int h, int w,
                           float *out, const ns_conv_opts *opts, ns_run *run,
                           ns_error *err);
@@ -55,6 +86,17 @@ ns_status ns_conv2d_into (const ns_conv *conv, const float *in, int h, int w,
  * SIZE_MAX on overflow. */
 size_t ns_conv_scratch_floats (const ns_conv *conv, int h, int w,
                                const ns_conv_opts *opts);
+
+/* The general path (conv2d_general.c), for every !ns_conv_is_basic case;
+ * ns_conv2d_into and ns_conv_scratch_floats dispatch to these.  IN
+ * cin x H x W, OUT cout x OH x OW.  Dense: im2col of bands of output rows
+ * + single-threaded sgemm per band; depthwise: direct loops per channel
+ * on a padded copy. */
+ns_status ns_conv2d_general_into (const ns_conv *conv, const float *in, int h,
+                                  int w, float *out, const ns_conv_opts *opts,
+                                  ns_run *run, ns_error *err);
+size_t ns_conv_general_scratch_floats (const ns_conv *conv, int h, int w,
+                                       const ns_conv_opts *opts);
 
 /* Reflection padding by one (PyTorch ReflectionPad2d(1)): the source index
  * of padded index I on an axis of N.  A size-1 axis cannot be reflected:
@@ -108,6 +150,22 @@ void ns_reflpad_forward (const float *in, int c, int h, int w, float *out);
 /* GOUT c x (h+2) x (w+2) -> GIN c x h x w: each padded cell's gradient
  * is added to the pixel it was copied from. */
 void ns_reflpad_backward (const float *gout, int c, int h, int w, float *gin);
+
+/* ---- instance normalisation (instnorm.c)
+ * In place on X (c x h x w): per channel (x - mean) / sqrt (var + eps)
+ * * gamma + beta, the variance biased (as torch InstanceNorm2d); GAMMA and
+ * BETA may be NULL (1 and 0); RELU fused.  Sums in double.  N_THREADS 0:
+ * ns_threads_resolve's default. */
+void ns_instnorm_forward (float *x, int c, int h, int w, const float *gamma,
+                          const float *beta, float eps, bool relu,
+                          int n_threads);
+/* Naive two-pass reference into OUT (may equal IN). */
+void ns_instnorm_ref (const float *in, int c, int h, int w, const float *gamma,
+                      const float *beta, float eps, bool relu, float *out);
+
+/* ---- residual add (add.c): Y += X over N floats, then ReLU if RELU. */
+void ns_add_forward (float *y, const float *x, size_t n, bool relu,
+                     int n_threads);
 
 /* ---- ReLU (relu.c; the convolutions fuse the forward) */
 void ns_relu_forward (float *x, size_t n);

@@ -37,14 +37,15 @@
 
 /* Per style image: statistics per model level, and what AdaIN / WCT
  * derive from them (computed on first use). */
-typedef struct
+struct ns_ff_style
 {
   uint64_t key;
   bool have[5];
   ns_stats stats[5];
   double *mean[5], *std[5]; /* AdaIN */
   double *color[5];         /* WCT colouring matrix */
-} style_entry;
+};
+typedef struct ns_ff_style style_entry;
 
 /* The first (deepest) content encoding of the last call. */
 typedef struct
@@ -151,9 +152,9 @@ single_level_index (const ns_model *model)
 }
 
 /* Encodes IMG with encoder IDX; PAD_TO as ns_image_to_tensor. */
-static ns_status
-encode (const ns_model *model, int idx, const ns_image *img, int pad_to,
-        ns_tensor *feat, ns_run *run, ns_error *err)
+ns_status
+ns_ff_encode (const ns_model *model, int idx, const ns_image *img, int pad_to,
+              ns_tensor *feat, ns_run *run, ns_error *err)
 {
   ns_tensor in = { 0 };
   ns_status st = ns_image_to_tensor (img, pad_to, &in, err);
@@ -164,8 +165,8 @@ encode (const ns_model *model, int idx, const ns_image *img, int pad_to,
   return st;
 }
 
-static ns_status
-stats_of (const ns_tensor *f, ns_stats *s, int n_threads, ns_error *err)
+ns_status
+ns_ff_stats_of (const ns_tensor *f, ns_stats *s, int n_threads, ns_error *err)
 {
   ns_status st = ns_fstats_init (s, f->c, err);
   if (st != NS_OK)
@@ -291,9 +292,9 @@ mask_to_features (const ns_mask *mask, int pad_to, int fw, int fh, float **out,
  * right and bottom) into a new W x H image.  No clamping: the cascade hands
  * unclamped images from level to level, as PytorchWCT does (and
  * ns_tensor_to_image would clamp). */
-static ns_status
-tensor_crop_to_image (const ns_tensor *t, int w, int h, ns_image *img,
-                      ns_error *err)
+ns_status
+ns_ff_crop_to_image (const ns_tensor *t, int w, int h, ns_image *img,
+                     ns_error *err)
 {
   ns_status st;
   if (t->c != 3 || t->w < w || t->h < h)
@@ -394,10 +395,10 @@ ensure_style (ns_context *ctx, style_entry *e, const ns_image *style,
       if (e->have[i])
         continue;
       /* No padding: the style only contributes statistics. */
-      st = encode (model, i, img, 1, &f, run, err);
+      st = ns_ff_encode (model, i, img, 1, &f, run, err);
       ctx->counters.style_encodes++;
       if (st == NS_OK)
-        st = stats_of (&f, &e->stats[i], run->n_threads, err);
+        st = ns_ff_stats_of (&f, &e->stats[i], run->n_threads, err);
       ns_tensor_free (&f);
       if (st == NS_OK)
         e->have[i] = true;
@@ -415,16 +416,7 @@ transform_work (const ns_tensor *fc)
   return 2.0 * fc->c * (double) fc->c * fc->h * (double) fc->w;
 }
 
-typedef struct
-{
-  const ns_params *params;
-  const ns_style *styles;
-  int n_styles;
-  style_entry **entries;
-  double *weights;     /* normalised */
-  const ns_mask *mask; /* working size, or NULL */
-  bool wct;
-} level_job;
+typedef ns_ff_levels level_job;
 
 /* The map of style S at level IDX against content statistics CS with its
  * derived AdaIN / WCT terms. */
@@ -452,10 +444,11 @@ style_map (const level_job *job, int s, int idx, const ns_stats *cs,
 
 /* Transforms the content features FC (statistics CS) at level IDX into
  * the decoder input T. */
-static ns_status
-transform_level (const level_job *job, int idx, int pad_to, const ns_tensor *fc,
-                 const ns_stats *cs, double **c_mean, double **c_std,
-                 double **c_whiten, ns_tensor *t, ns_run *run, ns_error *err)
+ns_status
+ns_ff_transform_level (const level_job *job, int idx, int pad_to,
+                       const ns_tensor *fc, const ns_stats *cs, double **c_mean,
+                       double **c_std, double **c_whiten, ns_tensor *t,
+                       ns_run *run, ns_error *err)
 {
   const int c = fc->c;
   const double alpha = job->params->strength;
@@ -614,30 +607,117 @@ levels_of (const ns_model *model, ns_method method, int *idx)
  * shallowest, so that the content is still stylized.  Styles are enlarged
  * for their statistics instead (style_work_size): skipping levels for a
  * small style would make a style's result depend on the others given. */
-static int
-usable_levels (const ns_model *model, ns_method method, int w, int h, int *idx)
+int
+ns_ff_usable_levels (const ns_model *model, ns_method method, int min_level,
+                     int max_level, int w, int h, int *idx)
 {
   int all[5], n_all = levels_of (model, method, all), n = 0;
   for (int k = 0; k < n_all; k++)
     {
       const ns_net *enc = &model->enc[all[k]];
+      int id = model->level_id[all[k]];
+      if (id < min_level || (max_level > 0 && id > max_level))
+        continue;
       if (feature_pixels (enc, w, h, enc->downsample) >= NS_FF_MIN_PIXELS)
         idx[n++] = all[k];
     }
-  if (n == 0)
+  if (n == 0 && min_level <= 1 && max_level <= 0)
     idx[n++] = all[n_all - 1];
   return n;
 }
 
 /* The padded size an encoder sees for a W x H image, and its feature
  * grid. */
-static void
-level_sizes (const ns_net *enc, int w, int h, int *wp, int *hp, int *fc,
-             int *fw, int *fh)
+void
+ns_ff_level_sizes (const ns_net *enc, int w, int h, int *wp, int *hp, int *fc,
+                   int *fw, int *fh)
 {
   *hp = round_up (h, enc->downsample);
   *wp = round_up (w, enc->downsample);
   ns_net_out_shape (enc, enc->n_layers, *hp, *wp, fc, fh, fw);
+}
+
+/* Keeps what ns_render's full-size stage needs from level I: the input of
+ * the first captured level, the content statistics of each. */
+static ns_status
+capture_level (ns_ff_capture *cap, int i, int level, const ns_image *src,
+               const ns_stats *cs, ns_error *err)
+{
+  ns_status st;
+  if (level == cap->level && !cap->input.data)
+    {
+      st = ns_image_alloc (&cap->input, src->width, src->height, err);
+      if (st != NS_OK)
+        return st;
+      memcpy (cap->input.data, src->data,
+              sizeof (float) * 3 * (size_t) src->width * src->height);
+    }
+  if (cap->have[i])
+    return NS_OK;
+  st = ns_fstats_init (&cap->stats[i], cs->c, err);
+  if (st != NS_OK)
+    return st;
+  cap->stats[i].n = cs->n;
+  memcpy (cap->stats[i].mean, cs->mean, sizeof (double) * (size_t) cs->c);
+  memcpy (cap->stats[i].m2, cs->m2,
+          sizeof (double) * (size_t) cs->c * (size_t) cs->c);
+  cap->have[i] = true;
+  return NS_OK;
+}
+
+ns_status
+ns_ff_bind (ns_context *ctx, const ns_job *job, ns_ff_bound *b, ns_error *err)
+{
+  const ns_params *params = job->params;
+  double wsum = 0.0;
+  ns_status st;
+
+  if (!ctx->ff && !(ctx->ff = calloc (1, sizeof *ctx->ff)))
+    return ns_fail (err, NS_ERR_NOMEM, "out of memory");
+  st = bind_styles (ctx->ff, params, job->styles, job->n_styles, b->entries,
+                    err);
+  if (st != NS_OK)
+    return st;
+  for (int s = 0; s < job->n_styles; s++)
+    wsum += job->styles[s].weight;
+  for (int s = 0; s < job->n_styles; s++)
+    b->weights[s] = wsum > 0.0 ? job->styles[s].weight / wsum : 0.0;
+  memset (&b->lv, 0, sizeof b->lv);
+  b->lv.params = params;
+  b->lv.styles = job->styles;
+  b->lv.n_styles = job->n_styles;
+  b->lv.entries = b->entries;
+  b->lv.weights = b->weights;
+  b->lv.wct = params->method == NS_METHOD_WCT;
+  return NS_OK;
+}
+
+double
+ns_ff_style_work (const ns_context *ctx, const ns_job *job,
+                  const ns_ff_bound *b, const int *idx, int n_idx)
+{
+  double total = 0.0;
+  for (int k = 0; k < n_idx; k++)
+    for (int s = 0; s < job->n_styles; s++)
+      if (!b->entries[s]->have[idx[k]])
+        {
+          int sw, sh;
+          style_work_size (ctx->model, job->styles[s].image,
+                           job->params->style_size, &sw, &sh);
+          total += ns_net_flops (&ctx->model->enc[idx[k]], sh, sw);
+        }
+  return total;
+}
+
+ns_status
+ns_ff_ensure_styles (ns_context *ctx, const ns_job *job, ns_ff_bound *b,
+                     const int *idx, int n_idx, ns_error *err)
+{
+  ns_status st = NS_OK;
+  for (int s = 0; s < job->n_styles && st == NS_OK; s++)
+    st = ensure_style (ctx, b->entries[s], job->styles[s].image,
+                       job->params->style_size, idx, n_idx, job->run, err);
+  return st;
 }
 
 /* It errs high (cd16x at 2048x1536: 717 MB peak RSS measured). */
@@ -653,7 +733,7 @@ ns_ff_memory_need (const ns_model *model, ns_method method, int w, int h)
       int hp, wp, fc, fh, fw;
       double feat, e, d, level;
 
-      level_sizes (enc, w, h, &wp, &hp, &fc, &fw, &fh);
+      ns_ff_level_sizes (enc, w, h, &wp, &hp, &fc, &fw, &fh);
       feat = (double) fc * fh * (double) fw * sizeof (float);
       e = ns_net_peak_bytes (enc, hp, wp);
       d = ns_net_peak_bytes (&model->dec[idx[k]], fh, fw);
@@ -673,31 +753,31 @@ ns_ff_stylize (ns_context *ctx, const ns_job *job, ns_image *result,
 {
   const ns_model *model = ctx->model;
   const ns_params *params = job->params;
-  const ns_style *styles = job->styles;
   const ns_image *content = job->content;
-  const int n_styles = job->n_styles;
   const int ww = content->width, wh = content->height;
   ns_run *run = job->run;
-  int idx[5], n_idx = usable_levels (model, params->method, ww, wh, idx);
-  style_entry *entries[NS_MAX_STYLES];
-  double weights[NS_MAX_STYLES];
+  int idx[5], n_idx = ns_ff_usable_levels (model, params->method,
+                                           job->ff_min_level, 0, ww, wh, idx);
+  ns_ff_bound b;
   ns_image cur = { 0 };
   ns_status st = NS_OK;
-  double total = 0.0, wsum = 0.0;
+  double total = 0.0;
   uint64_t content_key;
   ns_ff_cache *cache;
   level_job lj;
 
-  if (!ctx->ff && !(ctx->ff = calloc (1, sizeof *ctx->ff)))
-    return ns_fail (err, NS_ERR_NOMEM, "out of memory");
-  cache = ctx->ff;
-  if ((st = bind_styles (cache, params, styles, n_styles, entries, err)) !=
-      NS_OK)
+  if (n_idx == 0)
+    {
+      /* Every level runs later (the tiled stage of ns_render). */
+      st = ns_image_alloc (result, ww, wh, err);
+      if (st == NS_OK)
+        memcpy (result->data, content->data,
+                sizeof (float) * 3 * (size_t) ww * wh);
+      return st;
+    }
+  if ((st = ns_ff_bind (ctx, job, &b, err)) != NS_OK)
     return st;
-  for (int s = 0; s < n_styles; s++)
-    wsum += styles[s].weight;
-  for (int s = 0; s < n_styles; s++)
-    weights[s] = wsum > 0.0 ? styles[s].weight / wsum : 0.0;
+  cache = ctx->ff;
 
   /* The working content (max_size applied) with the first level. */
   content_key = hash_image (hash_mix (0xc0de, (uint64_t) idx[0]), content);
@@ -707,36 +787,20 @@ ns_ff_stylize (ns_context *ctx, const ns_job *job, ns_image *result,
     {
       int i = idx[k], hp, wp, fc, fh, fw;
       const ns_net *enc = &model->enc[i];
-      level_sizes (enc, ww, wh, &wp, &hp, &fc, &fw, &fh);
+      ns_ff_level_sizes (enc, ww, wh, &wp, &hp, &fc, &fw, &fh);
       if (!(k == 0 && cache->content.valid &&
             cache->content.key == content_key))
         total += ns_net_flops (enc, hp, wp);
       total += ns_net_flops (&model->dec[i], fh, fw);
       total += 2.0 * fc * (double) fc * fh * (double) fw;
-      for (int s = 0; s < n_styles; s++)
-        if (!entries[s]->have[i])
-          {
-            int sw, sh;
-            style_work_size (model, styles[s].image, params->style_size, &sw,
-                             &sh);
-            total += ns_net_flops (enc, sh, sw);
-          }
     }
-  run->total = run->done + (total > 0.0 ? total : 1.0);
+  total += ns_ff_style_work (ctx, job, &b, idx, n_idx);
+  run->total = run->done + (total > 0.0 ? total : 1.0) + run->after;
 
-  for (int s = 0; s < n_styles && st == NS_OK; s++)
-    st = ensure_style (ctx, entries[s], styles[s].image, params->style_size,
-                       idx, n_idx, run, err);
-  if (st != NS_OK)
+  if ((st = ns_ff_ensure_styles (ctx, job, &b, idx, n_idx, err)) != NS_OK)
     return st;
-
-  lj.params = params;
-  lj.styles = styles;
-  lj.n_styles = n_styles;
-  lj.entries = entries;
-  lj.weights = weights;
+  lj = b.lv;
   lj.mask = job->mask;
-  lj.wct = params->method == NS_METHOD_WCT;
 
   for (int k = 0; k < n_idx && st == NS_OK; k++)
     {
@@ -758,10 +822,11 @@ ns_ff_stylize (ns_context *ctx, const ns_job *job, ns_image *result,
             {
               content_entry_clear (ce);
               ns_run_stage (run, "encoding content");
-              st = encode (model, i, src, pad_to, &ce->feat, run, err);
+              st = ns_ff_encode (model, i, src, pad_to, &ce->feat, run, err);
               ctx->counters.content_encodes++;
               if (st == NS_OK)
-                st = stats_of (&ce->feat, &ce->stats, run->n_threads, err);
+                st = ns_ff_stats_of (&ce->feat, &ce->stats, run->n_threads,
+                                     err);
               if (st != NS_OK)
                 {
                   content_entry_clear (ce);
@@ -779,19 +844,22 @@ ns_ff_stylize (ns_context *ctx, const ns_job *job, ns_image *result,
       else
         {
           ns_run_stage (run, "encoding content");
-          st = encode (model, i, src, pad_to, &fc_own, run, err);
+          st = ns_ff_encode (model, i, src, pad_to, &fc_own, run, err);
           ctx->counters.content_encodes++;
           if (st == NS_OK)
-            st = stats_of (&fc_own, &cs_own, run->n_threads, err);
+            st = ns_ff_stats_of (&fc_own, &cs_own, run->n_threads, err);
           fc = &fc_own;
           cs = &cs_own;
         }
 
+      if (st == NS_OK && job->capture &&
+          model->level_id[i] <= job->capture->level)
+        st = capture_level (job->capture, i, model->level_id[i], src, cs, err);
       if (st == NS_OK)
         {
           ns_run_stage (run, "transforming");
-          st = transform_level (&lj, i, pad_to, fc, cs, pm, ps, pw, &t, run,
-                                err);
+          st = ns_ff_transform_level (&lj, i, pad_to, fc, cs, pm, ps, pw, &t,
+                                      run, err);
         }
       ns_tensor_free (&fc_own);
       ns_fstats_clear (&cs_own);
@@ -806,7 +874,7 @@ ns_ff_stylize (ns_context *ctx, const ns_job *job, ns_image *result,
         }
       ns_tensor_free (&t);
       if (st == NS_OK)
-        st = tensor_crop_to_image (&dec, ww, wh, &next, err);
+        st = ns_ff_crop_to_image (&dec, ww, wh, &next, err);
       ns_tensor_free (&dec);
       ns_image_free (&cur);
       cur = next;

@@ -18,6 +18,63 @@ ns_status ns_ff_stylize (ns_context *ctx, const ns_job *job, ns_image *result,
 double ns_ff_memory_need (const ns_model *model, ns_method method, int w,
                           int h);
 
+/* ---- internals shared with the tiled stage (tiled.c) */
+
+/* A style's cached statistics (feedforward.c). */
+typedef struct ns_ff_style ns_ff_style;
+
+/* What a level transform needs besides the content features. */
+typedef struct
+{
+  const ns_params *params;
+  const ns_style *styles;
+  int n_styles;
+  ns_ff_style **entries;
+  double *weights;     /* normalised */
+  const ns_mask *mask; /* the features' image size, or NULL */
+  bool wct;
+} ns_ff_levels;
+
+/* The styles of a job bound to the context's cache. */
+typedef struct
+{
+  ns_ff_style *entries[NS_MAX_STYLES];
+  double weights[NS_MAX_STYLES];
+  ns_ff_levels lv; /* points into this struct: do not copy it away */
+} ns_ff_bound;
+
+ns_status ns_ff_bind (ns_context *ctx, const ns_job *job, ns_ff_bound *b,
+                      ns_error *err);
+/* Progress units of encoding the styles for levels IDX not yet cached. */
+double ns_ff_style_work (const ns_context *ctx, const ns_job *job,
+                         const ns_ff_bound *b, const int *idx, int n_idx);
+/* Encodes the styles for levels IDX (indices into model->enc). */
+ns_status ns_ff_ensure_styles (ns_context *ctx, const ns_job *job,
+                               ns_ff_bound *b, const int *idx, int n_idx,
+                               ns_error *err);
+/* The level indices METHOD runs (deepest first) among the levels with id
+ * in [MIN_LEVEL, MAX_LEVEL] (MAX_LEVEL <= 0: no upper bound) that have
+ * enough feature pixels at W x H. */
+int ns_ff_usable_levels (const ns_model *model, ns_method method, int min_level,
+                         int max_level, int w, int h, int *idx);
+void ns_ff_level_sizes (const ns_net *enc, int w, int h, int *wp, int *hp,
+                        int *fc, int *fw, int *fh);
+ns_status ns_ff_encode (const ns_model *model, int idx, const ns_image *img,
+                        int pad_to, ns_tensor *feat, ns_run *run,
+                        ns_error *err);
+ns_status ns_ff_stats_of (const ns_tensor *f, ns_stats *s, int n_threads,
+                          ns_error *err);
+/* Content features FC with global statistics CS at level IDX -> decoder
+ * input T; *C_MEAN etc. are derived from CS on first use and kept. */
+ns_status ns_ff_transform_level (const ns_ff_levels *job, int idx, int pad_to,
+                                 const ns_tensor *fc, const ns_stats *cs,
+                                 double **c_mean, double **c_std,
+                                 double **c_whiten, ns_tensor *t, ns_run *run,
+                                 ns_error *err);
+/* The top-left W x H of a decoded 3-channel tensor, unclamped. */
+ns_status ns_ff_crop_to_image (const ns_tensor *t, int w, int h, ns_image *img,
+                               ns_error *err);
+
 /* Feature statistics over a set of pixels of a C-channel activation, in
  * double: the pixel count, the per-channel mean and M2, the sum of the
  * centred outer products (C x C, row-major, symmetric).  Sets are merged
@@ -99,5 +156,45 @@ ns_status ns_eig_sym_jacobi (int n, const double *a, double *eval, double *evec,
  * eigenvalues of A + SHIFT I. */
 ns_status ns_sym_power (int n, const double *a, double shift, double power,
                         double eig_min, double *out, ns_error *err);
+
+/* What a design-size cascade hands the full-size stage (see ns_job). */
+typedef struct ns_ff_capture
+{
+  int level;      /* capture levels reluN_1 with N <= this */
+  ns_image input; /* the input of level LEVEL */
+  bool have[5];   /* by index into model->enc */
+  ns_stats stats[5];
+} ns_ff_capture;
+void ns_ff_capture_clear (ns_ff_capture *cap);
+
+/* ---- the tiled shallow levels (tiled.c) */
+typedef struct
+{
+  ns_region_fn read_in; /* the first level's input, 3 planes */
+  void *in_user_data;
+  ns_region_fn read_mask; /* NULL: no mask; else 1 plane */
+  void *mask_user_data;
+  /* Receives the last level's inner tiles (unclamped), in rows of tiles. */
+  ns_status (*write) (void *user_data, int x, int y, int w, int h,
+                      const float *rgb, ns_error *err);
+  void *out_user_data;
+} ns_ff_tiled_io;
+
+/* Runs levels IDX (deepest first) of the job's cascade on the W x H image
+ * IO reads, in tiles of TILE pixels, with statistics global to the image:
+ * STATS[idx] when given (from the design stage), else accumulated over
+ * the tiles in a first pass.  JOB->content is not used. */
+ns_status ns_ff_tiled_levels (ns_context *ctx, const ns_job *job,
+                              const int *idx, int n_idx, int w, int h, int tile,
+                              const ns_stats *const *stats,
+                              const ns_ff_tiled_io *io, ns_error *err);
+/* The margin of context around each tile for levels IDX. */
+int ns_ff_tile_margin (const ns_model *model, const int *idx, int n_idx);
+/* Bytes one tile of TILE pixels needs (the larger level). */
+double ns_ff_tile_bytes (const ns_model *model, const int *idx, int n_idx,
+                         int tile);
+/* Progress units of ns_ff_tiled_levels. */
+double ns_ff_tiled_work (const ns_model *model, const int *idx, int n_idx,
+                         int w, int h, int tile);
 
 #endif /* NS_STYLE_H */

@@ -253,7 +253,7 @@ def main():
     se = case(base, 4, [os.path.join(tmp, 'no-models-here', 'cd16x'),
                         os.path.join(tmp, '.config', 'GIMP', '3.0',
                                      'neural-style', 'models', 'cd16x'),
-                        'download-models.sh', 'enc1.pth'],
+                        'nstyle models install cd16x', 'enc1.pth'],
               'no model found by default')
     T.check('installs into %s/cd16x' % env['NS_MODELS_DIR'] in se,
             'the download destination is the first folder of the list')

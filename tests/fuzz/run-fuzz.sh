@@ -2,9 +2,11 @@
 # Builds the fuzz targets (clang, libFuzzer, ASan + UBSan, through meson
 # with -Dfuzz=true) and fuzzes each from its committed corpus plus the
 # cache that earlier runs grew, for SECONDS in total (default 300):
-#   fuzz_pth       30%  ns_weights_load_pth_mem      corpus/, seeds/pth/
-#   fuzz_pth_file  30%  ns_weights_load_pth (mmap)   corpus/, seeds/pth/
-#   fuzz_model     40%  ns_model_load (shape checks) corpus-model/, seeds/model/
+#   fuzz_pth       25%  ns_weights_load_pth_mem      corpus/, seeds/pth/
+#   fuzz_pth_file  25%  ns_weights_load_pth (mmap)   corpus/, seeds/pth/
+#   fuzz_model     35%  ns_model_load (shape checks) corpus-model/, seeds/model/
+#   fuzz_ncnn      15%  ncnn .param + .bin reader    corpus-ncnn/ (hand-made
+#                       seeds from make-ncnn-seeds.py)
 # (seeds/: written by make-corpus.py with PyTorch; corpus*/: minimised.)
 # Any crash, leak (LeakSanitizer), timeout (-timeout=10 s per input) or
 # out-of-memory (-rss_limit_mb=2048) fails the run; the input is kept and
@@ -50,7 +52,7 @@ if [ ! -f "$build/build.ninja" ]; then
     > "$work/setup.log" 2>&1 || { cat "$work/setup.log" >&2; echo "fuzz: meson setup failed"; exit 2; }
 fi
 if ! nice ninja -C "$build" tests/fuzz/fuzz_pth tests/fuzz/fuzz_pth_file \
-     tests/fuzz/fuzz_model > "$work/ninja.log" 2>&1; then
+     tests/fuzz/fuzz_model tests/fuzz/fuzz_ncnn > "$work/ninja.log" 2>&1; then
   tail -40 "$work/ninja.log" >&2; echo "fuzz: build failed"; exit 2
 fi
 
@@ -62,7 +64,7 @@ common="-rss_limit_mb=2048 -timeout=10 -dict=$here/pth.dict"
 fail=0
 
 # target:corpus:seeds:max_len:share of SECONDS (percent)
-targets="fuzz_pth:corpus:pth:65536:30 fuzz_pth_file:corpus:pth:65536:30 fuzz_model:corpus-model:model:131072:40"
+targets="fuzz_pth:corpus:pth:65536:25 fuzz_pth_file:corpus:pth:65536:25 fuzz_model:corpus-model:model:131072:35 fuzz_ncnn:corpus-ncnn:../corpus-ncnn:65536:15"
 
 if [ $mode = minimise ]; then
   for t in $targets; do
@@ -75,7 +77,7 @@ if [ $mode = minimise ]; then
       > "$work/$name.merge.log" 2>&1 ||
       { tail -20 "$work/$name.merge.log"; echo "fuzz: $name merge failed"; exit 1; }
   done
-  for c in corpus corpus-model; do
+  for c in corpus corpus-model corpus-ncnn; do
     [ -d "$work/$c.min" ] || continue
     rm -f "$here/$c"/*
     # Both loader targets share corpus/: the union of their minimised sets.

@@ -4,6 +4,7 @@
  *
  * Exit codes: see NST_EXIT_* in nstyle.h and the --help text. */
 #include "config.h"
+#include "models-cmd.h"
 #include "nstyle.h"
 
 #include <errno.h>
@@ -30,6 +31,8 @@ static char *opt_threads;
 static gboolean opt_quiet;
 static gboolean opt_version;
 static gboolean opt_print_model_dirs;
+static char *opt_fast_style;
+static gboolean opt_list_fast_styles;
 
 /* Numbers are taken as strings and parsed by us, so a bad value gets a
  * message naming the option and exit code 2. */
@@ -38,6 +41,10 @@ static const GOptionEntry files_entries[] = {
     "Content image (PNG, JPEG or TIFF)", "FILE" },
   { "style", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_styles,
     "Style image; repeat for several styles", "FILE" },
+  { "fast-style", 0, 0, G_OPTION_ARG_STRING, &opt_fast_style,
+    "Use the installed fast style NAME instead of style images (-s is then "
+    "refused; 'help' lists the styles)",
+    "NAME" },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
     "Output image; format from the extension (.png, .jpg, .tif)", "FILE" },
   { "model", 0, 0, G_OPTION_ARG_FILENAME, &opt_model,
@@ -57,6 +64,10 @@ static const GOptionEntry other_entries[] = {
     "Worker threads (default: all cores)", "N" },
   { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
     "No progress bar and no timing", NULL },
+  { "list-fast-styles", 0, 0, G_OPTION_ARG_NONE, &opt_list_fast_styles,
+    "Print the installed fast styles (in --model DIR or the model folders) "
+    "and exit",
+    NULL },
   { "print-model-dirs", 0, 0, G_OPTION_ARG_NONE, &opt_print_model_dirs,
     "Print the folders searched for models, in order, and exit", NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
@@ -69,8 +80,10 @@ static const char summary[] =
     "\n"
     "Example:\n"
     "  nstyle -c photo.jpg -s starry_night.jpg --size 1024 -o out.png\n"
+    "  nstyle -c photo.jpg --fast-style candy -o out.png\n"
     "\n"
-    "Gatys optimisation options: nstyle --help-gatys";
+    "Gatys optimisation options: nstyle --help-gatys\n"
+    "Models: nstyle models list|install|verify (nstyle models --help)";
 
 static char *
 make_description (void)
@@ -251,14 +264,111 @@ resize_long_side (ns_image *img, float **alpha, int long_side)
   return true;
 }
 
-/* Finds and loads the model; on failure prints why and sets *CODE. */
+/* Prints the fast styles installed (one per line, on stdout). */
+static int
+list_fast_styles (void)
+{
+  char *dir = nst_fast_find (opt_model);
+  char **names;
+  int code = NST_EXIT_OK;
+
+  if (!dir)
+    return NST_EXIT_MODEL;
+  names = ns_fast_styles_list (dir);
+  if (!names)
+    {
+      fprintf (stderr, "nstyle: out of memory\n");
+      g_free (dir);
+      return NST_EXIT_ENGINE;
+    }
+  if (!names[0])
+    {
+      fprintf (stderr, "nstyle: no fast styles (STYLE.bin files) in %s\n", dir);
+      nst_fast_print_help ();
+      code = NST_EXIT_MODEL;
+    }
+  for (int i = 0; names[i]; i++)
+    printf ("%s\n", names[i]);
+  ns_strv_free (names);
+  g_free (dir);
+  return code;
+}
+
+/* Loads the fast style opt_fast_style; on failure prints why and sets
+ * *CODE. */
 static ns_model *
-load_model (int *code)
+load_fast_style (int *code)
 {
   ns_model *model = NULL;
   ns_error err;
+  char *dir = nst_fast_find (opt_model);
+  char **names;
+  bool known = false;
+
+  *code = NST_EXIT_MODEL;
+  if (!dir)
+    return NULL;
+  names = ns_fast_styles_list (dir);
+  if (!names)
+    {
+      fprintf (stderr, "nstyle: out of memory\n");
+      g_free (dir);
+      *code = NST_EXIT_ENGINE;
+      return NULL;
+    }
+  for (int i = 0; names[i]; i++)
+    known = known || strcmp (names[i], opt_fast_style) == 0;
+  if (!known)
+    {
+      char *list = g_strjoinv (", ", names);
+      if (names[0])
+        fprintf (stderr, "nstyle: no fast style '%s' in %s; installed: %s\n",
+                 opt_fast_style, dir, list);
+      else
+        {
+          fprintf (stderr,
+                   "nstyle: no fast style '%s': %s has no fast styles "
+                   "(STYLE.bin files)\n",
+                   opt_fast_style, dir);
+          nst_fast_print_help ();
+        }
+      g_free (list);
+      ns_strv_free (names);
+      g_free (dir);
+      return NULL;
+    }
+  ns_strv_free (names);
+  if (ns_model_load_fast (dir, opt_fast_style, &model, &err) != NS_OK)
+    {
+      fprintf (stderr, "nstyle: cannot load the fast style %s in %s: %s\n",
+               opt_fast_style, dir, err.message);
+      if (err.status == NS_ERR_NOMEM || err.status == NS_ERR_INTERNAL)
+        *code = NST_EXIT_ENGINE;
+      else
+        fprintf (stderr, "The style's files may be damaged or incomplete.\n");
+      g_free (dir);
+      return NULL;
+    }
+  g_free (dir);
+  *code = NST_EXIT_OK;
+  return model;
+}
+
+/* Finds and loads the model METHOD needs (METHOD_GIVEN: the user chose
+ * it): the fast style, a MicroAST model, or a VGG-based one (cd16x, vgg19,
+ * lst-r31).  On failure prints why and sets *CODE. */
+static ns_model *
+load_model (ns_method method, bool method_given, int *code)
+{
+  ns_model *model = NULL;
+  ns_error err;
+  ns_model_kind kind = NS_MODEL_AUTO;
   char *dir;
 
+  if (method == NS_METHOD_FAST)
+    return load_fast_style (code);
+  if (method_given && method == NS_METHOD_MICROAST)
+    kind = NS_MODEL_MICROAST;
   if (opt_model)
     {
       if (!g_file_test (opt_model, G_FILE_TEST_IS_DIR))
@@ -271,7 +381,7 @@ load_model (int *code)
           else
             fprintf (stderr, "nstyle: model folder %s does not exist\n",
                      opt_model);
-          nst_model_print_help (NS_MODEL_AUTO);
+          nst_model_print_help (kind);
           *code = NST_EXIT_MODEL;
           return NULL;
         }
@@ -279,18 +389,41 @@ load_model (int *code)
     }
   else
     {
-      dir = nst_model_find (NS_MODEL_AUTO, &err);
-      if (!dir)
+      /* A chosen VGG method: a VGG-based model even when a MicroAST one
+       * comes first. */
+      dir = method_given && kind == NS_MODEL_AUTO ? nst_model_find_vgg ()
+                                                  : NULL;
+      if (!dir && !(method_given && kind == NS_MODEL_AUTO))
         {
-          fprintf (stderr, "nstyle: %s\n", err.message);
+          dir = nst_model_find (kind, &err);
+          if (!dir)
+            {
+              fprintf (stderr, "nstyle: %s\n", err.message);
+              *code = NST_EXIT_MODEL;
+              return NULL;
+            }
+        }
+      else if (!dir)
+        {
+          fprintf (stderr,
+                   "nstyle: no VGG-based model (cd16x, vgg19 or lst-r31) "
+                   "found for --method %s; the folders searched are:\n",
+                   ns_method_name (method));
+          {
+            char **dirs = ns_model_dirs (NULL, NULL);
+            for (int i = 0; dirs && dirs[i]; i++)
+              fprintf (stderr, "  %s\n", dirs[i]);
+            ns_strv_free (dirs);
+          }
+          nst_model_print_help (NS_MODEL_CD16X);
           *code = NST_EXIT_MODEL;
           return NULL;
         }
     }
-  if (ns_model_load (dir, NS_MODEL_AUTO, &model, &err) != NS_OK)
+  if (ns_model_load (dir, kind, &model, &err) != NS_OK)
     {
-      fprintf (stderr, "nstyle: cannot load the model in %s: %s\n", dir,
-               err.message);
+      fprintf (stderr, "nstyle: cannot load the %smodel in %s: %s\n",
+               kind == NS_MODEL_MICROAST ? "MicroAST " : "", dir, err.message);
       fprintf (stderr, "The model's files may be damaged or incomplete.\n");
       g_free (dir);
       if (err.status == NS_ERR_NOMEM || err.status == NS_ERR_INTERNAL)
@@ -298,7 +431,20 @@ load_model (int *code)
           *code = NST_EXIT_ENGINE;
           return NULL;
         }
-      nst_model_print_help (NS_MODEL_AUTO);
+      nst_model_print_help (kind);
+      *code = NST_EXIT_MODEL;
+      return NULL;
+    }
+  if (method_given && method != NS_METHOD_MICROAST &&
+      ns_model_get_kind (model) == NS_MODEL_MICROAST)
+    {
+      fprintf (stderr,
+               "nstyle: the model in %s is a MicroAST model, which runs only "
+               "--method microast; --method %s needs a cd16x, vgg19 or "
+               "lst-r31 model\n",
+               dir, ns_method_name (method));
+      g_free (dir);
+      ns_model_free (model);
       *code = NST_EXIT_MODEL;
       return NULL;
     }
@@ -419,16 +565,43 @@ stylize_main (int argc, char **argv)
     return nst_model_print_dirs () ? NST_EXIT_OK : NST_EXIT_ENGINE;
   if (argc > 1)
     nst_usage_error ("unexpected argument '%s'", argv[1]);
+  if (opt_list_fast_styles ||
+      (opt_fast_style && strcmp (opt_fast_style, "help") == 0))
+    return list_fast_styles ();
   if (!opt_content)
     nst_usage_error ("missing the content image (-c FILE)");
-  if (!opt_styles || !opt_styles[0])
-    nst_usage_error ("missing a style image (-s FILE)");
+  if (opt_fast_style)
+    {
+      if (opt_styles && opt_styles[0])
+        nst_usage_error ("-s and --fast-style cannot go together: a fast "
+                         "style has its painting built in");
+      if (opt_weights)
+        nst_usage_error ("--style-weights does not apply to --fast-style");
+      if (!opt_fast_style[0])
+        nst_usage_error ("--fast-style: empty style name (--list-fast-styles "
+                         "lists them)");
+    }
+  else if (!opt_styles || !opt_styles[0])
+    nst_usage_error ("missing a style image (-s FILE) or a fast style "
+                     "(--fast-style NAME)");
   if (!opt_output)
     nst_usage_error ("missing the output file (-o FILE)");
-  n_styles = (int) g_strv_length (opt_styles);
+  n_styles = opt_styles ? (int) g_strv_length (opt_styles) : 0;
 
   /* Check every option before any slow work. */
   nst_param_apply (&params, &method_given, &init_file);
+  if (opt_fast_style)
+    {
+      if (method_given && params.method != NS_METHOD_FAST)
+        nst_usage_error ("--fast-style runs the fast-style method, not "
+                         "--method %s",
+                         ns_method_name (params.method));
+      params.method = NS_METHOD_FAST;
+      method_given = true;
+    }
+  else if (method_given && params.method == NS_METHOD_FAST)
+    nst_usage_error ("--method fast-style needs --fast-style NAME "
+                     "(--list-fast-styles lists them)");
   if (opt_size)
     size = (int) parse_int ("--size", opt_size, 0, 65536);
   if (opt_threads)
@@ -560,7 +733,7 @@ stylize_main (int argc, char **argv)
         FAIL (NST_EXIT_CANCELLED);
       }
 
-    model = load_model (&code);
+    model = load_model (params.method, method_given, &code);
     /* The loader cannot be stopped midway; the request is honoured when it
      * returns. */
     if (nst_interrupted ())
@@ -572,8 +745,14 @@ stylize_main (int argc, char **argv)
     if (!model)
       goto done;
     if (!method_given)
-      params.method = ns_model_num_levels (model) > 1 ? NS_METHOD_CASCADE_ADAIN
-                                                      : NS_METHOD_ADAIN;
+      {
+        if (ns_model_get_kind (model) == NS_MODEL_MICROAST)
+          params.method = NS_METHOD_MICROAST;
+        else
+          params.method = ns_model_num_levels (model) > 1
+                              ? NS_METHOD_CASCADE_ADAIN
+                              : NS_METHOD_ADAIN;
+      }
 
     if (ns_image_alloc (&out, content.width, content.height, &err) != NS_OK ||
         ns_context_new (model, &ctx, &err) != NS_OK)
@@ -586,7 +765,11 @@ stylize_main (int argc, char **argv)
     ps.last_percent = -1;
     params.progress = on_progress;
     params.progress_user_data = &ps;
-    if (!opt_quiet)
+    if (!opt_quiet && opt_fast_style)
+      fprintf (stderr, "nstyle: %s %s, %dx%d, model %s\n",
+               ns_method_name (params.method), opt_fast_style, content.width,
+               content.height, ns_model_kind_name (ns_model_get_kind (model)));
+    else if (!opt_quiet)
       fprintf (stderr, "nstyle: %s, %dx%d, %d style%s, model %s\n",
                ns_method_name (params.method), content.width, content.height,
                n_styles, n_styles == 1 ? "" : "s",
@@ -649,5 +832,8 @@ stylize_main (int argc, char **argv)
 int
 main (int argc, char **argv)
 {
+  /* nstyle models ...: the model installer (models-cmd.c). */
+  if (argc > 1 && strcmp (argv[1], "models") == 0)
+    return nst_models_main (argc - 1, argv + 1);
   return stylize_main (argc, argv);
 }

@@ -59,6 +59,9 @@ nst_model_describe (void)
   g_string_append (s,
                    "  is used, <kind> being cd16x, vgg19 then lst-r31 in each "
                    "place\n"
+                   "  (microast for --method microast; for --fast-style, the "
+                   "first\n"
+                   "  <place>/fast or <place> holding transformer.param)\n"
                    "  ($NS_MODELS_DIR comes first when set; "
                    "--print-model-dirs prints the list).\n"
                    "  Get models with tools/download-models.sh --kind cd16x "
@@ -85,5 +88,104 @@ nst_model_print_help (ns_model_kind kind)
            "which installs it into %s/%s\n"
            "(or pass --model DIR with the files in DIR).\n",
            name, dirs && dirs[0] ? dirs[0] : "the models folder", name);
+  ns_strv_free (dirs);
+}
+
+char *
+nst_model_find_vgg (void)
+{
+  static const ns_model_kind kinds[] = { NS_MODEL_CD16X, NS_MODEL_VGG19,
+                                         NS_MODEL_LST_R31 };
+  char **dirs = ns_model_dirs (NULL, NULL);
+  char *found = NULL;
+  ns_error err;
+
+  for (int i = 0; dirs && dirs[i] && !found; i++)
+    for (size_t k = 0; k < G_N_ELEMENTS (kinds) && !found; k++)
+      {
+        const char *root = dirs[i];
+        char *dir = NULL;
+        if (ns_model_find (&root, 1, kinds[k], &dir, NULL, &err) == NS_OK)
+          {
+            found = g_strdup (dir);
+            free (dir);
+          }
+      }
+  ns_strv_free (dirs);
+  return found;
+}
+
+/* True when DIR holds the fast styles' network. */
+static bool
+is_fast_dir (const char *dir)
+{
+  char *p = g_build_filename (dir, "transformer.param", NULL);
+  bool ok = g_file_test (p, G_FILE_TEST_IS_REGULAR);
+  g_free (p);
+  return ok;
+}
+
+char *
+nst_fast_find (const char *model_dir)
+{
+  char **dirs;
+
+  if (model_dir)
+    {
+      if (!g_file_test (model_dir, G_FILE_TEST_IS_DIR))
+        fprintf (stderr, "nstyle: model folder %s does not exist\n", model_dir);
+      else if (is_fast_dir (model_dir))
+        return g_strdup (model_dir);
+      else
+        fprintf (stderr,
+                 "nstyle: %s has no transformer.param: it is not a folder "
+                 "of fast styles\n",
+                 model_dir);
+      nst_fast_print_help ();
+      return NULL;
+    }
+  dirs = ns_model_dirs (NULL, NULL);
+  if (!dirs)
+    {
+      fprintf (stderr, "nstyle: out of memory\n");
+      return NULL;
+    }
+  for (int i = 0; dirs[i]; i++)
+    {
+      char *sub = g_build_filename (dirs[i], "fast", NULL);
+      if (is_fast_dir (sub))
+        {
+          ns_strv_free (dirs);
+          return sub;
+        }
+      g_free (sub);
+      if (is_fast_dir (dirs[i]))
+        {
+          char *d = g_strdup (dirs[i]);
+          ns_strv_free (dirs);
+          return d;
+        }
+    }
+  fprintf (stderr, "nstyle: no fast styles found; looked for "
+                   "transformer.param in\n");
+  for (int i = 0; dirs[i]; i++)
+    fprintf (stderr, "  %s/fast\n  %s\n", dirs[i], dirs[i]);
+  ns_strv_free (dirs);
+  nst_fast_print_help ();
+  return NULL;
+}
+
+void
+nst_fast_print_help (void)
+{
+  char **dirs = ns_model_dirs (NULL, NULL);
+
+  fprintf (stderr,
+           "Fast styles are a folder with transformer.param and one "
+           "STYLE.bin per style.\n"
+           "Get them with: nstyle models install fast (installs into "
+           "%s/fast),\n"
+           "or pass --model DIR with the files in DIR.\n",
+           dirs && dirs[0] ? dirs[0] : "the models folder");
   ns_strv_free (dirs);
 }

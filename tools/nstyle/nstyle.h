@@ -95,6 +95,19 @@ char *nst_reserve_temp (const char *path, GError **error);
  * tried. */
 char *nst_model_find (ns_model_kind kind, ns_error *err);
 
+/* Finds a VGG-based model (cd16x, vgg19 then lst-r31 in each folder of
+ * ns_model_dirs, in order): a g_malloc'd folder, or NULL. */
+char *nst_model_find_vgg (void);
+
+/* The folder of the fast styles: MODEL_DIR (--model) when it holds
+ * transformer.param, else the first ROOT/fast or ROOT holding it, ROOT
+ * going over ns_model_dirs.  g_malloc'd; NULL after printing why (and how
+ * to get them) to stderr. */
+char *nst_fast_find (const char *model_dir);
+
+/* Prints how to get the fast styles. */
+void nst_fast_print_help (void);
+
 /* Prints how to get a model (for "model missing" messages). */
 void nst_model_print_help (ns_model_kind kind);
 

@@ -28,7 +28,9 @@ typedef struct
 
 static const cli_extra extras[] = {
   { "method", 'm', NULL, 0,
-    "cascade-adain for multi-level models, adain otherwise", NULL, "NAME" },
+    "cascade-adain for multi-level models, microast for a MicroAST model, "
+    "adain otherwise",
+    NULL, "NAME" },
   { "strength", 0, "alpha", 'a', NULL, NULL, NULL },
   { "init", 0, NULL, 0, NULL, "FILE", NULL },
 };
