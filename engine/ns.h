@@ -400,6 +400,10 @@ typedef struct
   double budget;                   /* the budget it was planned against */
 } ns_render_info;
 
+/* The memory budget in bytes PARAMS ask for: memory_budget_mb when set,
+ * else $NS_MEMORY_LIMIT_MB, else min (2 GiB, half of the RAM). */
+double ns_memory_budget (const ns_params *params);
+
 /* Plans a render (sizes, tile, memory) without running it: NS_ERR_NOMEM
  * with a message naming the numbers and the fix when even the smallest
  * tile does not fit the budget.  EXTRA_BYTES: memory the caller holds

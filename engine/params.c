@@ -87,11 +87,11 @@ static const ns_param_spec specs[] = {
    * keep their meaning. */
   { "precision", N_ ("_Precision"), N_ ("Arithmetic of the convolutions"),
     NS_PARAM_CHOICE, 0, 0, F (precision), precision_choices, false },
-  { "design-size", N_ ("De_sign size"),
+  { "design-size", N_ ("Design size"),
     N_ ("Stroke scale: long side at which the composition is designed, "
         "whatever the layer's size (0 = the layer's own size)"),
     NS_PARAM_INT, 0, 65536, F (design_size), NULL, false },
-  { "memory-budget", N_ ("Memo_ry budget (MB)"),
+  { "memory-budget", N_ ("Memory budget (MB)"),
     N_ ("Memory a render may use; large layers are rendered in tiles that "
         "fit it (0 = automatic)"),
     NS_PARAM_INT, 0, 1048576, F (memory_budget_mb), NULL, false },

@@ -66,8 +66,8 @@ ns_render_needed (const ns_params *params, int w, int h)
          (ww > params->design_size || wh > params->design_size);
 }
 
-static double
-budget_bytes (const ns_params *params)
+double
+ns_memory_budget (const ns_params *params)
 {
   const char *limit = getenv ("NS_MEMORY_LIMIT_MB");
   double ram;
@@ -150,7 +150,7 @@ plan (const ns_model *model, const ns_params *params, int w, int h,
   info->design_width = dw;
   info->design_height = dh;
   info->shallow_levels = *n_idx;
-  info->budget = budget_bytes (params);
+  info->budget = ns_memory_budget (params);
 
   /* The design stage: the method, its input and result, the mask. */
   p.design = ns_method_memory (model, params, dw, dh) +
@@ -197,7 +197,7 @@ ns_render_plan (const ns_model *model, const ns_params *params, int width,
 {
   int idx[5], n_idx;
   ns_render_info tmp;
-  if (!model || !params || !styles)
+  if (!model || !params || (!styles && n_styles > 0))
     return ns_fail (err, NS_ERR_INVALID_ARG, "render plan: missing argument");
   if (width < NS_MIN_SIZE || height < NS_MIN_SIZE || width > NS_MAX_SIZE ||
       height > NS_MAX_SIZE)

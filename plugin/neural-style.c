@@ -17,6 +17,7 @@
 #include "ns-dialog.h"
 #include "ns-plugin.h"
 #include "ns-models.h"
+#include "ns-presets.h"
 
 typedef struct _NsPlugIn
 {
@@ -120,10 +121,17 @@ ns_plug_in_create_procedure (GimpPlugIn *plug_in, const gchar *name)
          "layers are not modified; one Undo removes the result.\n"
          "Methods: cascade-adain and wct (fast, arbitrary style, multi-level), "
          "adain (single level, mostly colour), gatys (slow optimisation; uses "
-         "iterations, content-weight, style-weight, tv-weight, scales, init). "
+         "iterations, content-weight, style-weight, tv-weight, scales, init), "
+         "microast (MicroAST, its own model) and fast-style (one painting's "
+         "own network: set fast-style to its name, e.g. \"candy\"; no style "
+         "layer needed). "
+         "preset applies a preset by name (e.g. \"candy\"; styles/*.preset): "
+         "its values replace the arguments left at their defaults, so "
+         "arguments given another value win. "
          "Models are looked up in $NS_MODELS_DIR/<kind>, "
          "<GIMP folder>/neural-style/models/<kind>, then the installed data "
-         "folder, unless model-dir is given."),
+         "folder (fast styles in <folder>/fast), unless model-dir is "
+         "given."),
       name);
   gimp_procedure_set_attribution (procedure, "GIMP Neural Style authors",
                                   "GIMP Neural Style authors", "2026");
@@ -131,7 +139,7 @@ ns_plug_in_create_procedure (GimpPlugIn *plug_in, const gchar *name)
   gimp_procedure_add_drawable_argument (
       procedure, "style-layer", _ ("St_yle layer"),
       _ ("Drawable whose style is transferred "
-         "(may belong to any open image)"),
+         "(may belong to any open image); not used by a fast style"),
       TRUE, G_PARAM_READWRITE);
   /* The engine's parameters come from its table (ns-config.c); the
    * GIMP-only arguments sit between them in the order Script-Fu's
@@ -148,6 +156,9 @@ ns_plug_in_create_procedure (GimpPlugIn *plug_in, const gchar *name)
   gimp_choice_add (choice, "lst-r31", NS_MODEL_LST_R31,
                    _ ("VGG-19 up to relu3_1 (LST)"),
                    _ ("vgg_r31.pth + dec_r31.pth"));
+  gimp_choice_add (choice, "microast", NS_MODEL_MICROAST, _ ("MicroAST"),
+                   _ ("MicroAST's own encoders and decoder (method "
+                      "microast)"));
   gimp_procedure_add_choice_argument (procedure, "model", _ ("Mo_del"),
                                       _ ("Network weights to use"), choice,
                                       "auto", G_PARAM_READWRITE);
@@ -175,6 +186,21 @@ ns_plug_in_create_procedure (GimpPlugIn *plug_in, const gchar *name)
                                       _ ("Where the result goes"), choice,
                                       "new-layer", G_PARAM_READWRITE);
   ns_config_add_arguments (procedure, "seed", NULL);
+  /* After every older argument, so positional Script-Fu calls keep their
+   * meaning.  A string, not a choice: styles installed after GIMP queried
+   * the plug-in work at once, and an unknown one gets a message listing
+   * the installed ones. */
+  gimp_procedure_add_string_argument (
+      procedure, "fast-style", _ ("Fast sty_le"),
+      _ ("Name of an installed fast style (e.g. candy, mosaic, pointilism, "
+         "rain_princess, udnie): the method is then fast-style and no style "
+         "layer is needed; empty or \"none\" = use the style layer"),
+      "", G_PARAM_READWRITE);
+  gimp_procedure_add_string_argument (
+      procedure, "preset", _ ("Pr_eset"),
+      _ ("Name of a preset (styles/*.preset, e.g. \"candy\"), applied to "
+         "the arguments left at their defaults; empty = none"),
+      "", G_PARAM_READWRITE);
 
   gimp_procedure_add_layer_return_value (procedure, "layer", _ ("Layer"),
                                          _ ("The new stylized layer"), FALSE,
@@ -202,22 +228,23 @@ fail (GimpProcedure *procedure, GimpPDBStatusType status, const gchar *fmt, ...)
   return gimp_procedure_new_return_values (procedure, status, error);
 }
 
-/* A content-sized mask from DRAWABLE (same image: placed by offsets;
- * other image: must have the content's size). */
+/* Places the mask DRAWABLE over the content (same image: by offsets;
+ * other image: must have the content's size) in IO; the stream reads it
+ * by regions during the run. */
 static gboolean
-read_mask (GimpDrawable *mask, GimpImage *image, gint x, gint y, gint w, gint h,
-           ns_mask *out, gchar **why)
+place_mask (GimpDrawable *mask, GimpImage *image, gint x, gint y, gint w,
+            gint h, NsLayerIO *io, gchar **why)
 {
-  const Babl *format;
+  gint mx, my;
 
   /* Channels hold coverage (linear); painted layers are read as the
    * user sees them (perceptual grey). */
-  format = gimp_item_is_layer (GIMP_ITEM (mask)) ? babl_format ("Y' float")
-                                                 : babl_format ("Y float");
+  io->mask_format = gimp_item_is_layer (GIMP_ITEM (mask))
+                        ? babl_format ("Y' float")
+                        : babl_format ("Y float");
+  gimp_drawable_get_offsets (mask, &mx, &my);
   if (gimp_item_get_image (GIMP_ITEM (mask)) != image)
     {
-      gint mx, my;
-
       if (gimp_drawable_get_width (mask) != w ||
           gimp_drawable_get_height (mask) != h)
         {
@@ -228,15 +255,13 @@ read_mask (GimpDrawable *mask, GimpImage *image, gint x, gint y, gint w, gint h,
                                   gimp_drawable_get_height (mask), w, h);
           return FALSE;
         }
-      gimp_drawable_get_offsets (mask, &mx, &my);
       x = mx;
       y = my;
     }
-  if (!ns_coverage_read (mask, x, y, w, h, format, out))
-    {
-      *why = g_strdup (_ ("Not enough memory for the mask."));
-      return FALSE;
-    }
+  /* The mask's buffer is in its own coordinates. */
+  io->mask = mask;
+  io->mask_x = x - mx;
+  io->mask_y = y - my;
   return TRUE;
 }
 
@@ -272,6 +297,125 @@ still_there (GimpImage *image, GimpDrawable *drawable, gint w, gint h,
   return FALSE;
 }
 
+/* The `preset` argument: the named preset's values replace the arguments
+ * still at their defaults (explicit values win), then `preset` is
+ * cleared so that it is not kept in the last values.  FALSE + WHY when
+ * the preset is unknown or broken (nothing is changed then). */
+static gboolean
+apply_preset_argument (GimpProcedureConfig *config, gchar **why)
+{
+  gchar *name = NULL;
+  gchar *user_dir, **dirs;
+  GPtrArray *presets;
+  const NsPreset *preset;
+  GError *error = NULL;
+  gboolean ok = TRUE;
+
+  g_object_get (config, "preset", &name, NULL);
+  if (!name || !*name)
+    {
+      g_free (name);
+      return TRUE;
+    }
+  user_dir = g_build_filename (gimp_directory (), "neural-style", "styles",
+                               NULL);
+  dirs = ns_presets_default_dirs (user_dir);
+  presets = ns_presets_load ((const char *const *) dirs);
+  preset = ns_presets_find (presets, name);
+  if (!preset)
+    {
+      gchar *names = ns_presets_names (presets);
+
+      *why = g_strdup_printf (_ ("Unknown preset \"%s\". The presets are: "
+                                 "%s."),
+                              name, *names ? names : _ ("(none installed)"));
+      g_free (names);
+      ok = FALSE;
+    }
+  else if (!ns_preset_apply_to_defaults (preset, G_OBJECT (config), &error))
+    {
+      *why = g_strdup_printf (_ ("The preset \"%s\" cannot be applied: %s"),
+                              name, error->message);
+      g_clear_error (&error);
+      ok = FALSE;
+    }
+  else
+    g_object_set (config, "preset", "", NULL);
+  g_ptr_array_unref (presets);
+  g_strfreev (dirs);
+  g_free (user_dir);
+  g_free (name);
+  return ok;
+}
+
+/* The `fast-style` argument: NULL when none ("" or "none"), else the
+ * style's name (g_free). */
+static gchar *
+fast_style_argument (GimpProcedureConfig *config)
+{
+  gchar *fast = NULL;
+
+  g_object_get (config, "fast-style", &fast, NULL);
+  if (fast)
+    g_strstrip (fast);
+  if (!fast || !*fast || g_ascii_strcasecmp (fast, "none") == 0)
+    g_clear_pointer (&fast, g_free);
+  return fast;
+}
+
+/* The fast styles' folder and a check that STYLE is installed there:
+ * NULL + WHY (listing the installed styles) if not. */
+static gchar *
+fast_style_folder (const gchar *model_dir, const gchar *style, gchar **why)
+{
+  GError *error = NULL;
+  gchar *dir = ns_gimp_fast_find (model_dir, &error);
+  char **list;
+  gchar *names;
+
+  if (!dir)
+    {
+      *why = g_strdup (error->message);
+      g_clear_error (&error);
+      return NULL;
+    }
+  list = ns_fast_styles_list (dir);
+  if (list && g_strv_contains ((const gchar *const *) list, style))
+    {
+      ns_strv_free (list);
+      return dir;
+    }
+  names = list && list[0] ? g_strjoinv (", ", list) : g_strdup (_ ("none"));
+  *why = g_strdup_printf (_ ("Unknown fast style \"%s\". Installed in %s: "
+                             "%s."),
+                          style, dir, names);
+  g_free (names);
+  ns_strv_free (list);
+  g_free (dir);
+  return NULL;
+}
+
+/* Copies RESULT into the new layer LAYER in bands of rows, each through
+ * a buffer flushed and dropped at once, so the plug-in never holds more
+ * than a band of the layer's tiles on its side of the wire. */
+static void
+copy_result (GeglBuffer *result, GimpDrawable *layer, gint w, gint h)
+{
+  /* Whole tiles (GIMP's are 64 px high), about 16 MB of float RGBA. */
+  gint rows = MAX (64, (1 << 20) / MAX (w, 1) / 64 * 64);
+
+  for (gint y = 0; y < h; y += rows)
+    {
+      GeglBuffer *buffer = gimp_drawable_get_buffer (layer);
+      GeglRectangle band = { 0, y, w, MIN (rows, h - y) };
+
+      /* babl converts to the layer's format. */
+      gegl_buffer_copy (result, &band, GEGL_ABYSS_NONE, buffer, &band);
+      gegl_buffer_flush (buffer);
+      g_object_unref (buffer);
+    }
+}
+
 static GimpValueArray *
 ns_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
         GimpDrawable **drawables, GimpProcedureConfig *config,
@@ -282,11 +426,11 @@ ns_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
   GimpDrawable *mask_drw = NULL;
   GimpLayer *layer = NULL;
   GimpValueArray *ret;
-  NsPixels content = { 0 };
   NsPixels style = { 0 };
-  ns_mask mask = { 0 };
+  NsLayerIO io = { 0 };
   NsJob job;
   gchar *model_dir = NULL;
+  gchar *fast_style = NULL;
   gchar *content_name, *layer_name;
   gint model, output;
   gboolean has_selection;
@@ -316,6 +460,14 @@ ns_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
                  _ ("Neural style does not work on layer groups. Select a "
                     "layer inside the group, or merge the group first."));
 
+  /* Before the dialog, so that it shows the preset's values. */
+  if (!apply_preset_argument (config, &why))
+    {
+      ret = fail (procedure, GIMP_PDB_CALLING_ERROR, "%s", why);
+      g_free (why);
+      return ret;
+    }
+
   if (run_mode == GIMP_RUN_INTERACTIVE)
     {
       if (!ns_dialog_run (procedure, config, image, drawable))
@@ -336,18 +488,37 @@ ns_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
     }
   job.params.n_threads = gimp_get_num_processors ();
 
+  /* A fast style, when named, is the method (whatever `method` says). */
+  fast_style = fast_style_argument (config);
+  if (fast_style)
+    job.params.method = NS_METHOD_FAST;
+  else if (job.params.method == NS_METHOD_FAST)
+    {
+      gchar **names = ns_gimp_fast_styles (model_dir);
+      gchar *list = names[0] ? g_strjoinv (", ", names)
+                             : g_strdup (_ ("none installed"));
+
+      ret = fail (procedure, GIMP_PDB_CALLING_ERROR,
+                  _ ("The method fast-style needs the name of a fast style: "
+                     "set fast-style to one of: %s."),
+                  list);
+      g_free (list);
+      g_strfreev (names);
+      goto out;
+    }
+
   /* GIMP checks ranges and IDs itself; these are the checks it cannot
    * make. */
-  if (!style_drw)
+  if (!style_drw && !fast_style)
     {
       /* Script-Fu passes an unknown ID (closed image) as NULL too. */
       ret = fail (procedure, GIMP_PDB_CALLING_ERROR,
                   _ ("No style layer given, or it no longer exists (was its "
                      "image closed?): set style-layer to a layer of any open "
-                     "image."));
+                     "image, or fast-style to an installed fast style."));
       goto out;
     }
-  if (!gimp_item_is_valid (GIMP_ITEM (style_drw)))
+  if (!fast_style && !gimp_item_is_valid (GIMP_ITEM (style_drw)))
     {
       ret = fail (procedure, GIMP_PDB_CALLING_ERROR,
                   _ ("The style layer no longer exists (was its image "
@@ -365,23 +536,44 @@ ns_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
   h = gimp_drawable_get_height (drawable);
   gimp_drawable_get_offsets (drawable, &off_x, &off_y);
 
-  if (!ns_pixels_read (drawable, &content, &error) ||
-      !ns_pixels_read (style_drw, &style, &error))
+  /* The content (and mask) are not read here: the worker streams them
+   * by regions once the render is planned.  The style is read whole (the
+   * engine encodes it at its style-size). */
+  io.drawable = drawable;
+  io.width = w;
+  io.height = h;
+  if (!fast_style && !ns_pixels_read (style_drw, &style, &error))
     {
       ret = gimp_procedure_new_return_values (procedure,
                                               GIMP_PDB_EXECUTION_ERROR, error);
       goto out;
     }
-  if (mask_drw && !read_mask (mask_drw, image, off_x, off_y, w, h, &mask, &why))
+  g_clear_pointer (&style.alpha, g_free); /* not used: no need to hold it */
+  if (mask_drw && !place_mask (mask_drw, image, off_x, off_y, w, h, &io, &why))
     {
       ret = fail (procedure, GIMP_PDB_CALLING_ERROR, "%s", why);
       goto out;
     }
 
-  /* Model folder: explicit, or looked up. */
-  job.model_kind = (ns_model_kind) model;
-  job.model_dir = ns_gimp_model_find (model_dir, (ns_model_kind) model,
-                                      &job.model_kind, &error);
+  /* Model folder: explicit, or looked up (by method). */
+  if (fast_style)
+    {
+      job.model_kind = NS_MODEL_FAST;
+      job.fast_style = fast_style;
+      job.model_dir = fast_style_folder (model_dir, fast_style, &why);
+      if (!job.model_dir)
+        {
+          ret = fail (procedure, GIMP_PDB_CALLING_ERROR, "%s", why);
+          goto out;
+        }
+    }
+  else
+    {
+      job.model_kind = (ns_model_kind) model;
+      job.model_dir = ns_gimp_model_find_for (model_dir, job.params.method,
+                                              (ns_model_kind) model,
+                                              &job.model_kind, &error);
+    }
   if (!job.model_dir)
     {
       ret = gimp_procedure_new_return_values (procedure,
@@ -389,23 +581,40 @@ ns_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
       goto out;
     }
 
-  job.content = &content.rgb;
-  job.style = &style.rgb;
-  job.mask = mask_drw ? &mask : NULL;
+  job.io = &io;
+  job.style = fast_style ? NULL : &style.rgb;
   job.image = image;
   job.drawable = drawable;
-  job.style_drawable = style_drw;
+  job.style_drawable = fast_style ? NULL : style_drw;
 
-  if (ns_image_alloc (&job.out, w, h, &job.err) != NS_OK)
+  /* Selection on a copy replaces only the selected area: the stream
+   * blends by the selection's coverage as it writes. */
+  has_selection = !gimp_selection_is_empty (image);
+  if (output == OUTPUT_SELECTION_ON_COPY && has_selection)
     {
-      ret = fail (procedure, GIMP_PDB_EXECUTION_ERROR, "%s", job.err.message);
-      goto out_job;
+      io.selection = GIMP_DRAWABLE (gimp_image_get_selection (image));
+      io.sel_x = off_x;
+      io.sel_y = off_y;
     }
+  /* The result is rendered into a buffer of the plug-in's own, in the
+   * layer's format (its precision, and no float copy of an 8-bit layer):
+   * GEGL keeps it in its tile cache or swap.  The image gets it only
+   * after the whole render succeeded. */
+  io.result = gegl_buffer_new (GEGL_RECTANGLE (0, 0, w, h),
+                               gimp_drawable_get_format (drawable));
+  job.extra_bytes = ns_layer_io_bytes (&io);
 
   status = ns_worker_run (&job);
   if (status == NS_ERR_CANCELLED)
     {
       ret = gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL, NULL);
+      goto out_job;
+    }
+  /* A layer deleted during the run fails the stream's next read. */
+  if (status != NS_OK && (io.why || !still_there (image, drawable, w, h, &why)))
+    {
+      ret = fail (procedure, GIMP_PDB_EXECUTION_ERROR, "%s",
+                  io.why ? io.why : why);
       goto out_job;
     }
   if (status != NS_OK)
@@ -435,102 +644,50 @@ ns_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
   layer_name = g_strdup_printf (_ ("%s (stylized)"), content_name);
   g_free (content_name);
 
-  {
-    gfloat *rgba = NULL;
-    GeglBuffer *buffer;
-    gsize n = (gsize) w * h;
+  gimp_image_undo_group_start (image);
 
-    if (output == OUTPUT_SELECTION_ON_COPY && has_selection)
-      {
-        /* Replace only the selected area: blend by the selection's
-         * coverage so feathered edges stay soft. */
-        ns_mask sel;
+  if (output == OUTPUT_SELECTION_ON_COPY)
+    {
+      layer = gimp_layer_copy (GIMP_LAYER (drawable));
+      gimp_item_set_name (GIMP_ITEM (layer), layer_name);
+    }
+  else
+    {
+      /* Same type as the content (alpha only if it had alpha); the
+       * image's precision, so high bit depth stays high. */
+      layer = gimp_layer_new (image, layer_name, w, h,
+                              gimp_drawable_type (drawable), 100.0,
+                              gimp_image_get_default_new_layer_mode (image));
+    }
+  /* Fails only if the image or layer vanished since still_there (). */
+  if (!layer || !gimp_image_insert_layer (
+                    image, layer,
+                    GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable))),
+                    gimp_image_get_item_position (image, GIMP_ITEM (drawable))))
+    {
+      if (layer)
+        gimp_item_delete (GIMP_ITEM (layer));
+      if (gimp_image_is_valid (image))
+        gimp_image_undo_group_end (image);
+      g_free (layer_name);
+      ret = fail (procedure, GIMP_PDB_EXECUTION_ERROR,
+                  _ ("The image or layer changed while the result was "
+                     "being added; nothing was added."));
+      goto out_job;
+    }
+  gimp_layer_set_offsets (layer, off_x, off_y);
+  copy_result (io.result, GIMP_DRAWABLE (layer), w, h);
+  gimp_drawable_update (GIMP_DRAWABLE (layer), 0, 0, w, h);
 
-        if (ns_coverage_read (GIMP_DRAWABLE (gimp_image_get_selection (image)),
-                              off_x, off_y, w, h, babl_format ("Y float"),
-                              &sel))
-          {
-            for (gint c = 0; c < 3; c++)
-              for (gsize i = 0; i < n; i++)
-                {
-                  gfloat *o = &job.out.data[c * n + i];
-                  gfloat src = content.rgb.data[c * n + i];
+  if (output == OUTPUT_NEW_LAYER && has_selection)
+    {
+      GimpLayerMask *lmask = gimp_layer_create_mask (layer,
+                                                     GIMP_ADD_MASK_SELECTION);
 
-                  *o = src + sel.data[i] * (*o - src);
-                }
-            ns_mask_free (&sel);
-          }
-        else
-          {
-            ret = fail (procedure, GIMP_PDB_EXECUTION_ERROR,
-                        _ ("Not enough memory for the selection."));
-            g_free (layer_name);
-            goto out_job;
-          }
-      }
-    rgba = ns_pixels_interleave (&job.out, content.alpha);
-    if (!rgba)
-      {
-        ret = fail (procedure, GIMP_PDB_EXECUTION_ERROR,
-                    _ ("Not enough memory for the result."));
-        g_free (layer_name);
-        goto out_job;
-      }
+      gimp_layer_add_mask (layer, lmask);
+    }
 
-    gimp_image_undo_group_start (image);
-
-    if (output == OUTPUT_SELECTION_ON_COPY)
-      {
-        layer = gimp_layer_copy (GIMP_LAYER (drawable));
-        gimp_item_set_name (GIMP_ITEM (layer), layer_name);
-      }
-    else
-      {
-        /* Same type as the content (alpha only if it had alpha); the
-         * image's precision, so high bit depth stays high. */
-        layer = gimp_layer_new (image, layer_name, w, h,
-                                gimp_drawable_type (drawable), 100.0,
-                                gimp_image_get_default_new_layer_mode (image));
-      }
-    /* Fails only if the image or layer vanished since still_there (). */
-    if (!layer ||
-        !gimp_image_insert_layer (
-            image, layer,
-            GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable))),
-            gimp_image_get_item_position (image, GIMP_ITEM (drawable))))
-      {
-        if (layer)
-          gimp_item_delete (GIMP_ITEM (layer));
-        if (gimp_image_is_valid (image))
-          gimp_image_undo_group_end (image);
-        g_free (rgba);
-        g_free (layer_name);
-        ret = fail (procedure, GIMP_PDB_EXECUTION_ERROR,
-                    _ ("The image or layer changed while the result was "
-                       "being added; nothing was added."));
-        goto out_job;
-      }
-    gimp_layer_set_offsets (layer, off_x, off_y);
-
-    buffer = gimp_drawable_get_buffer (GIMP_DRAWABLE (layer));
-    /* babl converts R'G'B' to Y' for grayscale layers. */
-    gegl_buffer_set (buffer, GEGL_RECTANGLE (0, 0, w, h), 0,
-                     babl_format ("R'G'B'A float"), rgba, GEGL_AUTO_ROWSTRIDE);
-    gegl_buffer_flush (buffer);
-    g_object_unref (buffer);
-    g_free (rgba);
-    gimp_drawable_update (GIMP_DRAWABLE (layer), 0, 0, w, h);
-
-    if (output == OUTPUT_NEW_LAYER && has_selection)
-      {
-        GimpLayerMask *lmask = gimp_layer_create_mask (layer,
-                                                       GIMP_ADD_MASK_SELECTION);
-
-        gimp_layer_add_mask (layer, lmask);
-      }
-
-    gimp_image_undo_group_end (image);
-  }
+  gimp_image_undo_group_end (image);
   g_free (layer_name);
 
   if (run_mode != GIMP_RUN_NONINTERACTIVE)
@@ -539,15 +696,23 @@ ns_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
   ret = gimp_procedure_new_return_values (procedure, GIMP_PDB_SUCCESS, NULL);
   GIMP_VALUES_SET_LAYER (ret, 1, layer);
 
+  if (g_getenv ("NS_PLUGIN_REPORT_RSS"))
+    g_printerr ("neural-style: %d x %d: design %d x %d, %d px tiles, plan "
+                "%.0f MB of %.0f MB; %d layer reads/writes took %.1f s\n",
+                w, h, job.info.design_width, job.info.design_height,
+                job.info.tile, job.info.bytes / 1048576.0,
+                job.info.budget / 1048576.0, io.n_requests, io.io_usec / 1e6);
+  ns_worker_report_rss ();
+
 out_job:
-  ns_image_free (&job.out);
   g_free (job.model_dir);
 out:
-  ns_pixels_clear (&content);
+  g_clear_object (&io.result);
+  g_free (io.why);
   ns_pixels_clear (&style);
-  ns_mask_free (&mask);
   g_free (why);
   g_free (model_dir);
+  g_free (fast_style);
   g_clear_object (&style_drw);
   g_clear_object (&mask_drw);
   return ret;

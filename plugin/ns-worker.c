@@ -1,5 +1,6 @@
 /* Runs the engine in a worker thread; the main thread owns every libgimp
- * call (the wire to GIMP is not thread-safe) and relays progress. */
+ * call (the wire to GIMP is not thread-safe: the layer's tile reads too
+ * go through ns_worker_call_main) and relays progress. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -41,6 +42,17 @@ worker_progress (float fraction, const char *stage, void *user_data)
   return !g_atomic_int_get (&w->cancel);
 }
 
+/* Memory the plug-in holds besides the engine: the style as read. */
+static gdouble
+job_extra_bytes (const NsJob *job)
+{
+  gdouble b = job->extra_bytes;
+
+  if (job->style)
+    b += 3.0 * sizeof (float) * job->style->width * job->style->height;
+  return b;
+}
+
 static gpointer
 worker_thread (gpointer data)
 {
@@ -49,14 +61,31 @@ worker_thread (gpointer data)
   ns_model *model = NULL;
   ns_context *ctx = NULL;
   ns_style style = { job->style, 1.0f };
+  /* A fast style is the model: no style images (the engine still wants a
+   * non-NULL array). */
+  gint n_styles = job->style ? 1 : 0;
+  ns_stream stream;
 
-  job->status = ns_model_load (job->model_dir, job->model_kind, &model,
-                               &job->err);
+  if (job->model_kind == NS_MODEL_FAST)
+    job->status = ns_model_load_fast (job->model_dir, job->fast_style, &model,
+                                      &job->err);
+  else
+    job->status = ns_model_load (job->model_dir, job->model_kind, &model,
+                                 &job->err);
+  /* Planned before any pixel of the content is read: a layer too large
+   * for the budget is refused with the engine's numbers and fix. */
+  if (job->status == NS_OK)
+    job->status = ns_render_plan (model, &job->params, job->io->width,
+                                  job->io->height, &style, n_styles,
+                                  job_extra_bytes (job), &job->info, &job->err);
   if (job->status == NS_OK)
     job->status = ns_context_new (model, &ctx, &job->err);
   if (job->status == NS_OK)
-    job->status = ns_stylize (ctx, &job->params, job->content, &style, 1,
-                              job->mask, &job->out, &job->err);
+    {
+      ns_layer_io_stream (job->io, &stream);
+      job->status = ns_render (ctx, &job->params, &stream, &style, n_styles,
+                               job_extra_bytes (job), &job->info, &job->err);
+    }
   ns_context_free (ctx);
   ns_model_free (model);
 
@@ -66,6 +95,70 @@ worker_thread (gpointer data)
   /* Wakes the main loop at once instead of at the next poll. */
   g_main_context_wakeup (NULL);
   return NULL;
+}
+
+/* ------------------------------------------- calls onto the main thread */
+
+typedef struct
+{
+  GSourceFunc func;
+  gpointer data;
+  GMutex lock;
+  GCond cond;
+  gboolean done, result;
+} MainCall;
+
+static gboolean
+main_call_dispatch (gpointer data)
+{
+  MainCall *c = data;
+  gboolean result = c->func (c->data);
+
+  g_mutex_lock (&c->lock);
+  c->result = result;
+  c->done = TRUE;
+  g_cond_signal (&c->cond);
+  g_mutex_unlock (&c->lock);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+ns_worker_call_main (GSourceFunc func, gpointer data)
+{
+  MainCall c = { func, data };
+
+  g_mutex_init (&c.lock);
+  g_cond_init (&c.cond);
+  /* An idle source, not g_main_context_invoke: that would run FUNC in
+   * this thread whenever the main thread is not inside the loop at this
+   * moment (before g_main_loop_run starts). */
+  g_idle_add_full (G_PRIORITY_DEFAULT, main_call_dispatch, &c, NULL);
+  g_main_context_wakeup (NULL);
+  g_mutex_lock (&c.lock);
+  while (!c.done)
+    g_cond_wait (&c.cond, &c.lock);
+  g_mutex_unlock (&c.lock);
+  g_mutex_clear (&c.lock);
+  g_cond_clear (&c.cond);
+  return c.result;
+}
+
+/* Test hook: the plug-in's peak resident memory, from the kernel. */
+void
+ns_worker_report_rss (void)
+{
+  gchar *status = NULL;
+  gchar **lines;
+
+  if (!g_getenv ("NS_PLUGIN_REPORT_RSS") ||
+      !g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return;
+  lines = g_strsplit (status, "\n", -1);
+  for (gchar **l = lines; *l; l++)
+    if (g_str_has_prefix (*l, "VmHWM:") || g_str_has_prefix (*l, "VmRSS:"))
+      g_printerr ("neural-style: %s\n", *l);
+  g_strfreev (lines);
+  g_free (status);
 }
 
 /* Test hook, main thread: act as a user would during the run. */

@@ -10,6 +10,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _NsFastGallery NsFastGallery;
+
 #define DEBOUNCE_FAST_MS 40 /* strength / colours: cheap re-runs */
 #define DEBOUNCE_MS 150     /* anything that re-encodes */
 
@@ -32,6 +34,12 @@ typedef struct
   GtkWidget *compare;
   GtkWidget *expander;
   GtkWidget *style_chooser;
+  GtkWidget *style_size_widget;
+  GtkWidget *fast_combo;   /* ns-dialog-fast.c */
+  GtkWidget *fast_gallery; /* thumbnails of the fast styles, or NULL */
+  NsFastGallery *gallery;  /* its renderer (ns-dialog-fast.c) */
+  gchar **fast_styles;     /* installed fast styles (NULL-terminated) */
+  gboolean syncing_fast;   /* fast-style and method being kept in step */
 
   /* Selection bounds in drawable coordinates. */
   gint sel_x, sel_y, sel_w, sel_h;
@@ -43,6 +51,12 @@ typedef struct
   gint style_loaded_size;
   gint mask_loaded_id; /* 0: no mask loaded */
   gint mask_loaded_size;
+  /* The exact pass: the content at the render's design stage (long side
+   * EXACT_LOADED_SIZE, 0: not loaded), the style as the render uses it. */
+  gint exact_loaded_size;
+  gint exact_style_id;
+  gint exact_style_size;
+  gint mask_exact_size;
 
   guint debounce_id;
   guint wanted_gen;
@@ -67,6 +81,25 @@ typedef struct
 void ns_dialog_debug (NsDialog *d, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 
 gboolean ns_dialog_drawable_usable (GimpDrawable *drawable);
+
+/* ns-dialog-fast.c */
+
+/* The "Fast style" row: none (use the style layer) or an installed fast
+ * style, bound to the fast-style argument. */
+GtkWidget *ns_dialog_fast_new (NsDialog *d);
+/* Stops the gallery's renderer (before the dialog is destroyed). */
+void ns_dialog_fast_free (NsDialog *d);
+/* After PROPERTY ("fast-style" or "method") changed: keeps the other in
+ * step (a fast style is the method fast-style) and the style layer's
+ * widgets insensitive while a fast style is chosen. */
+void ns_dialog_fast_sync (NsDialog *d, const char *property);
+/* TRUE while a fast style is chosen. */
+gboolean ns_dialog_fast_active (NsDialog *d);
+/* The model the preview runs: a fast style's file (FOLDER/STYLE.bin,
+ * *FOUND_KIND NS_MODEL_FAST), else the folder for the method and model
+ * choice; NULL when not installed. */
+gchar *ns_dialog_find_model (NsDialog *d, const gchar *model_dir,
+                             ns_model_kind *found_kind);
 
 /* ns-dialog-preview.c */
 

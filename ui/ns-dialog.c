@@ -95,6 +95,8 @@ config_notify (GObject *config, GParamSpec *pspec, NsDialog *d)
 {
   const char *name = pspec->name;
 
+  if (strcmp (name, "method") == 0 || strcmp (name, "fast-style") == 0)
+    ns_dialog_fast_sync (d, name);
   if (strcmp (name, "method") == 0)
     {
       gtk_widget_set_visible (d->gatys_frame, method_is_gatys (d));
@@ -357,11 +359,14 @@ static GtkWidget *
 build_controls (NsDialog *d)
 {
   GtkWidget *vbox = vbox_new ();
-  GtkWidget *gbox, *expander, *abox;
+  GtkWidget *gbox, *expander, *abox, *fast_row;
 
   gtk_widget_set_size_request (vbox, 360, -1);
   gtk_box_pack_start (GTK_BOX (vbox), build_presets (d), FALSE, FALSE, 0);
 
+  /* The fast styles, then the style layer they replace. */
+  fast_row = ns_dialog_fast_new (d);
+  gtk_box_pack_start (GTK_BOX (vbox), fast_row, FALSE, FALSE, 0);
   d->style_chooser = add_prop (d, vbox, "style-layer", G_TYPE_NONE);
   add_prop (d, vbox, "method", G_TYPE_NONE);
   add_prop (d, vbox, "strength", GIMP_TYPE_SCALE_ENTRY);
@@ -391,7 +396,7 @@ build_controls (NsDialog *d)
   gtk_container_add (GTK_CONTAINER (expander), abox);
   add_prop (d, abox, "model", G_TYPE_NONE);
   add_prop (d, abox, "model-dir", G_TYPE_NONE);
-  add_prop (d, abox, "style-size", G_TYPE_NONE);
+  d->style_size_widget = add_prop (d, abox, "style-size", G_TYPE_NONE);
   add_prop (d, abox, "design-size", G_TYPE_NONE);
   add_prop (d, abox, "max-size", G_TYPE_NONE);
   add_prop (d, abox, "memory-budget", G_TYPE_NONE);
@@ -400,6 +405,9 @@ build_controls (NsDialog *d)
   add_prop (d, abox, "seed", G_TYPE_NONE);
   gtk_box_pack_start (GTK_BOX (vbox), expander, FALSE, FALSE, 0);
   gtk_widget_show_all (expander);
+  /* Now that the style layer's widgets exist: their sensitivity, and the
+   * method in step with a fast style of the last values. */
+  ns_dialog_fast_sync (d, "fast-style");
   return vbox;
 }
 
@@ -547,6 +555,7 @@ ns_dialog_run (GimpProcedure *procedure, GimpProcedureConfig *config,
    * callback sees the cancellation within a few ms). */
   t_close = g_get_monotonic_time ();
   g_signal_handlers_disconnect_by_data (config, &d);
+  ns_dialog_fast_free (&d);
   if (d.debounce_id)
     g_source_remove (d.debounce_id);
   if (d.tick_id)
@@ -563,5 +572,6 @@ ns_dialog_run (GimpProcedure *procedure, GimpProcedureConfig *config,
   g_clear_object (&d.content_pb);
   g_clear_object (&d.result_pb);
   g_ptr_array_unref (d.presets);
+  g_strfreev (d.fast_styles);
   return run;
 }

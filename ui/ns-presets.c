@@ -152,7 +152,7 @@ read_value (GKeyFile *kf, const char *key, GParamSpec *pspec, GValue *value,
  * CONFIG is not NULL and everything is valid. */
 static gboolean
 preset_apply_real (const NsPreset *preset, GObjectClass *klass, GObject *config,
-                   GError **error)
+                   gboolean only_defaults, GError **error)
 {
   char **keys = g_key_file_get_keys (preset->keys, NS_PRESET_GROUP, NULL, NULL);
   GArray *values = g_array_new (FALSE, TRUE, sizeof (GValue));
@@ -192,8 +192,35 @@ preset_apply_real (const NsPreset *preset, GObjectClass *klass, GObject *config,
     {
       g_object_freeze_notify (config);
       for (guint i = 0; i < names->len; i++)
-        g_object_set_property (config, names->pdata[i],
-                               &g_array_index (values, GValue, i));
+        {
+          if (only_defaults)
+            {
+              GParamSpec *pspec =
+                  g_object_class_find_property (klass, names->pdata[i]);
+              GValue cur = G_VALUE_INIT;
+              gboolean is_default;
+
+              g_value_init (&cur, G_PARAM_SPEC_VALUE_TYPE (pspec));
+              g_object_get_property (config, names->pdata[i], &cur);
+              if (G_VALUE_HOLDS_STRING (&cur))
+                {
+                  /* An unset string (NULL) is its default "" too. */
+                  const char *v = g_value_get_string (&cur);
+                  const char *def = g_value_get_string (
+                      g_param_spec_get_default_value (pspec));
+
+                  is_default = g_strcmp0 (v && *v ? v : NULL,
+                                          def && *def ? def : NULL) == 0;
+                }
+              else
+                is_default = g_param_value_defaults (pspec, &cur);
+              g_value_unset (&cur);
+              if (!is_default)
+                continue;
+            }
+          g_object_set_property (config, names->pdata[i],
+                                 &g_array_index (values, GValue, i));
+        }
       g_object_thaw_notify (config);
     }
   g_array_unref (values);
@@ -205,11 +232,58 @@ preset_apply_real (const NsPreset *preset, GObjectClass *klass, GObject *config,
 gboolean
 ns_preset_apply (const NsPreset *preset, GObject *config, GError **error)
 {
-  return preset_apply_real (preset, G_OBJECT_GET_CLASS (config), config, error);
+  return preset_apply_real (preset, G_OBJECT_GET_CLASS (config), config, FALSE,
+                            error);
+}
+
+gboolean
+ns_preset_apply_to_defaults (const NsPreset *preset, GObject *config,
+                             GError **error)
+{
+  return preset_apply_real (preset, G_OBJECT_GET_CLASS (config), config, TRUE,
+                            error);
+}
+
+const NsPreset *
+ns_presets_find (GPtrArray *presets, const char *name)
+{
+  for (guint i = 0; presets && name && i < presets->len; i++)
+    {
+      const NsPreset *p = presets->pdata[i];
+      char *base = g_path_get_basename (p->path);
+      gboolean same;
+
+      if (g_str_has_suffix (base, ".preset"))
+        base[strlen (base) - strlen (".preset")] = '\0';
+      same = g_ascii_strcasecmp (p->name, name) == 0 ||
+             g_ascii_strcasecmp (base, name) == 0;
+      g_free (base);
+      if (same)
+        return p;
+    }
+  return NULL;
+}
+
+char *
+ns_presets_names (GPtrArray *presets)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; presets && i < presets->len; i++)
+    g_string_append_printf (s, "%s%s", i ? ", " : "",
+                            ((NsPreset *) presets->pdata[i])->name);
+  return g_string_free (s, FALSE);
+}
+
+char *
+ns_preset_fast_style (const NsPreset *preset)
+{
+  return g_key_file_get_string (preset->keys, NS_PRESET_GROUP, "fast-style",
+                                NULL);
 }
 
 gboolean
 ns_preset_check (const NsPreset *preset, GObjectClass *klass, GError **error)
 {
-  return preset_apply_real (preset, klass, NULL, error);
+  return preset_apply_real (preset, klass, NULL, FALSE, error);
 }

@@ -40,6 +40,22 @@ char **ns_presets_default_dirs (const char *user_dir);
 gboolean ns_preset_apply (const NsPreset *preset, GObject *config,
                           GError **error);
 
+/* As ns_preset_apply, but sets only the properties still at their
+ * default value: values set by the caller (e.g. Script-Fu's explicit
+ * arguments) win over the preset's. */
+gboolean ns_preset_apply_to_defaults (const NsPreset *preset, GObject *config,
+                                      GError **error);
+
+/* The preset called NAME: its Name (case-insensitive) or its file's name
+ * without ".preset" ("candy" finds candy.preset).  NULL if none. */
+const NsPreset *ns_presets_find (GPtrArray *presets, const char *name);
+
+/* "Name1, Name2, ..." (g_free; "" when there are none). */
+char *ns_presets_names (GPtrArray *presets);
+
+/* The fast style a preset names (its fast-style key), or NULL (g_free). */
+char *ns_preset_fast_style (const NsPreset *preset);
+
 /* The checks of ns_preset_apply against KLASS, without setting anything. */
 gboolean ns_preset_check (const NsPreset *preset, GObjectClass *klass,
                           GError **error);

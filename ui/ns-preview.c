@@ -10,6 +10,32 @@
 #include <unistd.h>
 #endif
 
+/* The two passes of a request: 0 quick, 1 exact. */
+enum
+{
+  PASS_QUICK,
+  PASS_EXACT,
+  N_PASSES
+};
+
+/* Images waiting for the next request (under LOCK). */
+typedef struct
+{
+  ns_image *content;
+  ns_image *style;
+  gboolean mask_pending;
+  ns_mask *mask;
+} Pending;
+
+/* One pass's images and context (worker thread only). */
+typedef struct
+{
+  ns_context *ctx;
+  ns_image content;
+  ns_image style;
+  ns_mask mask; /* data NULL: none */
+} Pass;
+
 struct _NsPreview
 {
   GMutex lock;
@@ -26,11 +52,9 @@ struct _NsPreview
   guint job_gen;
   char *job_model_dir;
   ns_model_kind job_kind;
-  ns_params job_params;
-  ns_image *pending_content;
-  ns_image *pending_style;
-  gboolean mask_pending;
-  ns_mask *pending_mask;
+  ns_params job_params[N_PASSES];
+  gboolean job_runs[N_PASSES];
+  Pending pending[N_PASSES];
 
   /* Atomics: the generation whose results are still wanted (0 = none),
    * whether the worker is computing, whether callbacks are still wanted. */
@@ -42,11 +66,8 @@ struct _NsPreview
   ns_model *model;
   char *model_dir;
   ns_model_kind model_kind;
-  ns_context *ctx;
   gboolean model_fresh; /* loaded since the last DONE/FAILED delivery */
-  ns_image content;
-  ns_image style;
-  ns_mask mask; /* data NULL: none */
+  Pass pass[N_PASSES];
 };
 
 typedef struct
@@ -54,6 +75,7 @@ typedef struct
   NsPreview *preview;
   guint gen;
   gint64 t0;
+  gboolean exact; /* the pass delivers exact results */
 } Job;
 
 typedef struct
@@ -93,9 +115,12 @@ preview_clear (gpointer data)
   g_cond_clear (&p->cond);
   g_main_context_unref (p->main_ctx);
   g_free (p->job_model_dir);
-  image_free_heap (p->pending_content);
-  image_free_heap (p->pending_style);
-  mask_free_heap (p->pending_mask);
+  for (int i = 0; i < N_PASSES; i++)
+    {
+      image_free_heap (p->pending[i].content);
+      image_free_heap (p->pending[i].style);
+      mask_free_heap (p->pending[i].mask);
+    }
 }
 
 static gboolean
@@ -143,6 +168,7 @@ deliver (Job *job, NsPreviewStatus status, const ns_image *img,
   d->result.status = status;
   d->result.compute_ms = (g_get_monotonic_time () - job->t0) / 1000.0;
   d->result.model_loaded = model_loaded;
+  d->result.exact = job->exact;
   d->message = g_strdup (message);
   if (img && ns_image_alloc (&d->image, img->width, img->height, NULL) == NS_OK)
     memcpy (d->image.data, img->data,
@@ -183,8 +209,9 @@ ensure_model (NsPreview *p, const char *dir, ns_model_kind kind, ns_error *err)
   if (p->model && g_strcmp0 (dir, p->model_dir) == 0 && kind == p->model_kind)
     return TRUE;
 
-  /* The context refers to the model: drop both. */
-  g_clear_pointer (&p->ctx, ns_context_free);
+  /* The contexts refer to the model: drop them all. */
+  for (int i = 0; i < N_PASSES; i++)
+    g_clear_pointer (&p->pass[i].ctx, ns_context_free);
   g_clear_pointer (&p->model, ns_model_free);
   g_clear_pointer (&p->model_dir, g_free);
 
@@ -194,7 +221,22 @@ ensure_model (NsPreview *p, const char *dir, ns_model_kind kind, ns_error *err)
       g_strlcpy (err->message, "no model folder", sizeof err->message);
       return FALSE;
     }
-  if (ns_model_load (dir, kind, &model, err) != NS_OK)
+  if (kind == NS_MODEL_FAST)
+    {
+      /* DIR is the style's file: FOLDER/STYLE.bin. */
+      char *folder = g_path_get_dirname (dir);
+      char *style = g_path_get_basename (dir);
+      ns_status st;
+
+      if (g_str_has_suffix (style, ".bin"))
+        style[strlen (style) - 4] = '\0';
+      st = ns_model_load_fast (folder, style, &model, err);
+      g_free (folder);
+      g_free (style);
+      if (st != NS_OK)
+        return FALSE;
+    }
+  else if (ns_model_load (dir, kind, &model, err) != NS_OK)
     return FALSE;
   p->model = model;
   p->model_dir = g_strdup (dir);
@@ -203,41 +245,43 @@ ensure_model (NsPreview *p, const char *dir, ns_model_kind kind, ns_error *err)
   return TRUE;
 }
 
-static void
+/* Runs one pass; FINAL: its result is the request's last (DONE), else
+ * APPROX.  Returns FALSE when nothing is to follow (failed, cancelled). */
+static gboolean
 run_job (NsPreview *p, Job *job, const char *model_dir, ns_model_kind kind,
-         ns_params *params)
+         Pass *pass, ns_params *params, gboolean final)
 {
   ns_error err = { 0 };
   ns_image out = { 0 };
   ns_style style;
   ns_status st;
 
-  if (!p->content.data || !p->style.data)
+  if (!pass->content.data || (!pass->style.data && kind != NS_MODEL_FAST))
     {
       deliver (job, NS_PREVIEW_FAILED, NULL, "no content or style image",
                FALSE);
-      return;
+      return FALSE;
     }
   if (!ensure_model (p, model_dir, kind, &err))
     {
       deliver (job, NS_PREVIEW_FAILED, NULL, err.message, FALSE);
-      return;
+      return FALSE;
     }
   /* One context for the dialog's life: its cache is keyed by the image
    * contents, so a change of strength only re-runs the transform and the
    * decoder, and a new preview size keeps what still applies. */
-  if (!p->ctx && ns_context_new (p->model, &p->ctx, &err) != NS_OK)
+  if (!pass->ctx && ns_context_new (p->model, &pass->ctx, &err) != NS_OK)
     {
       deliver (job, NS_PREVIEW_FAILED, NULL, err.message, p->model_fresh);
       p->model_fresh = FALSE;
-      return;
+      return FALSE;
     }
   if (!still_wanted (p, job->gen))
-    return;
+    return FALSE;
 
   params->progress = progress_cb;
   params->progress_user_data = job;
-  params->max_size = 0; /* the content is already at preview size */
+  params->max_size = 0; /* the content is already at its working size */
   if (params->method == NS_METHOD_GATYS)
     {
       params->gatys.image_cb = gatys_image_cb;
@@ -252,28 +296,64 @@ run_job (NsPreview *p, Job *job, const char *model_dir, ns_model_kind kind,
     }
   params->gatys.init_image = NULL;
 
-  style.image = &p->style;
+  style.image = &pass->style;
   style.weight = 1.0f;
-  if (ns_image_alloc (&out, p->content.width, p->content.height, &err) != NS_OK)
+  if (ns_image_alloc (&out, pass->content.width, pass->content.height, &err) !=
+      NS_OK)
     {
       deliver (job, NS_PREVIEW_FAILED, NULL, err.message, p->model_fresh);
       p->model_fresh = FALSE;
-      return;
+      return FALSE;
     }
-  st = ns_stylize (p->ctx, params, &p->content, &style, 1,
-                   p->mask.data && p->mask.width == p->content.width &&
-                           p->mask.height == p->content.height
-                       ? &p->mask
+  /* A fast style takes no style image. */
+  st = ns_stylize (pass->ctx, params, &pass->content,
+                   kind == NS_MODEL_FAST ? NULL : &style,
+                   kind == NS_MODEL_FAST ? 0 : 1,
+                   pass->mask.data && pass->mask.width == pass->content.width &&
+                           pass->mask.height == pass->content.height
+                       ? &pass->mask
                        : NULL,
                    &out, &err);
   if (st != NS_ERR_CANCELLED)
     {
-      deliver (job, st == NS_OK ? NS_PREVIEW_DONE : NS_PREVIEW_FAILED,
+      deliver (job,
+               st != NS_OK ? NS_PREVIEW_FAILED
+               : final     ? NS_PREVIEW_DONE
+                           : NS_PREVIEW_APPROX,
                st == NS_OK ? &out : NULL, st == NS_OK ? NULL : err.message,
                p->model_fresh);
-      p->model_fresh = FALSE;
+      /* The quick pass's model_loaded is repeated with the exact pass. */
+      if (final || st != NS_OK)
+        p->model_fresh = FALSE;
     }
   ns_image_free (&out);
+  return st == NS_OK;
+}
+
+/* Moves a pass's pending images in (under LOCK). */
+static void
+take_pending (Pending *pending, Pass *pass)
+{
+  if (pending->content)
+    {
+      ns_image_free (&pass->content);
+      pass->content = *pending->content;
+      g_clear_pointer (&pending->content, g_free);
+    }
+  if (pending->style)
+    {
+      ns_image_free (&pass->style);
+      pass->style = *pending->style;
+      g_clear_pointer (&pending->style, g_free);
+    }
+  if (pending->mask_pending)
+    {
+      ns_mask_free (&pass->mask);
+      if (pending->mask)
+        pass->mask = *pending->mask;
+      g_clear_pointer (&pending->mask, g_free);
+      pending->mask_pending = FALSE;
+    }
 }
 
 static gpointer
@@ -293,7 +373,8 @@ worker (gpointer data)
       Job job;
       char *model_dir;
       ns_model_kind kind;
-      ns_params params;
+      ns_params params[N_PASSES];
+      gboolean runs[N_PASSES];
 
       g_mutex_lock (&p->lock);
       while (!p->has_job && !p->quit)
@@ -309,41 +390,42 @@ worker (gpointer data)
       job.t0 = g_get_monotonic_time ();
       model_dir = g_steal_pointer (&p->job_model_dir);
       kind = p->job_kind;
-      params = p->job_params;
-      if (p->pending_content)
+      for (int i = 0; i < N_PASSES; i++)
         {
-          ns_image_free (&p->content);
-          p->content = *p->pending_content;
-          g_clear_pointer (&p->pending_content, g_free);
-        }
-      if (p->pending_style)
-        {
-          ns_image_free (&p->style);
-          p->style = *p->pending_style;
-          g_clear_pointer (&p->pending_style, g_free);
-        }
-      if (p->mask_pending)
-        {
-          ns_mask_free (&p->mask);
-          if (p->pending_mask)
-            p->mask = *p->pending_mask;
-          g_clear_pointer (&p->pending_mask, g_free);
-          p->mask_pending = FALSE;
+          params[i] = p->job_params[i];
+          runs[i] = p->job_runs[i];
+          take_pending (&p->pending[i], &p->pass[i]);
         }
       g_atomic_int_set (&p->running, 1);
       g_mutex_unlock (&p->lock);
 
-      run_job (p, &job, model_dir, kind, &params);
+      /* A single-pass request runs the quick pass's images as final. */
+      if (runs[PASS_QUICK])
+        {
+          job.exact = !runs[PASS_EXACT];
+          if (!run_job (p, &job, model_dir, kind, &p->pass[PASS_QUICK],
+                        &params[PASS_QUICK], !runs[PASS_EXACT]))
+            runs[PASS_EXACT] = FALSE;
+        }
+      if (runs[PASS_EXACT] && still_wanted (p, job.gen))
+        {
+          job.exact = TRUE;
+          run_job (p, &job, model_dir, kind, &p->pass[PASS_EXACT],
+                   &params[PASS_EXACT], TRUE);
+        }
       g_free (model_dir);
       g_atomic_int_set (&p->running, 0);
     }
 
-  g_clear_pointer (&p->ctx, ns_context_free);
+  for (int i = 0; i < N_PASSES; i++)
+    {
+      g_clear_pointer (&p->pass[i].ctx, ns_context_free);
+      ns_image_free (&p->pass[i].content);
+      ns_image_free (&p->pass[i].style);
+      ns_mask_free (&p->pass[i].mask);
+    }
   g_clear_pointer (&p->model, ns_model_free);
   g_clear_pointer (&p->model_dir, g_free);
-  ns_image_free (&p->content);
-  ns_image_free (&p->style);
-  ns_mask_free (&p->mask);
   return NULL;
 }
 
@@ -361,36 +443,65 @@ ns_preview_new (NsPreviewFn fn, gpointer user_data)
   return p;
 }
 
-void
-ns_preview_set_images (NsPreview *p, ns_image *content, ns_image *style)
+static void
+set_images (NsPreview *p, int pass, ns_image *content, ns_image *style)
 {
+  Pending *pending = &p->pending[pass];
+
   g_mutex_lock (&p->lock);
   if (content)
     {
-      image_free_heap (p->pending_content);
-      p->pending_content = content;
+      image_free_heap (pending->content);
+      pending->content = content;
     }
   if (style)
     {
-      image_free_heap (p->pending_style);
-      p->pending_style = style;
+      image_free_heap (pending->style);
+      pending->style = style;
     }
   g_mutex_unlock (&p->lock);
+}
+
+static void
+set_mask (NsPreview *p, int pass, ns_mask *mask)
+{
+  Pending *pending = &p->pending[pass];
+
+  g_mutex_lock (&p->lock);
+  mask_free_heap (pending->mask);
+  pending->mask = mask;
+  pending->mask_pending = TRUE;
+  g_mutex_unlock (&p->lock);
+}
+
+void
+ns_preview_set_images (NsPreview *p, ns_image *content, ns_image *style)
+{
+  set_images (p, PASS_QUICK, content, style);
 }
 
 void
 ns_preview_set_mask (NsPreview *p, ns_mask *mask)
 {
-  g_mutex_lock (&p->lock);
-  mask_free_heap (p->pending_mask);
-  p->pending_mask = mask;
-  p->mask_pending = TRUE;
-  g_mutex_unlock (&p->lock);
+  set_mask (p, PASS_QUICK, mask);
+}
+
+void
+ns_preview_set_exact_images (NsPreview *p, ns_image *content, ns_image *style)
+{
+  set_images (p, PASS_EXACT, content, style);
+}
+
+void
+ns_preview_set_exact_mask (NsPreview *p, ns_mask *mask)
+{
+  set_mask (p, PASS_EXACT, mask);
 }
 
 guint
-ns_preview_request (NsPreview *p, const char *model_dir, ns_model_kind kind,
-                    const ns_params *params)
+ns_preview_request_refined (NsPreview *p, const char *model_dir,
+                            ns_model_kind kind, const ns_params *quick,
+                            const ns_params *exact)
 {
   guint gen;
 
@@ -403,12 +514,24 @@ ns_preview_request (NsPreview *p, const char *model_dir, ns_model_kind kind,
   g_free (p->job_model_dir);
   p->job_model_dir = g_strdup (model_dir);
   p->job_kind = kind;
-  p->job_params = *params;
+  p->job_runs[PASS_QUICK] = quick != NULL;
+  p->job_runs[PASS_EXACT] = exact != NULL;
+  if (quick)
+    p->job_params[PASS_QUICK] = *quick;
+  if (exact)
+    p->job_params[PASS_EXACT] = *exact;
   /* Makes the running request's progress callback return false. */
   g_atomic_int_set (&p->wanted_gen, (gint) gen);
   g_cond_signal (&p->cond);
   g_mutex_unlock (&p->lock);
   return gen;
+}
+
+guint
+ns_preview_request (NsPreview *p, const char *model_dir, ns_model_kind kind,
+                    const ns_params *params)
+{
+  return ns_preview_request_refined (p, model_dir, kind, params, NULL);
 }
 
 void

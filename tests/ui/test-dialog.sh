@@ -12,8 +12,9 @@
 # once and leaves the image unchanged; no mnemonic clash, every control
 # has a tooltip, presets load, the dialog fits 1280x800 (these last ones
 # by CHECK_MODULE, dialog-check.c, a GTK module loaded with GTK_MODULES).
-# Screenshots go to $NS_BUILD_ROOT/tests/ui/out; with NS_UPDATE_DOCS=1 one
-# is also written to docs/dialog.png.
+# Screenshots go to $NS_BUILD_ROOT/tests/ui/out (never into docs/: they
+# show ../shared images; tools/docs/screenshots.sh makes the README's from
+# generated pictures).
 set -uo pipefail
 
 skip () { echo "SKIP: $*"; exit 77; }
@@ -175,11 +176,6 @@ python3 -c "import sys; sys.exit(0 if $d12 > 0.01 and $d2o < $d_style else 1)" \
   || fail "the strength change did not update the preview as expected"
 
 cp "$out/dialog-1.png" "$out/dialog.png"
-if [ "${NS_UPDATE_DOCS:-0}" = 1 ]; then
-  mkdir -p "$here/../../docs"
-  convert "$out/dialog-1.png" -strip -colors 256 "PNG8:$here/../../docs/dialog.png"
-  echo "wrote docs/dialog.png ($(stat -c %s "$here/../../docs/dialog.png") bytes)"
-fi
 
 # --- 4. OK renders and adds a layer
 xdotool key alt+o
@@ -196,14 +192,19 @@ xdotool windowfocus --sync "$wid2"
 wait_log 'ns-dialog: request gen=1 ' 2 30 || fail "the second dialog made no preview request"
 line=$(grep 'ns-dialog: request gen=1 ' "$LOG" | sed -n 2p); echo "second dialog: $line"
 [ "$(field strength "$line")" = "0.250" ] || fail "the strength of the OK run was not kept"
-# A preset sets its arguments (the last one: "Texture only (keep colours)").
-xdotool key alt+p; sleep 0.2; xdotool key End
-wait_log 'ns-dialog: preset-applied' 1 10 || fail "choosing a preset did nothing"
-line=$(grep -m1 'ns-dialog: preset-applied' "$LOG"); echo "$line"
+# A preset sets its arguments ("Texture only (keep colours)", the one
+# before the last: the fast-style presets sort after most).
+xdotool key alt+p; sleep 0.2; xdotool key End; sleep 0.5; xdotool key Up
+wait_log 'ns-dialog: preset-applied name="Texture only' 1 10 \
+  || fail "choosing a preset did nothing"
+line=$(grep 'ns-dialog: preset-applied name="Texture only' "$LOG" | tail -1)
+echo "$line"
 grep -q 'preset-applied name="Texture only (keep colours)" strength=0.900 preserve-colors=1' \
   <<<"$line" || fail "the preset did not set its values"
-# The Gatys rows appear only for that method (the last one in the list).
-xdotool key alt+m; sleep 0.2; xdotool key End
+# The Gatys rows appear only for that method (fourth in the list: MicroAST
+# and the fast style follow it).
+xdotool key alt+m; sleep 0.2; xdotool key Home; sleep 0.3
+xdotool key Down Down Down
 wait_log 'ns-dialog: method=3 gatys-visible=1' 1 10 \
   || fail "choosing Gatys did not show its rows"
 grep -m1 'ns-dialog: method=3' "$LOG"

@@ -17,6 +17,7 @@ typedef struct
   double strength;
   gboolean preserve;
   int style_size;
+  char *fast_style;
 } TConfig;
 typedef struct
 {
@@ -32,7 +33,8 @@ enum
   P_METHOD,
   P_STRENGTH,
   P_PRESERVE,
-  P_STYLE_SIZE
+  P_STYLE_SIZE,
+  P_FAST_STYLE
 };
 
 static void
@@ -54,6 +56,10 @@ tconfig_set (GObject *o, guint id, const GValue *v, GParamSpec *ps)
       break;
     case P_STYLE_SIZE:
       c->style_size = g_value_get_int (v);
+      break;
+    case P_FAST_STYLE:
+      g_free (c->fast_style);
+      c->fast_style = g_value_dup_string (v);
       break;
     }
 }
@@ -77,6 +83,9 @@ tconfig_get (GObject *o, guint id, GValue *v, GParamSpec *ps)
     case P_STYLE_SIZE:
       g_value_set_int (v, c->style_size);
       break;
+    case P_FAST_STYLE:
+      g_value_set_string (v, c->fast_style);
+      break;
     }
 }
 
@@ -84,6 +93,7 @@ static void
 tconfig_finalize (GObject *o)
 {
   g_free (((TConfig *) o)->method);
+  g_free (((TConfig *) o)->fast_style);
   G_OBJECT_CLASS (tconfig_parent_class)->finalize (o);
 }
 
@@ -114,6 +124,11 @@ tconfig_class_init (TConfigClass *k)
                                                      0, 4096, 512,
                                                      G_PARAM_READWRITE |
                                                          G_PARAM_CONSTRUCT));
+  g_object_class_install_property (oc, P_FAST_STYLE,
+                                   g_param_spec_string ("fast-style", NULL,
+                                                        NULL, "",
+                                                        G_PARAM_READWRITE |
+                                                            G_PARAM_CONSTRUCT));
 }
 
 static void
@@ -240,6 +255,29 @@ main (void)
         }
       TU_CHECK (p->description != NULL);
     }
+  /* By name (the procedure's `preset`): Name or file name, any case; its
+   * values go only to the arguments still at their defaults. */
+  {
+    const NsPreset *candy = ns_presets_find (presets, "candy");
+    char *names = ns_presets_names (presets);
+    char *fast;
+
+    TU_CHECK (candy != NULL);
+    TU_CHECK (ns_presets_find (presets, "Rain Princess") ==
+              ns_presets_find (presets, "rain-princess"));
+    TU_CHECK (ns_presets_find (presets, "nosuch") == NULL);
+    TU_CHECK (strstr (names, "Candy, ") != NULL);
+    fast = ns_preset_fast_style (candy);
+    TU_CHECK (g_strcmp0 (fast, "candy") == 0);
+    g_free (fast);
+    g_free (names);
+    g_object_set (c, "method", "cascade-adain", "fast-style", "", "strength",
+                  0.25, NULL);
+    TU_CHECK (ns_preset_apply_to_defaults (candy, G_OBJECT (c), NULL));
+    TU_CHECK (g_strcmp0 (c->method, "fast-style") == 0);
+    TU_CHECK (g_strcmp0 (c->fast_style, "candy") == 0);
+    TU_CHECK (c->strength == 0.25); /* set by the caller: kept */
+  }
   g_ptr_array_unref (presets);
   g_free (styles);
   g_object_unref (c);

@@ -5,6 +5,9 @@
 #include <fcntl.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,6 +52,7 @@ typedef struct
   int height;
   bool nomem;
   GError *too_big; /* nst_check_pixels at "size-prepared" */
+  double bytes_per_pixel;
 } coverage;
 
 static void
@@ -58,8 +62,7 @@ on_size_prepared (GdkPixbufLoader *loader, int w, int h, gpointer data)
   (void) loader;
   if (c->rows || c->too_big || h <= 0)
     return;
-  if (!nst_check_pixels (c->path, w, h, NST_DECODE_BYTES_PER_PIXEL,
-                         &c->too_big))
+  if (!nst_check_pixels (c->path, w, h, c->bytes_per_pixel, &c->too_big))
     return;
   c->rows = g_try_malloc0 ((gsize) h);
   c->nomem = c->rows == NULL;
@@ -94,13 +97,14 @@ rows_covered (const coverage *c)
  * is otherwise completed with grey and a truncated PNG with blank rows,
  * without an error), and the reading can be interrupted. */
 static GdkPixbuf *
-decode (const char *path, const char *type, GError **error)
+decode (const char *path, const char *type, double bytes_per_pixel,
+        GError **error)
 {
   GdkPixbufLoader *loader = NULL;
   GdkPixbufAnimation *anim;
   GdkPixbuf *pb = NULL;
   GdkPixbufFormat *format;
-  coverage cov = { path, NULL, 0, false, NULL };
+  coverage cov = { path, NULL, 0, false, NULL, bytes_per_pixel };
   char *fmt_name = NULL;
   guchar buf[65536];
   int before = 0, after, height;
@@ -240,7 +244,7 @@ fail:
 }
 
 static GdkPixbuf *
-load_pixbuf (const char *path, GError **error)
+load_pixbuf (const char *path, double bytes_per_pixel, GError **error)
 {
   GdkPixbuf *pb;
   GdkPixbuf *oriented;
@@ -254,10 +258,10 @@ load_pixbuf (const char *path, GError **error)
   if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
     format = gdk_pixbuf_get_file_info (path, &w, &h);
   if (format && w > 0 && h > 0 &&
-      !nst_check_pixels (path, w, h, NST_DECODE_BYTES_PER_PIXEL, error))
+      !nst_check_pixels (path, w, h, bytes_per_pixel, error))
     return NULL;
   type = format ? gdk_pixbuf_format_get_name (format) : NULL;
-  pb = decode (path, type, error);
+  pb = decode (path, type, bytes_per_pixel, error);
   g_free (type);
   if (!pb)
     return NULL;
@@ -280,6 +284,12 @@ load_pixbuf (const char *path, GError **error)
   return oriented;
 }
 
+GdkPixbuf *
+nst_pixbuf_load (const char *path, GError **error)
+{
+  return load_pixbuf (path, NST_PIXBUF_BYTES_PER_PIXEL, error);
+}
+
 /* An engine failure as an image error: memory (exit 5) or the image. */
 static int
 error_code (const ns_error *err)
@@ -298,21 +308,16 @@ pixbuf_layout (GdkPixbuf *pb)
 }
 
 bool
-nst_image_load (const char *path, ns_image *rgb, float **alpha, GError **error)
+nst_image_from_pixbuf (GdkPixbuf *pb, const char *path, ns_image *rgb,
+                       float **alpha, GError **error)
 {
-  GdkPixbuf *pb;
-  int w, h;
+  int w = gdk_pixbuf_get_width (pb), h = gdk_pixbuf_get_height (pb);
   ns_error err;
   float *a = NULL;
 
   memset (rgb, 0, sizeof *rgb);
   if (alpha)
     *alpha = NULL;
-  pb = load_pixbuf (path, error);
-  if (!pb)
-    return false;
-  w = gdk_pixbuf_get_width (pb);
-  h = gdk_pixbuf_get_height (pb);
   if (alpha && gdk_pixbuf_get_has_alpha (pb))
     {
       a = g_try_malloc ((size_t) w * (size_t) h * sizeof (float));
@@ -321,7 +326,6 @@ nst_image_load (const char *path, ns_image *rgb, float **alpha, GError **error)
           g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
                        "%s: out of memory for the alpha of a %dx%d image", path,
                        w, h);
-          g_object_unref (pb);
           return false;
         }
     }
@@ -331,12 +335,81 @@ nst_image_load (const char *path, ns_image *rgb, float **alpha, GError **error)
       g_set_error (error, NST_IMAGE_ERROR, error_code (&err), "%s: %s", path,
                    err.message);
       g_free (a);
-      g_object_unref (pb);
       return false;
     }
   if (alpha)
     *alpha = a;
+  return true;
+}
+
+bool
+nst_image_load (const char *path, ns_image *rgb, float **alpha, GError **error)
+{
+  GdkPixbuf *pb;
+  bool ok;
+
+  memset (rgb, 0, sizeof *rgb);
+  if (alpha)
+    *alpha = NULL;
+  pb = load_pixbuf (path, NST_DECODE_BYTES_PER_PIXEL, error);
+  if (!pb)
+    return false;
+  ok = nst_image_from_pixbuf (pb, path, rgb, alpha, error);
   g_object_unref (pb);
+  return ok;
+}
+
+/* Resizes IMG (and *ALPHA) so its long side is LONG_SIDE. */
+bool
+nst_resize_long_side (ns_image *img, float **alpha, int long_side)
+{
+  int w = img->width, h = img->height, nw, nh;
+  ns_image dst;
+  ns_error err;
+
+  if (long_side <= 0 || (w >= h ? w : h) == long_side)
+    return true;
+  if (w >= h)
+    {
+      nw = long_side;
+      nh = (int) fmax (1.0, floor ((double) h * long_side / w + 0.5));
+    }
+  else
+    {
+      nh = long_side;
+      nw = (int) fmax (1.0, floor ((double) w * long_side / h + 0.5));
+    }
+  /* The resized content, its alpha, the output and its pixbuf, before
+   * allocating any. */
+  {
+    GError *error = NULL;
+    if (!nst_check_pixels ("with --size, the content", nw, nh, 32.0, &error))
+      {
+        fprintf (stderr, "nstyle: %s\n", error->message);
+        g_error_free (error);
+        return false;
+      }
+  }
+  if (ns_image_resize (img, nw, nh, &dst, &err) != NS_OK)
+    {
+      fprintf (stderr, "nstyle: resizing to %dx%d: %s\n", nw, nh, err.message);
+      return false;
+    }
+  ns_image_free (img);
+  *img = dst;
+  if (alpha && *alpha)
+    {
+      GError *error = NULL;
+      float *a = nst_plane_resize (*alpha, w, h, nw, nh, &error);
+      if (!a)
+        {
+          fprintf (stderr, "nstyle: %s\n", error->message);
+          g_error_free (error);
+          return false;
+        }
+      g_free (*alpha);
+      *alpha = a;
+    }
   return true;
 }
 
@@ -387,7 +460,7 @@ nst_mask_load (const char *path, int width, int height, ns_mask *mask,
   size_t n;
 
   memset (mask, 0, sizeof *mask);
-  pb = load_pixbuf (path, error);
+  pb = load_pixbuf (path, NST_DECODE_BYTES_PER_PIXEL, error);
   if (!pb)
     return false;
   /* Channel -1: the luminance. */
@@ -502,27 +575,14 @@ nst_image_save (const char *path, const char *tmp_path, const ns_image *img,
                 const float *alpha, GError **error)
 {
   const char *type = nst_image_type_for_path (path);
-  bool keep_alpha;
+  bool keep_alpha = alpha && type && strcmp (type, "jpeg") != 0;
   GdkPixbuf *pb;
   ns_error err;
   bool ok;
 
-  if (!type)
-    {
-      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_OUTPUT,
-                   "%s: unknown output format (use .png, .jpg or .tif)", path);
-      return false;
-    }
-  keep_alpha = alpha && strcmp (type, "jpeg") != 0;
-  pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, keep_alpha, 8, img->width,
-                       img->height);
+  pb = nst_output_new (path, img->width, img->height, keep_alpha, error);
   if (!pb)
-    {
-      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_OUTPUT,
-                   "out of memory for a %dx%d output image", img->width,
-                   img->height);
-      return false;
-    }
+    return false;
   if (ns_image_to_pixels (img, keep_alpha ? alpha : NULL,
                           gdk_pixbuf_get_pixels (pb), pixbuf_layout (pb),
                           &err) != NS_OK)
@@ -532,13 +592,49 @@ nst_image_save (const char *path, const char *tmp_path, const ns_image *img,
       g_object_unref (pb);
       return false;
     }
+  ok = nst_pixbuf_save (path, tmp_path, pb, error);
+  g_object_unref (pb);
+  return ok;
+}
+
+GdkPixbuf *
+nst_output_new (const char *path, int width, int height, bool alpha,
+                GError **error)
+{
+  GdkPixbuf *pb;
+
+  if (!nst_image_type_for_path (path))
+    {
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_OUTPUT,
+                   "%s: unknown output format (use .png, .jpg or .tif)", path);
+      return NULL;
+    }
+  pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, alpha, 8, width, height);
+  if (!pb)
+    g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
+                 "out of memory for a %dx%d output image", width, height);
+  return pb;
+}
+
+bool
+nst_pixbuf_save (const char *path, const char *tmp_path, GdkPixbuf *pb,
+                 GError **error)
+{
+  const char *type = nst_image_type_for_path (path);
+  bool ok;
+
+  if (!type)
+    {
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_OUTPUT,
+                   "%s: unknown output format (use .png, .jpg or .tif)", path);
+      return false;
+    }
   if (strcmp (type, "jpeg") == 0)
     ok = gdk_pixbuf_save (pb, tmp_path, type, error, "quality", "95", NULL);
   else if (strcmp (type, "tiff") == 0)
     ok = gdk_pixbuf_save (pb, tmp_path, type, error, "compression", "8", NULL);
   else
     ok = gdk_pixbuf_save (pb, tmp_path, type, error, NULL);
-  g_object_unref (pb);
   if (!ok)
     {
       g_unlink (tmp_path);
@@ -554,4 +650,175 @@ nst_image_save (const char *path, const char *tmp_path, const ns_image *img,
       return false;
     }
   return true;
+}
+
+/* ------------------------------------------------------------ streaming */
+
+bool
+nst_image_size (const char *path, int *width, int *height)
+{
+  *width = *height = 0;
+  /* Not for a pipe, which would lose what is read. */
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR) &&
+         gdk_pixbuf_get_file_info (path, width, height) && *width > 0 &&
+         *height > 0;
+}
+
+double
+nst_memory_budget (const ns_params *params)
+{
+  /* The engine's rule: one definition. */
+  return ns_memory_budget (params);
+}
+
+bool
+nst_stream_precheck (const char *path, int w, int h, const ns_params *params,
+                     GError **error)
+{
+  const double mib = 1048576.0;
+  double budget = nst_memory_budget (params);
+  double need = NST_STREAM_BYTES_PER_PIXEL * (double) w * (double) h;
+
+  if (w > NS_MAX_SIZE || h > NS_MAX_SIZE)
+    {
+      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
+                   "%s is %dx%d pixels: at most %d pixels per side", path, w, h,
+                   NS_MAX_SIZE);
+      return false;
+    }
+  if (need <= budget)
+    return true;
+  g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
+               "%s is %dx%d pixels: holding its decoded pixels and the result "
+               "alone needs about %.0f MB of memory, more than the memory "
+               "budget of %.0f MB: raise the budget (--memory-budget, "
+               "NS_MEMORY_LIMIT_MB) or use a smaller image",
+               path, w, h, need / mib, budget / mib);
+  return false;
+}
+
+double
+nst_resident_bytes (void)
+{
+  long pages = 0, resident = 0;
+  FILE *f = fopen ("/proc/self/statm", "r");
+  if (!f)
+    return 0.0;
+  if (fscanf (f, "%ld %ld", &pages, &resident) != 2)
+    resident = 0;
+  fclose (f);
+  return (double) resident * (double) sysconf (_SC_PAGESIZE);
+}
+
+/* The pixels of row Y of the 8-bit source from column X. */
+static const guint8 *
+src_row (const nst_stream *s, int x, int y)
+{
+  return gdk_pixbuf_read_pixels (s->pixbuf) +
+         (size_t) y * gdk_pixbuf_get_rowstride (s->pixbuf) +
+         (size_t) x * gdk_pixbuf_get_n_channels (s->pixbuf);
+}
+
+/* The same values as ns_image_from_pixels, for one region. */
+static ns_status
+stream_read_rgb (void *ud, int x, int y, int w, int h, float *rgb,
+                 ns_error *err)
+{
+  const nst_stream *s = ud;
+  const size_t plane = (size_t) w * h;
+
+  (void) err;
+  for (int yy = 0; yy < h; yy++)
+    {
+      float *d = rgb + (size_t) yy * w;
+      if (s->pixbuf)
+        {
+          const guint8 *p = src_row (s, x, y + yy);
+          int nc = gdk_pixbuf_get_n_channels (s->pixbuf);
+          for (int xx = 0; xx < w; xx++, p += nc)
+            for (int c = 0; c < 3; c++)
+              d[c * plane + xx] = p[c] / 255.0f;
+        }
+      else
+        {
+          const ns_image *im = s->image;
+          size_t ip = (size_t) im->width * im->height;
+          for (int c = 0; c < 3; c++)
+            memcpy (d + c * plane,
+                    im->data + c * ip + (size_t) (y + yy) * im->width + x,
+                    sizeof (float) * (size_t) w);
+        }
+    }
+  return NS_OK;
+}
+
+static ns_status
+stream_read_mask (void *ud, int x, int y, int w, int h, float *out,
+                  ns_error *err)
+{
+  const nst_stream *s = ud;
+  (void) err;
+  for (int yy = 0; yy < h; yy++)
+    memcpy (out + (size_t) yy * w,
+            s->mask->data + (size_t) (y + yy) * s->mask->width + x,
+            sizeof (float) * (size_t) w);
+  return NS_OK;
+}
+
+/* As ns_image_to_pixels: clamped, rounded to nearest; the alpha from the
+ * content. */
+static inline guint8
+to_u8 (float v)
+{
+  return !(v > 0.0f) ? 0 : v >= 1.0f ? 255 : (guint8) lrintf (v * 255.0f);
+}
+
+static ns_status
+stream_write_rgb (void *ud, int x, int y, int w, int h, const float *rgb,
+                  ns_error *err)
+{
+  const nst_stream *s = ud;
+  const size_t plane = (size_t) w * h;
+  int nc = gdk_pixbuf_get_n_channels (s->out);
+  size_t stride = (size_t) gdk_pixbuf_get_rowstride (s->out);
+  guint8 *base = gdk_pixbuf_get_pixels (s->out);
+
+  (void) err;
+  for (int yy = 0; yy < h; yy++)
+    {
+      const float *r = rgb + (size_t) yy * w;
+      guint8 *d = base + (size_t) (y + yy) * stride + (size_t) x * nc;
+      for (int xx = 0; xx < w; xx++, d += nc)
+        {
+          for (int c = 0; c < 3; c++)
+            d[c] = to_u8 (r[c * plane + xx]);
+          if (nc == 4 && s->pixbuf)
+            d[3] = src_row (s, x + xx, y + yy)[3];
+          else if (nc == 4)
+            d[3] = to_u8 (
+                s->alpha
+                    ? s->alpha[(size_t) (y + yy) * s->image->width + x + xx]
+                    : 1.0f);
+        }
+    }
+  return NS_OK;
+}
+
+void
+nst_stream_io (nst_stream *s, ns_stream *io)
+{
+  if (s->pixbuf)
+    {
+      io->width = gdk_pixbuf_get_width (s->pixbuf);
+      io->height = gdk_pixbuf_get_height (s->pixbuf);
+    }
+  else
+    {
+      io->width = s->image->width;
+      io->height = s->image->height;
+    }
+  io->read_rgb = stream_read_rgb;
+  io->read_mask = s->mask ? stream_read_mask : NULL;
+  io->write_rgb = stream_write_rgb;
+  io->user_data = s;
 }

@@ -9,6 +9,9 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -107,8 +110,14 @@ make_description (void)
       "  through a link) is refused (exit 2).\n"
       "  A truncated or corrupt image is an error (exit 3), never\n"
       "  completed with grey; images must be at least %dx%d pixels and\n"
-      "  at most %d per side; an animation gives its first frame.\n",
-      models, NS_MIN_SIZE, NS_MIN_SIZE, NS_MAX_SIZE);
+      "  at most %d per side; an animation gives its first frame.\n"
+      "\n"
+      "MEMORY\n"
+      "  Contents over %d pixels are rendered from their 8-bit pixels in\n"
+      "  tiles that fit --memory-budget (else NS_MEMORY_LIMIT_MB, else the\n"
+      "  smaller of 2 GiB and half the RAM); what cannot fit is refused\n"
+      "  (exit 5) before it is decoded or allocated.\n",
+      models, NS_MIN_SIZE, NS_MIN_SIZE, NS_MAX_SIZE, NST_STREAM_ABOVE);
   g_free (models);
   return d;
 }
@@ -208,60 +217,6 @@ exit_code_for_status (ns_status s)
     default:
       return NST_EXIT_ENGINE;
     }
-}
-
-/* Resizes IMG (and *ALPHA) so its long side is LONG_SIDE. */
-static bool
-resize_long_side (ns_image *img, float **alpha, int long_side)
-{
-  int w = img->width, h = img->height, nw, nh;
-  ns_image dst;
-  ns_error err;
-
-  if (long_side <= 0 || (w >= h ? w : h) == long_side)
-    return true;
-  if (w >= h)
-    {
-      nw = long_side;
-      nh = (int) fmax (1.0, floor ((double) h * long_side / w + 0.5));
-    }
-  else
-    {
-      nh = long_side;
-      nw = (int) fmax (1.0, floor ((double) w * long_side / h + 0.5));
-    }
-  /* The resized content, its alpha, the output and its pixbuf, before
-   * allocating any. */
-  {
-    GError *error = NULL;
-    if (!nst_check_pixels ("with --size, the content", nw, nh, 32.0, &error))
-      {
-        fprintf (stderr, "nstyle: %s\n", error->message);
-        g_error_free (error);
-        return false;
-      }
-  }
-  if (ns_image_resize (img, nw, nh, &dst, &err) != NS_OK)
-    {
-      fprintf (stderr, "nstyle: resizing to %dx%d: %s\n", nw, nh, err.message);
-      return false;
-    }
-  ns_image_free (img);
-  *img = dst;
-  if (alpha && *alpha)
-    {
-      GError *error = NULL;
-      float *a = nst_plane_resize (*alpha, w, h, nw, nh, &error);
-      if (!a)
-        {
-          fprintf (stderr, "nstyle: %s\n", error->message);
-          g_error_free (error);
-          return false;
-        }
-      g_free (*alpha);
-      *alpha = a;
-    }
-  return true;
 }
 
 /* Prints the fast styles installed (one per line, on stdout). */
@@ -470,15 +425,14 @@ image_failure (const char *what, GError *error)
 
 /* An image the engine cannot take (NS_MIN_SIZE): exit 3. */
 static bool
-big_enough (const ns_image *img, const char *what, const char *path,
-            const char *hint)
+big_enough (int w, int h, const char *what, const char *path, const char *hint)
 {
-  if (img->width >= NS_MIN_SIZE && img->height >= NS_MIN_SIZE)
+  if (w >= NS_MIN_SIZE && h >= NS_MIN_SIZE)
     return true;
   fprintf (stderr,
            "nstyle: %s %s is %dx%d pixels: each side must be at least %d "
            "pixels%s\n",
-           what, path, img->width, img->height, NS_MIN_SIZE, hint);
+           what, path, w, h, NS_MIN_SIZE, hint);
   return false;
 }
 
@@ -532,6 +486,14 @@ stylize_main (int argc, char **argv)
   progress_state ps = { 0 };
   gint64 t0 = g_get_monotonic_time (), t_run;
   const char *out_type;
+  GdkPixbuf *content_pb = NULL, *out_pb = NULL;
+  nst_stream sio = { 0 };
+  ns_stream io;
+  ns_render_info info = { 0 };
+  ns_style no_style = { 0 };
+  double extra = 0.0;
+  bool stream = false, resize, keep_alpha;
+  int cw, ch;
 
   octx = g_option_context_new ("- neural style transfer");
   g_option_context_set_summary (octx, summary);
@@ -685,36 +647,58 @@ stylize_main (int argc, char **argv)
     styles_img = g_new0 (ns_image, n_styles);
     styles = g_new0 (ns_style, n_styles);
 
-    if (!nst_image_load (opt_content, &content, &alpha, &error))
+    /* A content too large for the budget even as 8-bit pixels is refused
+     * from its header, before decoding. */
+    if (nst_image_size (opt_content, &cw, &ch) &&
+        !nst_stream_precheck (opt_content, cw, ch, &params, &error))
       FAIL (image_failure ("the content image", error));
+    content_pb = nst_pixbuf_load (opt_content, &error);
+    if (!content_pb)
+      FAIL (image_failure ("the content image", error));
+    cw = gdk_pixbuf_get_width (content_pb);
+    ch = gdk_pixbuf_get_height (content_pb);
+    resize = size > 0 && MAX (cw, ch) != size;
+    stream = (resize ? size : MAX (cw, ch)) > NST_STREAM_ABOVE;
+    /* Small contents, and --size (resampled as float), as floats. */
+    if (!stream || resize)
+      {
+        if (!nst_image_from_pixbuf (content_pb, opt_content, &content, &alpha,
+                                    &error))
+          FAIL (image_failure ("the content image", error));
+        g_clear_object (&content_pb);
+      }
     for (int i = 0; i < n_styles; i++)
       {
         char what[32];
         g_snprintf (what, sizeof what, "style image %d", i + 1);
         if (!nst_image_load (opt_styles[i], &styles_img[i], NULL, &error))
           FAIL (image_failure (what, error));
-        if (!big_enough (&styles_img[i], what, opt_styles[i], ""))
+        if (!big_enough (styles_img[i].width, styles_img[i].height, what,
+                         opt_styles[i], ""))
           FAIL (NST_EXIT_IMAGE);
         styles[i].image = &styles_img[i];
         styles[i].weight = weights ? (float) weights[i] : 1.0f;
       }
-    if (!resize_long_side (&content, &alpha, size))
+    if (!content_pb && !nst_resize_long_side (&content, &alpha, size))
       FAIL (NST_EXIT_ENGINE);
-    if (!big_enough (&content, "the content image", opt_content,
+    if (!content_pb)
+      {
+        cw = content.width;
+        ch = content.height;
+      }
+    if (!big_enough (cw, ch, "the content image", opt_content,
                      size ? "" : " (--size N scales its long side to N)"))
       FAIL (NST_EXIT_IMAGE);
-    if (opt_mask &&
-        !nst_mask_load (opt_mask, content.width, content.height, &mask, &error))
+    if (opt_mask && !nst_mask_load (opt_mask, cw, ch, &mask, &error))
       FAIL (image_failure ("the mask", error));
     if (params.method == NS_METHOD_GATYS && params.gatys.init == NS_INIT_IMAGE)
       {
         ns_image raw;
         if (!nst_image_load (init_file, &raw, NULL, &error))
           FAIL (image_failure ("the --init image", error));
-        if (raw.width != content.width || raw.height != content.height)
+        if (raw.width != cw || raw.height != ch)
           {
-            if (ns_image_resize (&raw, content.width, content.height, &init,
-                                 &err) != NS_OK)
+            if (ns_image_resize (&raw, cw, ch, &init, &err) != NS_OK)
               {
                 fprintf (stderr, "nstyle: %s\n", err.message);
                 ns_image_free (&raw);
@@ -754,7 +738,38 @@ stylize_main (int argc, char **argv)
                               : NS_METHOD_ADAIN;
       }
 
-    if (ns_image_alloc (&out, content.width, content.height, &err) != NS_OK ||
+    keep_alpha = (content_pb ? gdk_pixbuf_get_has_alpha (content_pb)
+                             : alpha != NULL) &&
+                 strcmp (out_type, "jpeg") != 0;
+    if (stream)
+      {
+        /* What nstyle holds through the render, charged to the budget
+         * before the result is allocated: the process as it stands (the
+         * decoded images, the model, the libraries) when Linux tells,
+         * else the images counted; and the result. */
+        double px = (double) cw * ch, held = nst_resident_bytes ();
+        extra = content_pb ? (double) gdk_pixbuf_get_byte_length (content_pb)
+                           : (alpha ? 16.0 : 12.0) * px;
+        extra += (opt_mask ? 4.0 * px : 0.0) + (init.data ? 12.0 * px : 0.0);
+        for (int i = 0; i < n_styles; i++)
+          extra += 12.0 * styles_img[i].width * (double) styles_img[i].height;
+        extra = MAX (extra, held) + (keep_alpha ? 4.0 : 3.0) * px;
+        st = ns_render_plan (model, &params, cw, ch,
+                             n_styles ? styles : &no_style, n_styles, extra,
+                             &info, &err);
+        if (st != NS_OK)
+          {
+            fprintf (stderr, "nstyle: %s\n", err.message);
+            FAIL (exit_code_for_status (st));
+          }
+        out_pb = nst_output_new (opt_output, cw, ch, keep_alpha, &error);
+        if (!out_pb)
+          {
+            fprintf (stderr, "nstyle: %s\n", error->message);
+            FAIL (NST_EXIT_ENGINE);
+          }
+      }
+    if ((!stream && ns_image_alloc (&out, cw, ch, &err) != NS_OK) ||
         ns_context_new (model, &ctx, &err) != NS_OK)
       {
         fprintf (stderr, "nstyle: %s\n", err.message);
@@ -766,17 +781,35 @@ stylize_main (int argc, char **argv)
     params.progress = on_progress;
     params.progress_user_data = &ps;
     if (!opt_quiet && opt_fast_style)
-      fprintf (stderr, "nstyle: %s %s, %dx%d, model %s\n",
-               ns_method_name (params.method), opt_fast_style, content.width,
-               content.height, ns_model_kind_name (ns_model_get_kind (model)));
-    else if (!opt_quiet)
-      fprintf (stderr, "nstyle: %s, %dx%d, %d style%s, model %s\n",
-               ns_method_name (params.method), content.width, content.height,
-               n_styles, n_styles == 1 ? "" : "s",
+      fprintf (stderr, "nstyle: %s %s, %dx%d, model %s",
+               ns_method_name (params.method), opt_fast_style, cw, ch,
                ns_model_kind_name (ns_model_get_kind (model)));
+    else if (!opt_quiet)
+      fprintf (stderr, "nstyle: %s, %dx%d, %d style%s, model %s",
+               ns_method_name (params.method), cw, ch, n_styles,
+               n_styles == 1 ? "" : "s",
+               ns_model_kind_name (ns_model_get_kind (model)));
+    /* The plan of a tiled render: where the composition is made. */
+    if (!opt_quiet && stream &&
+        (info.design_width != info.work_width ||
+         info.design_height != info.work_height))
+      fprintf (stderr, ", design %dx%d, tiles %d, %.0f of %.0f MB",
+               info.design_width, info.design_height, info.tile,
+               info.bytes / 1048576.0, info.budget / 1048576.0);
+    if (!opt_quiet)
+      fprintf (stderr, "\n");
     t_run = g_get_monotonic_time ();
-    st = ns_stylize (ctx, &params, &content, styles, n_styles,
-                     opt_mask ? &mask : NULL, &out, &err);
+    if (stream)
+      {
+        sio = (nst_stream){ content_pb, &content, alpha,
+                            opt_mask ? &mask : NULL, out_pb };
+        nst_stream_io (&sio, &io);
+        st = ns_render (ctx, &params, &io, n_styles ? styles : &no_style,
+                        n_styles, extra, &info, &err);
+      }
+    else
+      st = ns_stylize (ctx, &params, &content, styles, n_styles,
+                       opt_mask ? &mask : NULL, &out, &err);
     progress_clear (&ps);
     if (st == NS_OK && nst_interrupted ())
       st = NS_ERR_CANCELLED;
@@ -792,7 +825,8 @@ stylize_main (int argc, char **argv)
         FAIL (exit_code_for_status (st));
       }
     t_run = g_get_monotonic_time () - t_run;
-    if (!nst_image_save (opt_output, tmp_path, &out, alpha, &error))
+    if (stream ? !nst_pixbuf_save (opt_output, tmp_path, out_pb, &error)
+               : !nst_image_save (opt_output, tmp_path, &out, alpha, &error))
       {
         fprintf (stderr, "nstyle: cannot write the output: %s\n",
                  error->message);
@@ -802,9 +836,8 @@ stylize_main (int argc, char **argv)
       fprintf (stderr,
                "nstyle: wrote %s (%dx%d) in %.2f s (stylization %.2f s, "
                "%s)\n",
-               opt_output, out.width, out.height,
-               (g_get_monotonic_time () - t0) / 1e6, t_run / 1e6,
-               ns_precision_effective_name (params.precision));
+               opt_output, cw, ch, (g_get_monotonic_time () - t0) / 1e6,
+               t_run / 1e6, ns_precision_effective_name (params.precision));
 
   done:
     nst_signals_set_temp (NULL);
@@ -819,6 +852,8 @@ stylize_main (int argc, char **argv)
     g_free (styles);
     ns_image_free (&content);
     ns_image_free (&out);
+    g_clear_object (&content_pb);
+    g_clear_object (&out_pb);
     ns_mask_free (&mask);
     ns_image_free (&init);
     g_free (alpha);
@@ -832,6 +867,14 @@ stylize_main (int argc, char **argv)
 int
 main (int argc, char **argv)
 {
+#ifdef M_MMAP_THRESHOLD
+  /* glibc raises its mmap threshold (up to 32 MiB) each time a large
+   * buffer is freed, then serves the next ones (tiles) from a heap it does
+   * not give back: the peak RSS of a tiled render ran a third above the
+   * memory budget.  A fixed threshold keeps large buffers mapped, returned
+   * when freed. */
+  mallopt (M_MMAP_THRESHOLD, 128 * 1024);
+#endif
   /* nstyle models ...: the model installer (models-cmd.c). */
   if (argc > 1 && strcmp (argv[1], "models") == 0)
     return nst_models_main (argc - 1, argv + 1);

@@ -3,6 +3,7 @@
 #ifndef NSTYLE_H
 #define NSTYLE_H
 
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib.h>
 #include <stdbool.h>
 
@@ -51,6 +52,9 @@ enum
 /* Memory per pixel while an image is decoded and converted: the pixbuf
  * (4), its oriented copy (4), the planar float image (12), the alpha (4). */
 #define NST_DECODE_BYTES_PER_PIXEL 24.0
+/* The same for the pixels alone (nst_pixbuf_load): the pixbuf and its
+ * oriented copy. */
+#define NST_PIXBUF_BYTES_PER_PIXEL 8.0
 
 /* Checks a W x H image named WHAT against NS_MAX_SIZE (CORRUPT) and, at
  * BYTES_PER_PIXEL, against the memory ($NS_MEMORY_LIMIT_MB or the RAM:
@@ -67,9 +71,20 @@ bool nst_check_pixels (const char *what, int w, int h, double bytes_per_pixel,
 bool nst_image_load (const char *path, ns_image *rgb, float **alpha,
                      GError **error);
 
+/* Decodes PATH as nst_image_load does, keeping its 8-bit RGB(A) pixels. */
+GdkPixbuf *nst_pixbuf_load (const char *path, GError **error);
+
+/* PB's pixels as a planar float image (and *ALPHA as nst_image_load). */
+bool nst_image_from_pixbuf (GdkPixbuf *pb, const char *path, ns_image *rgb,
+                            float **alpha, GError **error);
+
 /* Loads a mask: the luminance of PATH, resized to WIDTH x HEIGHT. */
 bool nst_mask_load (const char *path, int width, int height, ns_mask *mask,
                     GError **error);
+
+/* Resizes IMG (and *ALPHA) so its long side is LONG_SIDE (0: as is); false
+ * after printing why. */
+bool nst_resize_long_side (ns_image *img, float **alpha, int long_side);
 
 /* Resizes a single-channel plane with the engine's resampler. */
 float *nst_plane_resize (const float *plane, int w, int h, int new_w, int new_h,
@@ -84,9 +99,58 @@ const char *nst_image_type_for_path (const char *path);
 bool nst_image_save (const char *path, const char *tmp_path,
                      const ns_image *img, const float *alpha, GError **error);
 
+/* An 8-bit RGB(A) image to write to PATH (NOMEM when it cannot be had). */
+GdkPixbuf *nst_output_new (const char *path, int width, int height, bool alpha,
+                           GError **error);
+
+/* Writes PB to PATH as nst_image_save does. */
+bool nst_pixbuf_save (const char *path, const char *tmp_path, GdkPixbuf *pb,
+                      GError **error);
+
 /* Reserves a temporary file beside PATH (checks early that the folder is
  * writable).  Returns a g_malloc'd path or NULL. */
 char *nst_reserve_temp (const char *path, GError **error);
+
+/* ----------------------------------------------------------- streaming
+ * Large contents are rendered by ns_render (engine/render.c) straight from
+ * the decoded 8-bit pixels into an 8-bit result: 4 + 4 bytes a pixel held
+ * by nstyle instead of the 12 + 12 of float images. */
+
+/* Contents whose long side is above this are streamed; smaller ones take
+ * ns_stylize as before (the float copies are small). */
+#define NST_STREAM_ABOVE 1024
+
+/* What nstyle holds per pixel of a streamed content at least: the decoded
+ * RGBA pixels and the RGBA result. */
+#define NST_STREAM_BYTES_PER_PIXEL 8.0
+
+/* PATH's size from its header; false when unknown (not a regular file,
+ * unreadable header). */
+bool nst_image_size (const char *path, int *width, int *height);
+
+/* The memory budget of a render in bytes, as ns_render_plan counts it. */
+double nst_memory_budget (const ns_params *params);
+
+/* Refuses (NOMEM) a W x H content whose pixels and result alone exceed the
+ * budget, before it is decoded (the full plan needs the model). */
+bool nst_stream_precheck (const char *path, int w, int h,
+                          const ns_params *params, GError **error);
+
+/* The process's resident memory in bytes (/proc/self/statm); 0 when
+ * unknown. */
+double nst_resident_bytes (void);
+
+typedef struct
+{
+  GdkPixbuf *pixbuf;     /* the decoded content, or NULL: */
+  const ns_image *image; /* the float content (after --size) */
+  const float *alpha;    /* its alpha, or NULL */
+  const ns_mask *mask;   /* at the content's size, or NULL */
+  GdkPixbuf *out;        /* the result, RGB or RGBA (the content's alpha) */
+} nst_stream;
+
+/* Fills IO with callbacks reading and writing S. */
+void nst_stream_io (nst_stream *s, ns_stream *io);
 
 /* -------------------------------------------------------------- models */
 
