@@ -22,16 +22,17 @@ nst_check_pixels (const char *what, int w, int h, double bytes_per_pixel,
   if (w > NS_MAX_SIZE || h > NS_MAX_SIZE)
     {
       g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
-                   "%s is %dx%d pixels: at most %d pixels per side", what, w, h,
-                   NS_MAX_SIZE);
+                   _ ("%s is %dx%d pixels: at most %d pixels per side"), what,
+                   w, h, NS_MAX_SIZE);
       return false;
     }
   if (ram > 0.0 && need > ram)
     {
-      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
-                   "%s is %dx%d pixels: it needs about %.0f MB of memory, more "
-                   "than the %.0f MB available (RAM, or NS_MEMORY_LIMIT_MB)",
-                   what, w, h, need / 1e6, ram / 1e6);
+      g_set_error (
+          error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
+          _ ("%s is %dx%d pixels: it needs about %.0f MB of memory, more "
+             "than the %.0f MB available (RAM, or NS_MEMORY_LIMIT_MB)"),
+          what, w, h, need / 1e6, ram / 1e6);
       return false;
     }
   return true;
@@ -136,7 +137,7 @@ decode (const char *path, const char *type, double bytes_per_pixel,
       if (nst_interrupted ())
         {
           g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_INTERRUPTED,
-                       "%s: interrupted while reading", path);
+                       _ ("%s: interrupted while reading"), path);
           goto fail;
         }
       if (!gdk_pixbuf_loader_write (loader, buf, n, error))
@@ -153,7 +154,7 @@ decode (const char *path, const char *type, double bytes_per_pixel,
       if (cov.nomem)
         {
           g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
-                       "%s: out of memory", path);
+                       _ ("%s: out of memory"), path);
           goto fail;
         }
     }
@@ -166,13 +167,13 @@ decode (const char *path, const char *type, double bytes_per_pixel,
   if (ferror (f))
     {
       g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
-                   "%s: read error", path);
+                   _ ("%s: read error"), path);
       goto fail;
     }
   if (total == 0)
     {
       g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
-                   "%s: the file is empty", path);
+                   _ ("%s: the file is empty"), path);
       goto fail;
     }
   before = rows_covered (&cov);
@@ -183,7 +184,7 @@ decode (const char *path, const char *type, double bytes_per_pixel,
   if (!pb)
     {
       g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
-                   "%s: not an image gdk-pixbuf can read", path);
+                   _ ("%s: not an image gdk-pixbuf can read"), path);
       goto fail;
     }
   format = gdk_pixbuf_loader_get_format (loader);
@@ -194,17 +195,17 @@ decode (const char *path, const char *type, double bytes_per_pixel,
    * data comes and, at the end, fills what is missing with grey. */
   if (after < height || (g_strcmp0 (fmt_name, "jpeg") == 0 && before < height))
     {
-      g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
-                   "%s is truncated or corrupt: only %d of its %d rows could "
-                   "be read",
-                   path, g_strcmp0 (fmt_name, "jpeg") == 0 ? before : after,
-                   height);
+      g_set_error (
+          error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
+          _ ("%s is truncated or corrupt: only %d of its %d rows could "
+             "be read"),
+          path, g_strcmp0 (fmt_name, "jpeg") == 0 ? before : after, height);
       pb = NULL;
       goto fail;
     }
   anim = gdk_pixbuf_loader_get_animation (loader);
   if (anim && !gdk_pixbuf_animation_is_static_image (anim))
-    g_printerr ("nstyle: %s is animated: using its first frame\n", path);
+    g_printerr (_ ("nstyle: %s is animated: using its first frame\n"), path);
   g_object_ref (pb);
   g_free (fmt_name);
   g_free (cov.rows);
@@ -270,7 +271,7 @@ load_pixbuf (const char *path, double bytes_per_pixel, GError **error)
       gdk_pixbuf_get_n_channels (pb) < 3)
     {
       g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
-                   "%s: unsupported pixel layout (need 8-bit RGB or RGBA)",
+                   _ ("%s: unsupported pixel layout (need 8-bit RGB or RGBA)"),
                    path);
       g_object_unref (pb);
       return NULL;
@@ -280,7 +281,7 @@ load_pixbuf (const char *path, double bytes_per_pixel, GError **error)
   g_object_unref (pb);
   if (!oriented)
     g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
-                 "%s: out of memory", path);
+                 _ ("%s: out of memory"), path);
   return oriented;
 }
 
@@ -324,8 +325,8 @@ nst_image_from_pixbuf (GdkPixbuf *pb, const char *path, ns_image *rgb,
       if (!a)
         {
           g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
-                       "%s: out of memory for the alpha of a %dx%d image", path,
-                       w, h);
+                       _ ("%s: out of memory for the alpha of a %dx%d image"),
+                       path, w, h);
           return false;
         }
     }
@@ -392,7 +393,8 @@ nst_resize_long_side (ns_image *img, float **alpha, int long_side)
   }
   if (ns_image_resize (img, nw, nh, &dst, &err) != NS_OK)
     {
-      fprintf (stderr, "nstyle: resizing to %dx%d: %s\n", nw, nh, err.message);
+      fprintf (stderr, _ ("nstyle: resizing to %dx%d: %s\n"), nw, nh,
+               err.message);
       return false;
     }
   ns_image_free (img);
@@ -436,7 +438,7 @@ nst_plane_resize (const float *plane, int w, int h, int new_w, int new_h,
     {
       ns_image_free (&dst);
       g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
-                   "resizing to %dx%d: out of memory", new_w, new_h);
+                   _ ("resizing to %dx%d: out of memory"), new_w, new_h);
       return NULL;
     }
   memcpy (out, dst.data, (size_t) new_w * (size_t) new_h * sizeof (float));
@@ -446,7 +448,7 @@ nst_plane_resize (const float *plane, int w, int h, int new_w, int new_h,
 fail:
   ns_image_free (&src);
   ns_image_free (&dst);
-  g_set_error (error, NST_IMAGE_ERROR, error_code (&err), "resizing: %s",
+  g_set_error (error, NST_IMAGE_ERROR, error_code (&err), _ ("resizing: %s"),
                err.message);
   return NULL;
 }
@@ -554,7 +556,7 @@ nst_reserve_temp (const char *path, GError **error)
       int e = errno;
       char *d = g_path_get_dirname (path);
       g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_OUTPUT,
-                   "cannot write into folder %s: %s", d, g_strerror (e));
+                   _ ("cannot write into folder %s: %s"), d, g_strerror (e));
       g_free (d);
       g_free (tmpl);
       return NULL;
@@ -606,13 +608,14 @@ nst_output_new (const char *path, int width, int height, bool alpha,
   if (!nst_image_type_for_path (path))
     {
       g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_OUTPUT,
-                   "%s: unknown output format (use .png, .jpg or .tif)", path);
+                   _ ("%s: unknown output format (use .png, .jpg or .tif)"),
+                   path);
       return NULL;
     }
   pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, alpha, 8, width, height);
   if (!pb)
     g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
-                 "out of memory for a %dx%d output image", width, height);
+                 _ ("out of memory for a %dx%d output image"), width, height);
   return pb;
 }
 
@@ -626,7 +629,8 @@ nst_pixbuf_save (const char *path, const char *tmp_path, GdkPixbuf *pb,
   if (!type)
     {
       g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_OUTPUT,
-                   "%s: unknown output format (use .png, .jpg or .tif)", path);
+                   _ ("%s: unknown output format (use .png, .jpg or .tif)"),
+                   path);
       return false;
     }
   if (strcmp (type, "jpeg") == 0)
@@ -682,18 +686,19 @@ nst_stream_precheck (const char *path, int w, int h, const ns_params *params,
   if (w > NS_MAX_SIZE || h > NS_MAX_SIZE)
     {
       g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_CORRUPT,
-                   "%s is %dx%d pixels: at most %d pixels per side", path, w, h,
-                   NS_MAX_SIZE);
+                   _ ("%s is %dx%d pixels: at most %d pixels per side"), path,
+                   w, h, NS_MAX_SIZE);
       return false;
     }
   if (need <= budget)
     return true;
-  g_set_error (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
-               "%s is %dx%d pixels: holding its decoded pixels and the result "
-               "alone needs about %.0f MB of memory, more than the memory "
-               "budget of %.0f MB: raise the budget (--memory-budget, "
-               "NS_MEMORY_LIMIT_MB) or use a smaller image",
-               path, w, h, need / mib, budget / mib);
+  g_set_error (
+      error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM,
+      _ ("%s is %dx%d pixels: holding its decoded pixels and the result "
+         "alone needs about %.0f MB of memory, more than the memory "
+         "budget of %.0f MB: raise the budget (--memory-budget, "
+         "NS_MEMORY_LIMIT_MB) or use a smaller image"),
+      path, w, h, need / mib, budget / mib);
   return false;
 }
 

@@ -8,6 +8,7 @@
 #include "nstyle.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <glib/gstdio.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -41,44 +42,44 @@ static gboolean opt_list_fast_styles;
  * message naming the option and exit code 2. */
 static const GOptionEntry files_entries[] = {
   { "content", 'c', 0, G_OPTION_ARG_FILENAME, &opt_content,
-    "Content image (PNG, JPEG or TIFF)", "FILE" },
+    N_ ("Content image (PNG, JPEG or TIFF)"), "FILE" },
   { "style", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_styles,
-    "Style image; repeat for several styles", "FILE" },
+    N_ ("Style image; repeat for several styles"), "FILE" },
   { "fast-style", 0, 0, G_OPTION_ARG_STRING, &opt_fast_style,
-    "Use the installed fast style NAME instead of style images (-s is then "
-    "refused; 'help' lists the styles)",
+    N_ ("Use the installed fast style NAME instead of style images (-s is then "
+        "refused; 'help' lists the styles)"),
     "NAME" },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
-    "Output image; format from the extension (.png, .jpg, .tif)", "FILE" },
+    N_ ("Output image; format from the extension (.png, .jpg, .tif)"), "FILE" },
   { "model", 0, 0, G_OPTION_ARG_FILENAME, &opt_model,
-    "Folder with the model's files (default: see MODELS below)", "DIR" },
+    N_ ("Folder with the model's files (default: see MODELS below)"), "DIR" },
   { NULL }
 };
 
 static const GOptionEntry other_entries[] = {
   { "style-weights", 0, 0, G_OPTION_ARG_STRING, &opt_weights,
-    "Comma-separated weights, one per style (default: equal)", "W,W,..." },
+    N_ ("Comma-separated weights, one per style (default: equal)"), "W,W,..." },
   { "mask", 0, 0, G_OPTION_ARG_FILENAME, &opt_mask,
-    "Grayscale mask (white = style 1, black = style 2 or the original)",
+    N_ ("Grayscale mask (white = style 1, black = style 2 or the original)"),
     "FILE" },
   { "size", 0, 0, G_OPTION_ARG_STRING, &opt_size,
-    "Resize the content's long side to N first (default: keep)", "N" },
+    N_ ("Resize the content's long side to N first (default: keep)"), "N" },
   { "threads", 't', 0, G_OPTION_ARG_STRING, &opt_threads,
-    "Worker threads (default: all cores)", "N" },
+    N_ ("Worker threads (default: all cores)"), "N" },
   { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
-    "No progress bar and no timing", NULL },
+    N_ ("No progress bar and no timing"), NULL },
   { "list-fast-styles", 0, 0, G_OPTION_ARG_NONE, &opt_list_fast_styles,
-    "Print the installed fast styles (in --model DIR or the model folders) "
-    "and exit",
+    N_ ("Print the installed fast styles (in --model DIR or the model folders) "
+        "and exit"),
     NULL },
   { "print-model-dirs", 0, 0, G_OPTION_ARG_NONE, &opt_print_model_dirs,
-    "Print the folders searched for models, in order, and exit", NULL },
+    N_ ("Print the folders searched for models, in order, and exit"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
-    "Print the version and exit", NULL },
+    N_ ("Print the version and exit"), NULL },
   { NULL }
 };
 
-static const char summary[] =
+static const char summary[] = N_ (
     "Transfers the style of one or more pictures onto a content picture.\n"
     "\n"
     "Example:\n"
@@ -86,37 +87,37 @@ static const char summary[] =
     "  nstyle -c photo.jpg --fast-style candy -o out.png\n"
     "\n"
     "Gatys optimisation options: nstyle --help-gatys\n"
-    "Models: nstyle models list|install|verify (nstyle models --help)";
+    "Models: nstyle models list|install|verify (nstyle models --help)");
 
 static char *
 make_description (void)
 {
   char *models = nst_model_describe ();
   char *d = g_strdup_printf (
-      "%s"
-      "\n"
-      "EXIT STATUS\n"
-      "  0 success, 2 usage error, 3 unreadable or corrupt image,\n"
-      "  4 model missing or corrupt, 5 engine failure,\n"
-      "  6 output cannot be written, 130 interrupted (Ctrl-C, SIGTERM,\n"
-      "  SIGHUP).  On failure or interruption no output file is left\n"
-      "  behind: the output is written to a temporary file beside it,\n"
-      "  renamed at the end and removed on any error or signal that can\n"
-      "  be caught (not SIGKILL).\n"
-      "\n"
-      "INPUTS\n"
-      "  An input is never replaced: an output that is the same file as\n"
-      "  the content, a style, the mask or the --init image (also\n"
-      "  through a link) is refused (exit 2).\n"
-      "  A truncated or corrupt image is an error (exit 3), never\n"
-      "  completed with grey; images must be at least %dx%d pixels and\n"
-      "  at most %d per side; an animation gives its first frame.\n"
-      "\n"
-      "MEMORY\n"
-      "  Contents over %d pixels are rendered from their 8-bit pixels in\n"
-      "  tiles that fit --memory-budget (else NS_MEMORY_LIMIT_MB, else the\n"
-      "  smaller of 2 GiB and half the RAM); what cannot fit is refused\n"
-      "  (exit 5) before it is decoded or allocated.\n",
+      _ ("%s"
+         "\n"
+         "EXIT STATUS\n"
+         "  0 success, 2 usage error, 3 unreadable or corrupt image,\n"
+         "  4 model missing or corrupt, 5 engine failure,\n"
+         "  6 output cannot be written, 130 interrupted (Ctrl-C, SIGTERM,\n"
+         "  SIGHUP).  On failure or interruption no output file is left\n"
+         "  behind: the output is written to a temporary file beside it,\n"
+         "  renamed at the end and removed on any error or signal that can\n"
+         "  be caught (not SIGKILL).\n"
+         "\n"
+         "INPUTS\n"
+         "  An input is never replaced: an output that is the same file as\n"
+         "  the content, a style, the mask or the --init image (also\n"
+         "  through a link) is refused (exit 2).\n"
+         "  A truncated or corrupt image is an error (exit 3), never\n"
+         "  completed with grey; images must be at least %dx%d pixels and\n"
+         "  at most %d per side; an animation gives its first frame.\n"
+         "\n"
+         "MEMORY\n"
+         "  Contents over %d pixels are rendered from their 8-bit pixels in\n"
+         "  tiles that fit --memory-budget (else NS_MEMORY_LIMIT_MB, else the\n"
+         "  smaller of 2 GiB and half the RAM); what cannot fit is refused\n"
+         "  (exit 5) before it is decoded or allocated.\n"),
       models, NS_MIN_SIZE, NS_MIN_SIZE, NS_MAX_SIZE, NST_STREAM_ABOVE);
   g_free (models);
   return d;
@@ -132,9 +133,9 @@ parse_int (const char *opt, const char *s, long lo, long hi)
   errno = 0;
   v = strtol (s, &end, 10);
   if (errno != 0 || end == s || *end != '\0')
-    nst_usage_error ("%s: '%s' is not a whole number", opt, s);
+    nst_usage_error (_ ("%s: '%s' is not a whole number"), opt, s);
   if (v < lo || v > hi)
-    nst_usage_error ("%s: %ld is outside [%ld, %ld]", opt, v, lo, hi);
+    nst_usage_error (_ ("%s: %ld is outside [%ld, %ld]"), opt, v, lo, hi);
   return v;
 }
 
@@ -146,9 +147,9 @@ parse_double (const char *opt, const char *s, double lo, double hi)
   errno = 0;
   v = g_ascii_strtod (s, &end);
   if (errno != 0 || end == s || *end != '\0' || !isfinite (v))
-    nst_usage_error ("%s: '%s' is not a number", opt, s);
+    nst_usage_error (_ ("%s: '%s' is not a number"), opt, s);
   if (v < lo || v > hi)
-    nst_usage_error ("%s: %g is outside [%g, %g]", opt, v, lo, hi);
+    nst_usage_error (_ ("%s: %g is outside [%g, %g]"), opt, v, lo, hi);
   return v;
 }
 
@@ -232,13 +233,14 @@ list_fast_styles (void)
   names = ns_fast_styles_list (dir);
   if (!names)
     {
-      fprintf (stderr, "nstyle: out of memory\n");
+      fprintf (stderr, _ ("nstyle: out of memory\n"));
       g_free (dir);
       return NST_EXIT_ENGINE;
     }
   if (!names[0])
     {
-      fprintf (stderr, "nstyle: no fast styles (STYLE.bin files) in %s\n", dir);
+      fprintf (stderr, _ ("nstyle: no fast styles (STYLE.bin files) in %s\n"),
+               dir);
       nst_fast_print_help ();
       code = NST_EXIT_MODEL;
     }
@@ -266,7 +268,7 @@ load_fast_style (int *code)
   names = ns_fast_styles_list (dir);
   if (!names)
     {
-      fprintf (stderr, "nstyle: out of memory\n");
+      fprintf (stderr, _ ("nstyle: out of memory\n"));
       g_free (dir);
       *code = NST_EXIT_ENGINE;
       return NULL;
@@ -277,13 +279,14 @@ load_fast_style (int *code)
     {
       char *list = g_strjoinv (", ", names);
       if (names[0])
-        fprintf (stderr, "nstyle: no fast style '%s' in %s; installed: %s\n",
+        fprintf (stderr,
+                 _ ("nstyle: no fast style '%s' in %s; installed: %s\n"),
                  opt_fast_style, dir, list);
       else
         {
           fprintf (stderr,
-                   "nstyle: no fast style '%s': %s has no fast styles "
-                   "(STYLE.bin files)\n",
+                   _ ("nstyle: no fast style '%s': %s has no fast styles "
+                      "(STYLE.bin files)\n"),
                    opt_fast_style, dir);
           nst_fast_print_help ();
         }
@@ -295,12 +298,13 @@ load_fast_style (int *code)
   ns_strv_free (names);
   if (ns_model_load_fast (dir, opt_fast_style, &model, &err) != NS_OK)
     {
-      fprintf (stderr, "nstyle: cannot load the fast style %s in %s: %s\n",
+      fprintf (stderr, _ ("nstyle: cannot load the fast style %s in %s: %s\n"),
                opt_fast_style, dir, err.message);
       if (err.status == NS_ERR_NOMEM || err.status == NS_ERR_INTERNAL)
         *code = NST_EXIT_ENGINE;
       else
-        fprintf (stderr, "The style's files may be damaged or incomplete.\n");
+        fprintf (stderr,
+                 _ ("The style's files may be damaged or incomplete.\n"));
       g_free (dir);
       return NULL;
     }
@@ -330,11 +334,11 @@ load_model (ns_method method, bool method_given, int *code)
         {
           if (g_file_test (opt_model, G_FILE_TEST_EXISTS))
             fprintf (stderr,
-                     "nstyle: --model %s is a file, not a folder: give the "
-                     "folder that holds the model's files\n",
+                     _ ("nstyle: --model %s is a file, not a folder: give the "
+                        "folder that holds the model's files\n"),
                      opt_model);
           else
-            fprintf (stderr, "nstyle: model folder %s does not exist\n",
+            fprintf (stderr, _ ("nstyle: model folder %s does not exist\n"),
                      opt_model);
           nst_model_print_help (kind);
           *code = NST_EXIT_MODEL;
@@ -361,8 +365,8 @@ load_model (ns_method method, bool method_given, int *code)
       else if (!dir)
         {
           fprintf (stderr,
-                   "nstyle: no VGG-based model (cd16x, vgg19 or lst-r31) "
-                   "found for --method %s; the folders searched are:\n",
+                   _ ("nstyle: no VGG-based model (cd16x, vgg19 or lst-r31) "
+                      "found for --method %s; the folders searched are:\n"),
                    ns_method_name (method));
           {
             char **dirs = ns_model_dirs (NULL, NULL);
@@ -377,9 +381,9 @@ load_model (ns_method method, bool method_given, int *code)
     }
   if (ns_model_load (dir, kind, &model, &err) != NS_OK)
     {
-      fprintf (stderr, "nstyle: cannot load the %smodel in %s: %s\n",
+      fprintf (stderr, _ ("nstyle: cannot load the %smodel in %s: %s\n"),
                kind == NS_MODEL_MICROAST ? "MicroAST " : "", dir, err.message);
-      fprintf (stderr, "The model's files may be damaged or incomplete.\n");
+      fprintf (stderr, _ ("The model's files may be damaged or incomplete.\n"));
       g_free (dir);
       if (err.status == NS_ERR_NOMEM || err.status == NS_ERR_INTERNAL)
         {
@@ -393,11 +397,12 @@ load_model (ns_method method, bool method_given, int *code)
   if (method_given && method != NS_METHOD_MICROAST &&
       ns_model_get_kind (model) == NS_MODEL_MICROAST)
     {
-      fprintf (stderr,
-               "nstyle: the model in %s is a MicroAST model, which runs only "
-               "--method microast; --method %s needs a cd16x, vgg19 or "
-               "lst-r31 model\n",
-               dir, ns_method_name (method));
+      fprintf (
+          stderr,
+          _ ("nstyle: the model in %s is a MicroAST model, which runs only "
+             "--method microast; --method %s needs a cd16x, vgg19 or "
+             "lst-r31 model\n"),
+          dir, ns_method_name (method));
       g_free (dir);
       ns_model_free (model);
       *code = NST_EXIT_MODEL;
@@ -413,11 +418,11 @@ image_failure (const char *what, GError *error)
 {
   if (g_error_matches (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_INTERRUPTED))
     {
-      fprintf (stderr, "nstyle: interrupted while reading the images; no "
-                       "output written\n");
+      fprintf (stderr, _ ("nstyle: interrupted while reading the images; no "
+                          "output written\n"));
       return NST_EXIT_CANCELLED;
     }
-  fprintf (stderr, "nstyle: cannot read %s: %s\n", what, error->message);
+  fprintf (stderr, _ ("nstyle: cannot read %s: %s\n"), what, error->message);
   if (g_error_matches (error, NST_IMAGE_ERROR, NST_IMAGE_ERROR_NOMEM))
     return NST_EXIT_ENGINE;
   return NST_EXIT_IMAGE;
@@ -430,8 +435,8 @@ big_enough (int w, int h, const char *what, const char *path, const char *hint)
   if (w >= NS_MIN_SIZE && h >= NS_MIN_SIZE)
     return true;
   fprintf (stderr,
-           "nstyle: %s %s is %dx%d pixels: each side must be at least %d "
-           "pixels%s\n",
+           _ ("nstyle: %s %s is %dx%d pixels: each side must be at least %d "
+              "pixels%s\n"),
            what, path, w, h, NS_MIN_SIZE, hint);
   return false;
 }
@@ -441,8 +446,8 @@ static void
 check_size_option (const char *option, int v)
 {
   if (v > 0 && v < NS_MIN_SIZE)
-    nst_usage_error ("%s: %d is below the smallest size, %d pixels (0 for "
-                     "no limit)",
+    nst_usage_error (_ ("%s: %d is below the smallest size, %d pixels (0 for "
+                        "no limit)"),
                      option, v, NS_MIN_SIZE);
 }
 
@@ -456,8 +461,8 @@ check_not_an_input (const char *output, const char *input, const char *what)
   if (!input || g_stat (output, &so) != 0 || g_stat (input, &si) != 0)
     return;
   if (so.st_dev == si.st_dev && so.st_ino == si.st_ino)
-    nst_usage_error ("-o %s is the same file as the %s %s: nstyle never "
-                     "replaces an input; choose another output file",
+    nst_usage_error (_ ("-o %s is the same file as the %s %s: nstyle never "
+                        "replaces an input; choose another output file"),
                      output, what, input);
 }
 
@@ -495,15 +500,16 @@ stylize_main (int argc, char **argv)
   bool stream = false, resize, keep_alpha;
   int cw, ch;
 
-  octx = g_option_context_new ("- neural style transfer");
-  g_option_context_set_summary (octx, summary);
+  octx = g_option_context_new (_ ("- neural style transfer"));
+  g_option_context_set_summary (octx, _ (summary));
   desc = make_description ();
   g_option_context_set_description (octx, desc);
-  g_option_context_add_main_entries (octx, files_entries, NULL);
+  g_option_context_add_main_entries (octx, files_entries, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (octx, nst_param_entries (false), NULL);
-  g_option_context_add_main_entries (octx, other_entries, NULL);
-  gatys = g_option_group_new ("gatys", "Gatys optimisation (--method gatys):",
-                              "Show the Gatys options", NULL, NULL);
+  g_option_context_add_main_entries (octx, other_entries, GETTEXT_PACKAGE);
+  gatys = g_option_group_new ("gatys",
+                              _ ("Gatys optimisation (--method gatys):"),
+                              _ ("Show the Gatys options"), NULL, NULL);
   g_option_group_add_entries (gatys, nst_param_entries (true));
   g_option_context_add_group (octx, gatys);
   if (!g_option_context_parse (octx, &argc, &argv, &error))
@@ -526,28 +532,29 @@ stylize_main (int argc, char **argv)
   if (opt_print_model_dirs)
     return nst_model_print_dirs () ? NST_EXIT_OK : NST_EXIT_ENGINE;
   if (argc > 1)
-    nst_usage_error ("unexpected argument '%s'", argv[1]);
+    nst_usage_error (_ ("unexpected argument '%s'"), argv[1]);
   if (opt_list_fast_styles ||
       (opt_fast_style && strcmp (opt_fast_style, "help") == 0))
     return list_fast_styles ();
   if (!opt_content)
-    nst_usage_error ("missing the content image (-c FILE)");
+    nst_usage_error (_ ("missing the content image (-c FILE)"));
   if (opt_fast_style)
     {
       if (opt_styles && opt_styles[0])
-        nst_usage_error ("-s and --fast-style cannot go together: a fast "
-                         "style has its painting built in");
+        nst_usage_error (_ ("-s and --fast-style cannot go together: a fast "
+                            "style has its painting built in"));
       if (opt_weights)
-        nst_usage_error ("--style-weights does not apply to --fast-style");
+        nst_usage_error (_ ("--style-weights does not apply to --fast-style"));
       if (!opt_fast_style[0])
-        nst_usage_error ("--fast-style: empty style name (--list-fast-styles "
-                         "lists them)");
+        nst_usage_error (
+            _ ("--fast-style: empty style name (--list-fast-styles "
+               "lists them)"));
     }
   else if (!opt_styles || !opt_styles[0])
-    nst_usage_error ("missing a style image (-s FILE) or a fast style "
-                     "(--fast-style NAME)");
+    nst_usage_error (_ ("missing a style image (-s FILE) or a fast style "
+                        "(--fast-style NAME)"));
   if (!opt_output)
-    nst_usage_error ("missing the output file (-o FILE)");
+    nst_usage_error (_ ("missing the output file (-o FILE)"));
   n_styles = opt_styles ? (int) g_strv_length (opt_styles) : 0;
 
   /* Check every option before any slow work. */
@@ -555,15 +562,15 @@ stylize_main (int argc, char **argv)
   if (opt_fast_style)
     {
       if (method_given && params.method != NS_METHOD_FAST)
-        nst_usage_error ("--fast-style runs the fast-style method, not "
-                         "--method %s",
+        nst_usage_error (_ ("--fast-style runs the fast-style method, not "
+                            "--method %s"),
                          ns_method_name (params.method));
       params.method = NS_METHOD_FAST;
       method_given = true;
     }
   else if (method_given && params.method == NS_METHOD_FAST)
-    nst_usage_error ("--method fast-style needs --fast-style NAME "
-                     "(--list-fast-styles lists them)");
+    nst_usage_error (_ ("--method fast-style needs --fast-style NAME "
+                        "(--list-fast-styles lists them)"));
   if (opt_size)
     size = (int) parse_int ("--size", opt_size, 0, 65536);
   if (opt_threads)
@@ -574,7 +581,7 @@ stylize_main (int argc, char **argv)
       int n = (int) g_strv_length (parts);
       double sum = 0;
       if (n != n_styles)
-        nst_usage_error ("--style-weights: %d weight%s for %d style%s", n,
+        nst_usage_error (_ ("--style-weights: %d weight%s for %d style%s"), n,
                          n == 1 ? "" : "s", n_styles, n_styles == 1 ? "" : "s");
       weights = g_new (double, n);
       for (int i = 0; i < n; i++)
@@ -584,32 +591,35 @@ stylize_main (int argc, char **argv)
           sum += weights[i];
         }
       if (!(sum > 0))
-        nst_usage_error ("--style-weights: the weights add up to 0");
+        nst_usage_error (_ ("--style-weights: the weights add up to 0"));
       g_strfreev (parts);
     }
   if (opt_mask && n_styles > 2)
-    nst_usage_error ("--mask works with one or two styles, not %d", n_styles);
+    nst_usage_error (_ ("--mask works with one or two styles, not %d"),
+                     n_styles);
   check_size_option ("--size", size);
   check_size_option ("--max-size", params.max_size);
   check_size_option ("--style-size", params.style_size);
   out_type = nst_image_type_for_path (opt_output);
   if (!out_type)
-    nst_usage_error ("-o %s: unknown output format (use .png, .jpg or .tif)",
-                     opt_output);
-  check_not_an_input (opt_output, opt_content, "content image");
+    nst_usage_error (
+        _ ("-o %s: unknown output format (use .png, .jpg or .tif)"),
+        opt_output);
+  check_not_an_input (opt_output, opt_content, _ ("content image"));
   for (int i = 0; i < n_styles; i++)
     {
       char what[32];
-      g_snprintf (what, sizeof what, "style image %d", i + 1);
+      g_snprintf (what, sizeof what, _ ("style image %d"), i + 1);
       check_not_an_input (opt_output, opt_styles[i], what);
     }
-  check_not_an_input (opt_output, opt_mask, "mask");
-  check_not_an_input (opt_output, init_file, "--init image");
+  check_not_an_input (opt_output, opt_mask, _ ("mask"));
+  check_not_an_input (opt_output, init_file, _ ("--init image"));
 
   /* Fail early, before the slow part, when the output cannot be written. */
   if (g_file_test (opt_output, G_FILE_TEST_IS_DIR))
     {
-      fprintf (stderr, "nstyle: cannot write %s: it is a folder\n", opt_output);
+      fprintf (stderr, _ ("nstyle: cannot write %s: it is a folder\n"),
+               opt_output);
       return NST_EXIT_OUTPUT;
     }
   /* The handlers first, so that no signal can leave the temporary file. */
@@ -617,14 +627,14 @@ stylize_main (int argc, char **argv)
   tmp_path = nst_reserve_temp (opt_output, &error);
   if (!tmp_path)
     {
-      fprintf (stderr, "nstyle: cannot write %s: %s\n", opt_output,
+      fprintf (stderr, _ ("nstyle: cannot write %s: %s\n"), opt_output,
                error->message);
       g_error_free (error);
       return NST_EXIT_OUTPUT;
     }
   if (!nst_signals_set_temp (tmp_path))
     {
-      fprintf (stderr, "nstyle: cannot write %s: the path is too long\n",
+      fprintf (stderr, _ ("nstyle: cannot write %s: the path is too long\n"),
                opt_output);
       g_unlink (tmp_path);
       g_free (tmp_path);
@@ -651,10 +661,10 @@ stylize_main (int argc, char **argv)
      * from its header, before decoding. */
     if (nst_image_size (opt_content, &cw, &ch) &&
         !nst_stream_precheck (opt_content, cw, ch, &params, &error))
-      FAIL (image_failure ("the content image", error));
+      FAIL (image_failure (_ ("the content image"), error));
     content_pb = nst_pixbuf_load (opt_content, &error);
     if (!content_pb)
-      FAIL (image_failure ("the content image", error));
+      FAIL (image_failure (_ ("the content image"), error));
     cw = gdk_pixbuf_get_width (content_pb);
     ch = gdk_pixbuf_get_height (content_pb);
     resize = size > 0 && MAX (cw, ch) != size;
@@ -664,13 +674,13 @@ stylize_main (int argc, char **argv)
       {
         if (!nst_image_from_pixbuf (content_pb, opt_content, &content, &alpha,
                                     &error))
-          FAIL (image_failure ("the content image", error));
+          FAIL (image_failure (_ ("the content image"), error));
         g_clear_object (&content_pb);
       }
     for (int i = 0; i < n_styles; i++)
       {
         char what[32];
-        g_snprintf (what, sizeof what, "style image %d", i + 1);
+        g_snprintf (what, sizeof what, _ ("style image %d"), i + 1);
         if (!nst_image_load (opt_styles[i], &styles_img[i], NULL, &error))
           FAIL (image_failure (what, error));
         if (!big_enough (styles_img[i].width, styles_img[i].height, what,
@@ -686,16 +696,16 @@ stylize_main (int argc, char **argv)
         cw = content.width;
         ch = content.height;
       }
-    if (!big_enough (cw, ch, "the content image", opt_content,
-                     size ? "" : " (--size N scales its long side to N)"))
+    if (!big_enough (cw, ch, _ ("the content image"), opt_content,
+                     size ? "" : _ (" (--size N scales its long side to N)")))
       FAIL (NST_EXIT_IMAGE);
     if (opt_mask && !nst_mask_load (opt_mask, cw, ch, &mask, &error))
-      FAIL (image_failure ("the mask", error));
+      FAIL (image_failure (_ ("the mask"), error));
     if (params.method == NS_METHOD_GATYS && params.gatys.init == NS_INIT_IMAGE)
       {
         ns_image raw;
         if (!nst_image_load (init_file, &raw, NULL, &error))
-          FAIL (image_failure ("the --init image", error));
+          FAIL (image_failure (_ ("the --init image"), error));
         if (raw.width != cw || raw.height != ch)
           {
             if (ns_image_resize (&raw, cw, ch, &init, &err) != NS_OK)
@@ -712,8 +722,8 @@ stylize_main (int argc, char **argv)
       }
     if (nst_interrupted ())
       {
-        fprintf (stderr, "nstyle: interrupted while reading the images; no "
-                         "output written\n");
+        fprintf (stderr, _ ("nstyle: interrupted while reading the images; no "
+                            "output written\n"));
         FAIL (NST_EXIT_CANCELLED);
       }
 
@@ -722,8 +732,8 @@ stylize_main (int argc, char **argv)
      * returns. */
     if (nst_interrupted ())
       {
-        fprintf (stderr, "nstyle: interrupted while loading the model; no "
-                         "output written\n");
+        fprintf (stderr, _ ("nstyle: interrupted while loading the model; no "
+                            "output written\n"));
         FAIL (NST_EXIT_CANCELLED);
       }
     if (!model)
@@ -781,11 +791,11 @@ stylize_main (int argc, char **argv)
     params.progress = on_progress;
     params.progress_user_data = &ps;
     if (!opt_quiet && opt_fast_style)
-      fprintf (stderr, "nstyle: %s %s, %dx%d, model %s",
+      fprintf (stderr, _ ("nstyle: %s %s, %dx%d, model %s"),
                ns_method_name (params.method), opt_fast_style, cw, ch,
                ns_model_kind_name (ns_model_get_kind (model)));
     else if (!opt_quiet)
-      fprintf (stderr, "nstyle: %s, %dx%d, %d style%s, model %s",
+      fprintf (stderr, _ ("nstyle: %s, %dx%d, %d style%s, model %s"),
                ns_method_name (params.method), cw, ch, n_styles,
                n_styles == 1 ? "" : "s",
                ns_model_kind_name (ns_model_get_kind (model)));
@@ -793,7 +803,7 @@ stylize_main (int argc, char **argv)
     if (!opt_quiet && stream &&
         (info.design_width != info.work_width ||
          info.design_height != info.work_height))
-      fprintf (stderr, ", design %dx%d, tiles %d, %.0f of %.0f MB",
+      fprintf (stderr, _ (", design %dx%d, tiles %d, %.0f of %.0f MB"),
                info.design_width, info.design_height, info.tile,
                info.bytes / 1048576.0, info.budget / 1048576.0);
     if (!opt_quiet)
@@ -815,12 +825,12 @@ stylize_main (int argc, char **argv)
       st = NS_ERR_CANCELLED;
     if (st == NS_ERR_CANCELLED)
       {
-        fprintf (stderr, "nstyle: interrupted; no output written\n");
+        fprintf (stderr, _ ("nstyle: interrupted; no output written\n"));
         FAIL (NST_EXIT_CANCELLED);
       }
     if (st != NS_OK)
       {
-        fprintf (stderr, "nstyle: stylization failed (%s): %s\n",
+        fprintf (stderr, _ ("nstyle: stylization failed (%s): %s\n"),
                  ns_status_string (st), err.message);
         FAIL (exit_code_for_status (st));
       }
@@ -828,14 +838,14 @@ stylize_main (int argc, char **argv)
     if (stream ? !nst_pixbuf_save (opt_output, tmp_path, out_pb, &error)
                : !nst_image_save (opt_output, tmp_path, &out, alpha, &error))
       {
-        fprintf (stderr, "nstyle: cannot write the output: %s\n",
+        fprintf (stderr, _ ("nstyle: cannot write the output: %s\n"),
                  error->message);
         FAIL (NST_EXIT_OUTPUT);
       }
     if (!opt_quiet)
       fprintf (stderr,
-               "nstyle: wrote %s (%dx%d) in %.2f s (stylization %.2f s, "
-               "%s)\n",
+               _ ("nstyle: wrote %s (%dx%d) in %.2f s (stylization %.2f s, "
+                  "%s)\n"),
                opt_output, cw, ch, (g_get_monotonic_time () - t0) / 1e6,
                t_run / 1e6, ns_precision_effective_name (params.precision));
 
@@ -864,6 +874,19 @@ stylize_main (int argc, char **argv)
   }
 }
 
+/* Messages in the user's language: the catalogue installed with nstyle,
+ * or the one in $NS_LOCALEDIR (for the tests, and running from a build). */
+static void
+init_i18n (void)
+{
+  const char *dir = g_getenv ("NS_LOCALEDIR");
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, dir && dir[0] ? dir : NS_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -875,6 +898,7 @@ main (int argc, char **argv)
    * when freed. */
   mallopt (M_MMAP_THRESHOLD, 128 * 1024);
 #endif
+  init_i18n ();
   /* nstyle models ...: the model installer (models-cmd.c). */
   if (argc > 1 && strcmp (argv[1], "models") == 0)
     return nst_models_main (argc - 1, argv + 1);

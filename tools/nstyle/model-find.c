@@ -17,7 +17,7 @@ nst_model_find (ns_model_kind kind, ns_error *err)
       if (err)
         {
           err->status = NS_ERR_NOMEM;
-          g_strlcpy (err->message, "out of memory", sizeof err->message);
+          g_strlcpy (err->message, _ ("out of memory"), sizeof err->message);
         }
       return NULL;
     }
@@ -50,22 +50,22 @@ char *
 nst_model_describe (void)
 {
   char **dirs = ns_model_dirs (NULL, NULL);
-  GString *s = g_string_new ("MODELS\n"
-                             "  Without --model, the first complete folder "
-                             "<kind> in\n");
+  GString *s = g_string_new (_ ("MODELS\n"
+                                "  Without --model, the first complete folder "
+                                "<kind> in\n"));
 
   for (int i = 0; dirs && dirs[i]; i++)
     g_string_append_printf (s, "    %s\n", dirs[i]);
-  g_string_append (s,
-                   "  is used, <kind> being cd16x, vgg19 then lst-r31 in each "
-                   "place\n"
-                   "  (microast for --method microast; for --fast-style, the "
-                   "first\n"
-                   "  <place>/fast or <place> holding transformer.param)\n"
-                   "  ($NS_MODELS_DIR comes first when set; "
-                   "--print-model-dirs prints the list).\n"
-                   "  Get models with tools/download-models.sh --kind cd16x "
-                   "(into the first).\n");
+  g_string_append (
+      s, _ ("  is used, <kind> being cd16x, vgg19 then lst-r31 in each "
+            "place\n"
+            "  (microast for --method microast; for --fast-style, the "
+            "first\n"
+            "  <place>/fast or <place> holding transformer.param)\n"
+            "  ($NS_MODELS_DIR comes first when set; "
+            "--print-model-dirs prints the list).\n"
+            "  Get models with tools/download-models.sh --kind cd16x "
+            "(into the first).\n"));
   ns_strv_free (dirs);
   return g_string_free (s, FALSE);
 }
@@ -78,16 +78,16 @@ nst_model_print_help (ns_model_kind kind)
   const char *const *files = ns_model_kind_files (k);
   char **dirs = ns_model_dirs (NULL, NULL);
 
-  fprintf (stderr, "A %s model is a folder with the files", name);
+  fprintf (stderr, _ ("A %s model is a folder with the files"), name);
   for (int i = 0; files && files[i]; i++)
     fprintf (stderr, " %s", files[i]);
   /* The download tool installs into the first folder of the list. */
   fprintf (stderr,
-           ".\nTo get one, run from the source tree:\n"
-           "  tools/download-models.sh --kind %s\n"
-           "which installs it into %s/%s\n"
-           "(or pass --model DIR with the files in DIR).\n",
-           name, dirs && dirs[0] ? dirs[0] : "the models folder", name);
+           _ (".\nTo get one, run from the source tree:\n"
+              "  tools/download-models.sh --kind %s\n"
+              "which installs it into %s/%s\n"
+              "(or pass --model DIR with the files in DIR).\n"),
+           name, dirs && dirs[0] ? dirs[0] : _ ("the models folder"), name);
   ns_strv_free (dirs);
 }
 
@@ -133,13 +133,14 @@ nst_fast_find (const char *model_dir)
   if (model_dir)
     {
       if (!g_file_test (model_dir, G_FILE_TEST_IS_DIR))
-        fprintf (stderr, "nstyle: model folder %s does not exist\n", model_dir);
+        fprintf (stderr, _ ("nstyle: model folder %s does not exist\n"),
+                 model_dir);
       else if (is_fast_dir (model_dir))
         return g_strdup (model_dir);
       else
         fprintf (stderr,
-                 "nstyle: %s has no transformer.param: it is not a folder "
-                 "of fast styles\n",
+                 _ ("nstyle: %s has no transformer.param: it is not a folder "
+                    "of fast styles\n"),
                  model_dir);
       nst_fast_print_help ();
       return NULL;
@@ -147,7 +148,7 @@ nst_fast_find (const char *model_dir)
   dirs = ns_model_dirs (NULL, NULL);
   if (!dirs)
     {
-      fprintf (stderr, "nstyle: out of memory\n");
+      fprintf (stderr, _ ("nstyle: out of memory\n"));
       return NULL;
     }
   for (int i = 0; dirs[i]; i++)
@@ -166,8 +167,8 @@ nst_fast_find (const char *model_dir)
           return d;
         }
     }
-  fprintf (stderr, "nstyle: no fast styles found; looked for "
-                   "transformer.param in\n");
+  fprintf (stderr, _ ("nstyle: no fast styles found; looked for "
+                      "transformer.param in\n"));
   for (int i = 0; dirs[i]; i++)
     fprintf (stderr, "  %s/fast\n  %s\n", dirs[i], dirs[i]);
   ns_strv_free (dirs);
@@ -181,11 +182,11 @@ nst_fast_print_help (void)
   char **dirs = ns_model_dirs (NULL, NULL);
 
   fprintf (stderr,
-           "Fast styles are a folder with transformer.param and one "
-           "STYLE.bin per style.\n"
-           "Get them with: nstyle models install fast (installs into "
-           "%s/fast),\n"
-           "or pass --model DIR with the files in DIR.\n",
-           dirs && dirs[0] ? dirs[0] : "the models folder");
+           _ ("Fast styles are a folder with transformer.param and one "
+              "STYLE.bin per style.\n"
+              "Get them with: nstyle models install fast (installs into "
+              "%s/fast),\n"
+              "or pass --model DIR with the files in DIR.\n"),
+           dirs && dirs[0] ? dirs[0] : _ ("the models folder"));
   ns_strv_free (dirs);
 }

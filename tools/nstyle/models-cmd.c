@@ -16,10 +16,13 @@ static gboolean opt_quiet;
 
 static const GOptionEntry entries[] = {
   { "dest", 0, 0, G_OPTION_ARG_FILENAME, &opt_dest,
-    "Models folder (default: the user's, as --print-model-dirs shows)", "DIR" },
+    N_ ("Models folder (default: the user's, as --print-model-dirs shows)"),
+    "DIR" },
   { "from", 0, 0, G_OPTION_ARG_FILENAME, &opt_from,
-    "install: copy the files from DIR instead of downloading them", "DIR" },
-  { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress bar", NULL },
+    N_ ("install: copy the files from DIR instead of downloading them"),
+    "DIR" },
+  { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, N_ ("No progress bar"),
+    NULL },
   { NULL }
 };
 
@@ -138,7 +141,7 @@ cmd_list (const NsManifest *m, const char *root)
 {
   const char *const *kinds = ns_manifest_kinds (m);
 
-  printf ("Models folder: %s\n", root);
+  printf (_ ("Models folder: %s\n"), root);
   for (int i = 0; kinds[i]; i++)
     {
       GPtrArray *files = ns_manifest_files (m, kinds[i]);
@@ -165,9 +168,9 @@ install_one (const NsManifest *m, const char *kind, const char *root,
   char *size = g_format_size (ns_manifest_kind_size (m, kind));
 
   if (from)
-    printf ("Installing %s (%s) from %s into %s\n", kind, size, from, root);
+    printf (_ ("Installing %s (%s) from %s into %s\n"), kind, size, from, root);
   else
-    printf ("Downloading %s (%s) into %s\n", kind, size, root);
+    printf (_ ("Downloading %s (%s) into %s\n"), kind, size, root);
   g_free (size);
   if (!ns_install_kind (m, kind, root, from, &hooks, &e))
     {
@@ -176,15 +179,15 @@ install_one (const NsManifest *m, const char *kind, const char *root,
       if (p->drawn)
         fprintf (stderr, "\n");
       p->drawn = FALSE;
-      fprintf (stderr, "error: %s\n", e->message);
+      fprintf (stderr, _ ("error: %s\n"), e->message);
       if (e->code != NS_INSTALL_ERROR_PARTIAL &&
           e->code != NS_INSTALL_ERROR_CANCELLED)
-        fprintf (stderr, "nothing of %s was installed (%s/%s unchanged)\n",
+        fprintf (stderr, _ ("nothing of %s was installed (%s/%s unchanged)\n"),
                  kind, root, kind);
       g_error_free (e);
       return code;
     }
-  printf ("%s is installed in %s/%s\n", kind, root, kind);
+  printf (_ ("%s is installed in %s/%s\n"), kind, root, kind);
   return NST_EXIT_OK;
 }
 
@@ -196,18 +199,18 @@ cmd_install (const NsManifest *m, int argc, char **argv, const char *root,
   int status = NST_EXIT_OK;
 
   if (argc > 3)
-    nst_usage_error ("models install: one KIND at most");
+    nst_usage_error (_ ("models install: one KIND at most"));
   if (argc < 3 && !opt_from)
-    nst_usage_error ("models install: give a KIND (nstyle models list "
-                     "shows them), 'all', or --from DIR");
+    nst_usage_error (_ ("models install: give a KIND (nstyle models list "
+                        "shows them), 'all', or --from DIR"));
   if (argc == 3 && strcmp (argv[2], "all") != 0 &&
       !ns_manifest_has_kind (m, argv[2]))
-    nst_usage_error ("models install: unknown kind '%s' (nstyle models "
-                     "list shows them)",
+    nst_usage_error (_ ("models install: unknown kind '%s' (nstyle models "
+                        "list shows them)"),
                      argv[2]);
   if (opt_from && !g_file_test (opt_from, G_FILE_TEST_IS_DIR))
     {
-      fprintf (stderr, "error: --from %s: not a folder\n", opt_from);
+      fprintf (stderr, _ ("error: --from %s: not a folder\n"), opt_from);
       return NST_EXIT_MODEL;
     }
   if (argc == 3 && strcmp (argv[2], "all") != 0)
@@ -247,8 +250,8 @@ cmd_install (const NsManifest *m, int argc, char **argv, const char *root,
     if (n == 0)
       {
         fprintf (stderr,
-                 "error: %s holds no complete model (as KIND/FILE or FILE; "
-                 "nstyle models list shows the kinds)\n",
+                 _ ("error: %s holds no complete model (as KIND/FILE or FILE; "
+                    "nstyle models list shows the kinds)\n"),
                  opt_from);
         return NST_EXIT_MODEL;
       }
@@ -265,9 +268,9 @@ cmd_verify (const NsManifest *m, int argc, char **argv, const char *root,
   int status = NST_EXIT_OK, n = 0;
 
   if (argc > 3)
-    nst_usage_error ("models verify: one KIND at most");
+    nst_usage_error (_ ("models verify: one KIND at most"));
   if (argc == 3 && !ns_manifest_has_kind (m, argv[2]))
-    nst_usage_error ("models verify: unknown kind '%s'", argv[2]);
+    nst_usage_error (_ ("models verify: unknown kind '%s'"), argv[2]);
   for (int i = 0; kinds[i]; i++)
     {
       GError *e = NULL;
@@ -279,7 +282,7 @@ cmd_verify (const NsManifest *m, int argc, char **argv, const char *root,
       n++;
       if (!ns_install_verify (m, kinds[i], root, &hooks, &e))
         {
-          fprintf (stderr, "error: %s\n", e->message);
+          fprintf (stderr, _ ("error: %s\n"), e->message);
           g_error_free (e);
           status = NST_EXIT_MODEL;
         }
@@ -287,13 +290,13 @@ cmd_verify (const NsManifest *m, int argc, char **argv, const char *root,
   if (n == 0)
     {
       fprintf (stderr,
-               "error: no model is installed in %s (nstyle models install "
-               "cd16x)\n",
+               _ ("error: no model is installed in %s (nstyle models install "
+                  "cd16x)\n"),
                root);
       return NST_EXIT_MODEL;
     }
   if (status == NST_EXIT_OK)
-    printf ("All files verified.\n");
+    printf (_ ("All files verified.\n"));
   return status;
 }
 
@@ -310,27 +313,27 @@ nst_models_main (int argc, char **argv)
 
   ctx = g_option_context_new ("list|install|verify [KIND] - model files");
   g_option_context_set_summary (ctx, summary);
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (ctx, &argc, &argv, &e))
     {
       g_option_context_free (ctx);
-      nst_usage_error ("models: %s", e->message);
+      nst_usage_error (_ ("models: %s"), e->message);
     }
   g_option_context_free (ctx);
   if (argc < 2)
-    nst_usage_error ("models: give a command: list, install or verify");
+    nst_usage_error (_ ("models: give a command: list, install or verify"));
   p.tty = p.tty && !opt_quiet;
   m = ns_manifest_load (&e);
   if (!m)
     {
-      fprintf (stderr, "error: %s\n", e->message);
+      fprintf (stderr, _ ("error: %s\n"), e->message);
       g_error_free (e);
       return NST_EXIT_MODEL;
     }
   root = opt_dest ? g_strdup (opt_dest) : ns_install_default_root (NULL);
   if (!root)
     {
-      fprintf (stderr, "error: no models folder (give --dest DIR)\n");
+      fprintf (stderr, _ ("error: no models folder (give --dest DIR)\n"));
       ns_manifest_free (m);
       return NST_EXIT_OUTPUT;
     }
@@ -345,8 +348,8 @@ nst_models_main (int argc, char **argv)
   else if (strcmp (argv[1], "verify") == 0)
     status = cmd_verify (m, argc, argv, root, &p);
   else
-    nst_usage_error ("models: unknown command '%s' (list, install or "
-                     "verify)",
+    nst_usage_error (_ ("models: unknown command '%s' (list, install or "
+                        "verify)"),
                      argv[1]);
 
   g_atomic_int_set (&p.done, TRUE);

@@ -28,8 +28,8 @@ typedef struct
 
 static const cli_extra extras[] = {
   { "method", 'm', NULL, 0,
-    "cascade-adain for multi-level models, microast for a MicroAST model, "
-    "adain otherwise",
+    N_ ("cascade-adain for multi-level models, microast for a MicroAST model, "
+        "adain otherwise"),
     NULL, "NAME" },
   { "strength", 0, "alpha", 'a', NULL, NULL, NULL },
   { "init", 0, NULL, 0, NULL, "FILE", NULL },
@@ -61,7 +61,7 @@ nst_usage_error (const char *fmt, ...)
   va_start (ap, fmt);
   vfprintf (stderr, fmt, ap);
   va_end (ap);
-  fprintf (stderr, "\nTry 'nstyle --help' for more information.\n");
+  fprintf (stderr, _ ("\nTry 'nstyle --help' for more information.\n"));
   exit (NST_EXIT_USAGE);
 }
 
@@ -93,7 +93,7 @@ on_param (const char *option, const char *value, gpointer data, GError **error)
   if (!spec)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                   "unknown option %s", option);
+                   _ ("unknown option %s"), option);
       return FALSE;
     }
   if (!given)
@@ -149,14 +149,15 @@ describe (const ns_param_spec *spec, const cli_extra *x,
   switch (spec->type)
     {
     case NS_PARAM_BOOL:
-      return g_strdup (spec->help);
+      return g_strdup ((spec->help ? _ (spec->help) : ""));
     case NS_PARAM_CHOICE:
-      list = choice_list (spec, ", ", " or ",
+      list = choice_list (spec, ", ", _ (" or "),
                           x && x->other_value ? x->other_value : NULL);
       {
         const ns_param_choice *c = ns_param_choice_of (spec, (int) def);
-        d = g_strdup_printf ("%s: %s; default %s", spec->help, list,
-                             x && x->default_text ? x->default_text
+        d = g_strdup_printf (_ ("%s: %s; default %s"),
+                             (spec->help ? _ (spec->help) : ""), list,
+                             x && x->default_text ? _ (x->default_text)
                              : c                  ? c->nick
                                                   : "?");
       }
@@ -167,8 +168,9 @@ describe (const ns_param_spec *spec, const cli_extra *x,
       hi = format_value (spec, spec->max);
       {
         char *dv = format_value (spec, def);
-        d = g_strdup_printf ("%s; %s to %s, default %s", spec->help, lo, hi,
-                             x && x->default_text ? x->default_text : dv);
+        d = g_strdup_printf (_ ("%s; %s to %s, default %s"),
+                             (spec->help ? _ (spec->help) : ""), lo, hi,
+                             x && x->default_text ? _ (x->default_text) : dv);
         g_free (dv);
       }
       g_free (lo);
@@ -219,7 +221,7 @@ build_entries (bool gatys)
           *a = *e;
           a->long_name = x->alias;
           a->short_name = x->alias_short;
-          a->description = g_strdup_printf ("Same as --%s", spec->name);
+          a->description = g_strdup_printf (_ ("Same as --%s"), spec->name);
         }
     }
   return entries;
@@ -251,13 +253,13 @@ apply_number (ns_params *params, const ns_param_spec *spec, const char *option,
     {
       v = g_ascii_strtod (s, &end);
       if (errno != 0 || end == s || *end != '\0' || !isfinite (v))
-        nst_usage_error ("%s: '%s' is not a number", option, s);
+        nst_usage_error (_ ("%s: '%s' is not a number"), option, s);
     }
   else
     {
       long long i = strtoll (s, &end, 10);
       if (end == s || *end != '\0')
-        nst_usage_error ("%s: '%s' is not a whole number", option, s);
+        nst_usage_error (_ ("%s: '%s' is not a whole number"), option, s);
       /* Out of long long: out of range too, whatever the sign. */
       v = errno == ERANGE ? (i < 0 ? -HUGE_VAL : HUGE_VAL) : (double) i;
     }
@@ -265,7 +267,7 @@ apply_number (ns_params *params, const ns_param_spec *spec, const char *option,
     {
       char *lo = format_value (spec, spec->min);
       char *hi = format_value (spec, spec->max);
-      nst_usage_error ("%s: %s is outside [%s, %s]", option, s, lo, hi);
+      nst_usage_error (_ ("%s: %s is outside [%s, %s]"), option, s, lo, hi);
     }
 }
 
@@ -308,8 +310,8 @@ nst_param_apply (ns_params *params, bool *method_given, const char **init_file)
             }
           else
             {
-              char *list = choice_list (spec, ", ", " or ", NULL);
-              nst_usage_error ("%s: unknown %s '%s' (use %s)", option,
+              char *list = choice_list (spec, ", ", _ (" or "), NULL);
+              nst_usage_error (_ ("%s: unknown %s '%s' (use %s)"), option,
                                spec->name, v, list);
             }
           break;
