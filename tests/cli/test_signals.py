@@ -30,8 +30,14 @@ def no_core():
     # SIGQUIT, SIGABRT, SIGSEGV... would dump core in the test folder.
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     # nstyle leaves an ignored signal ignored (as nohup asks); a test run
-    # started under nohup must not pass that on to the tool it tests.
-    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+    # started under nohup, or as a background job of a script (SIGINT and
+    # SIGQUIT ignored), must not pass that on to the tool it tests.
+    for sig in set(signal.Signals) - {signal.SIGKILL, signal.SIGSTOP}:
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+    for sig in range(signal.SIGRTMIN, signal.SIGRTMAX + 1):
         signal.signal(sig, signal.SIG_DFL)
 
 
@@ -92,7 +98,7 @@ def main():
     p = subprocess.Popen([exe, '-c', fifo, '-s', style, '-o', out,
                           '--model', model, '-q'], env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
+                         text=True, preexec_fn=no_core)
 
     def feed():
         with open(fifo, 'wb') as w:
