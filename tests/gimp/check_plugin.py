@@ -286,7 +286,7 @@ def case_missing_model():
     check(status == Gimp.PDBStatusType.EXECUTION_ERROR, 'status EXECUTION_ERROR')
     for part in ('enc1.pth', os.environ['NS_MODELS_DIR'] + '/cd16x',
                  Gimp.directory() + '/neural-style/models/cd16x',
-                 'tools/download-models.sh --kind cd16x'):
+                 'nstyle models install cd16x'):
         check(part in err, 'message names %r' % part)
     status, layer, err = run(img, drw, style_layer=sdrw, model='cd16x',
                              model_dir='/nonexistent/models')
