@@ -325,3 +325,32 @@ out:
   free (tmp);
   return st;
 }
+
+ns_status
+ns_image_read_region (void *image, int x, int y, int w, int h, float *rgb,
+                      ns_error *err)
+{
+  const ns_image *img = image;
+  size_t plane = (size_t) img->width * img->height, rp = (size_t) w * h;
+  for (int c = 0; c < 3; c++)
+    for (int yy = 0; yy < h; yy++)
+      memcpy (rgb + c * rp + (size_t) yy * w,
+              img->data + c * plane + (size_t) (y + yy) * img->width + x,
+              sizeof (float) * (size_t) w);
+  (void) err;
+  return NS_OK;
+}
+
+ns_status
+ns_image_write_region (void *image, int x, int y, int w, int h,
+                       const float *rgb, ns_error *err)
+{
+  ns_image *img = image;
+  size_t plane = (size_t) img->width * img->height, rp = (size_t) w * h;
+  for (int c = 0; c < 3; c++)
+    for (int yy = 0; yy < h; yy++)
+      memcpy (img->data + c * plane + (size_t) (y + yy) * img->width + x,
+              rgb + c * rp + (size_t) yy * w, sizeof (float) * (size_t) w);
+  (void) err;
+  return NS_OK;
+}

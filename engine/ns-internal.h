@@ -50,6 +50,12 @@ ns_tensor_numel (const ns_tensor *t)
 /* Reads the region (X, Y, W, H) of a planar source: N planes of W * H. */
 typedef ns_status (*ns_region_fn) (void *user_data, int x, int y, int w, int h,
                                    float *planes, ns_error *err);
+/* The planar region (X, Y, W, H) of the ns_image IMAGE copied out of
+ * (an ns_region_fn) or into it, for the tiled stages. */
+ns_status ns_image_read_region (void *image, int x, int y, int w, int h,
+                                float *rgb, ns_error *err);
+ns_status ns_image_write_region (void *image, int x, int y, int w, int h,
+                                 const float *rgb, ns_error *err);
 /* The region (X0, Y0, W, H) of the SW x SH source read through READ,
  * resized to DW x DH exactly as ns_image_resize / ns_mask_resize do (bit
  * for bit), reading only the source rows and columns it needs: how large

@@ -406,21 +406,6 @@ finish_from (const finisher *f, const ns_image *res, int tile, ns_error *err)
   return st;
 }
 
-/* Stage 3 writes into the work-size result (max-size shrank the work). */
-static ns_status
-write_mem (void *ud, int x, int y, int w, int h, const float *rgb,
-           ns_error *err)
-{
-  ns_image *img = ud;
-  size_t plane = (size_t) img->width * img->height, rp = (size_t) w * h;
-  for (int c = 0; c < 3; c++)
-    for (int yy = 0; yy < h; yy++)
-      memcpy (img->data + c * plane + (size_t) (y + yy) * img->width + x,
-              rgb + c * rp + (size_t) yy * w, sizeof (float) * (size_t) w);
-  (void) err;
-  return NS_OK;
-}
-
 /* ------------------------------------------------------------- render */
 
 ns_status
@@ -571,7 +556,7 @@ ns_render (ns_context *ctx, const ns_params *params, const ns_stream *io,
           if ((st = ns_image_alloc (&work, info.work_width, info.work_height,
                                     err)) != NS_OK)
             goto out;
-          tio.write = write_mem;
+          tio.write = ns_image_write_region;
           tio.out_user_data = &work;
         }
       st = ns_ff_tiled_levels (ctx, &job, idx, n_idx, info.work_width,
@@ -629,7 +614,7 @@ img_write (void *ud, int x, int y, int w, int h, const float *rgb,
            ns_error *err)
 {
   const image_io *im = ud;
-  return write_mem (im->out, x, y, w, h, rgb, err);
+  return ns_image_write_region (im->out, x, y, w, h, rgb, err);
 }
 
 ns_status

@@ -157,11 +157,11 @@ tile_crop (int x, int y, int w, int h, int iw, int ih, int m, int ds,
     }
 }
 
-/* Reads a crop of the level's input (and mask) and encodes it. */
+/* Reads a crop of the level's input and encodes it. */
 static ns_status
-encode_crop (const ns_ff_tiled_io *io, ns_region_fn read, void *ud,
-             const ns_model *model, int idx, const tile_box *b, ns_image *img,
-             ns_tensor *f, ns_run *run, ns_error *err)
+encode_crop (ns_region_fn read, void *ud, const ns_model *model, int idx,
+             const tile_box *b, ns_image *img, ns_tensor *f, ns_run *run,
+             ns_error *err)
 {
   ns_status st = ns_image_alloc (img, b->x1 - b->x0, b->y1 - b->y0, err);
   if (st != NS_OK)
@@ -170,22 +170,7 @@ encode_crop (const ns_ff_tiled_io *io, ns_region_fn read, void *ud,
   if (st == NS_OK)
     st = ns_ff_encode (model, idx, img, model->enc[idx].downsample, f, run,
                        err);
-  (void) io;
   return st;
-}
-
-static ns_status
-read_buffer (void *ud, int x, int y, int w, int h, float *out, ns_error *err)
-{
-  const ns_image *img = ud;
-  size_t plane = (size_t) img->width * img->height, oplane = (size_t) w * h;
-  for (int c = 0; c < 3; c++)
-    for (int yy = 0; yy < h; yy++)
-      memcpy (out + c * oplane + (size_t) yy * w,
-              img->data + c * plane + (size_t) (y + yy) * img->width + x,
-              sizeof (float) * (size_t) w);
-  (void) err;
-  return NS_OK;
 }
 
 double
@@ -255,7 +240,7 @@ ns_ff_tiled_levels (ns_context *ctx, const ns_job *job, const int *idx,
             int fx0, fy0, fx1, fy1;
             tile_crop (tx, ty, tx + t < w ? t : w - tx, ty + t < h ? t : h - ty,
                        w, h, m, ds, &bx);
-            st = encode_crop (io, read, ud, model, i, &bx, &img, &f, run, err);
+            st = encode_crop (read, ud, model, i, &bx, &img, &f, run, err);
             ns_image_free (&img);
             if (st != NS_OK)
               {
@@ -298,7 +283,7 @@ ns_ff_tiled_levels (ns_context *ctx, const ns_job *job, const int *idx,
             tile_crop (tx, ty, tx + t < w ? t : w - tx, ty + t < h ? t : h - ty,
                        w, h, m, ds, &bx);
             ns_run_stage (run, "adding detail");
-            st = encode_crop (io, read, ud, model, i, &bx, &img, &f, run, err);
+            st = encode_crop (read, ud, model, i, &bx, &img, &f, run, err);
             if (st == NS_OK && io->read_mask)
               {
                 st = ns_mask_alloc (&mk, img.width, img.height, err);
@@ -339,12 +324,8 @@ ns_ff_tiled_levels (ns_context *ctx, const ns_job *job, const int *idx,
                       st = io->write (io->out_user_data, bx.x, bx.y, bx.w, bx.h,
                                       inner.data, err);
                     else
-                      for (int c = 0; c < 3; c++)
-                        for (int yy = 0; yy < bx.h; yy++)
-                          memcpy (next.data + c * (size_t) w * h +
-                                      (size_t) (bx.y + yy) * w + bx.x,
-                                  inner.data + c * ip + (size_t) yy * bx.w,
-                                  sizeof (float) * (size_t) bx.w);
+                      st = ns_image_write_region (&next, bx.x, bx.y, bx.w, bx.h,
+                                                  inner.data, err);
                   }
                 ns_image_free (&inner);
               }
@@ -362,7 +343,7 @@ ns_ff_tiled_levels (ns_context *ctx, const ns_job *job, const int *idx,
       ns_image_free (&buf);
       buf = next;
       memset (&next, 0, sizeof next);
-      read = read_buffer;
+      read = ns_image_read_region;
       ud = &buf;
     }
   ns_image_free (&buf);
