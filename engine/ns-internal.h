@@ -25,6 +25,8 @@ bool ns_size_add (size_t a, size_t b, size_t *out);
 void *ns_alloc (size_t bytes);
 void *ns_calloc (size_t bytes);
 void ns_free (void *p);
+/* Returns the large blocks ns_free kept for reuse (core.c). */
+void ns_alloc_trim (void);
 
 /* NS_OK when NEED bytes fit; else NS_ERR_NOMEM with a message for a
  * W x H image that suggests max-size. */

@@ -346,8 +346,6 @@ finish_region (void *ud, int x, int y, int w, int h, const float *res,
                                  err)) != NS_OK)
         goto out;
     }
-  if (f->params->preserve_colors)
-    ns_luminance_transfer (&out, &content);
   if (f->blend_mask && f->io->read_mask)
     {
       mask = malloc (sizeof *mask * n);
@@ -359,14 +357,8 @@ finish_region (void *ud, int x, int y, int w, int h, const float *res,
       if ((st = f->io->read_mask (f->io->user_data, x, y, w, h, mask, err)) !=
           NS_OK)
         goto out;
-      for (size_t i = 0; i < n; i++)
-        {
-          float m = mask[i] < 0.0f ? 0.0f : mask[i] > 1.0f ? 1.0f : mask[i];
-          for (int c = 0; c < 3; c++)
-            out.data[c * n + i] = m * out.data[c * n + i] +
-                                  (1.0f - m) * content.data[c * n + i];
-        }
     }
+  ns_finish_pixels (f->params->preserve_colors, &out, &content, mask);
   st = f->io->write_rgb (f->io->user_data, x, y, w, h, out.data, err);
 out:
   free (mask);
@@ -408,10 +400,10 @@ finish_from (const finisher *f, const ns_image *res, int tile, ns_error *err)
 
 /* ------------------------------------------------------------- render */
 
-ns_status
-ns_render (ns_context *ctx, const ns_params *params, const ns_stream *io,
-           const ns_style *styles, int n_styles, double extra_bytes,
-           ns_render_info *info_out, ns_error *err)
+static ns_status
+render (ns_context *ctx, const ns_params *params, const ns_stream *io,
+        const ns_style *styles, int n_styles, double extra_bytes,
+        ns_render_info *info_out, ns_error *err)
 {
   ns_render_info info;
   int idx[5], n_idx;
@@ -631,5 +623,17 @@ ns_render_image (ns_context *ctx, const ns_params *params,
     /* As ns_stylize: the content when there is nothing better. */
     memcpy (out->data, content->data,
             sizeof (float) * 3 * (size_t) content->width * content->height);
+  return st;
+}
+
+ns_status
+ns_render (ns_context *ctx, const ns_params *params, const ns_stream *io,
+           const ns_style *styles, int n_styles, double extra_bytes,
+           ns_render_info *info_out, ns_error *err)
+{
+  ns_status st = render (ctx, params, io, styles, n_styles, extra_bytes,
+                         info_out, err);
+  /* The buffers kept for reuse during the job go back (core.c). */
+  ns_alloc_trim ();
   return st;
 }

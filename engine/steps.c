@@ -102,18 +102,25 @@ ns_job_finish (const ns_job *job, const ns_image *result, ns_image *out,
       clamp_into (up.data, out->data, 3 * n);
       ns_image_free (&up);
     }
-  if (job->params->preserve_colors)
-    ns_luminance_transfer (out, content);
-  if (job->blend_mask && job->full_mask)
-    {
-      const float *mask = job->full_mask->data;
-      for (size_t i = 0; i < n; i++)
-        {
-          float m = mask[i] < 0.0f ? 0.0f : mask[i] > 1.0f ? 1.0f : mask[i];
-          for (int ch = 0; ch < 3; ch++)
-            out->data[ch * n + i] = m * out->data[ch * n + i] +
-                                    (1.0f - m) * content->data[ch * n + i];
-        }
-    }
+  ns_finish_pixels (job->params->preserve_colors, out, content,
+                    job->blend_mask && job->full_mask ? job->full_mask->data
+                                                      : NULL);
   return NS_OK;
+}
+
+void
+ns_finish_pixels (bool preserve_colors, ns_image *out, const ns_image *content,
+                  const float *mask)
+{
+  const size_t n = (size_t) out->width * out->height;
+  if (preserve_colors)
+    ns_luminance_transfer (out, content);
+  if (mask)
+    for (size_t i = 0; i < n; i++)
+      {
+        float m = mask[i] < 0.0f ? 0.0f : mask[i] > 1.0f ? 1.0f : mask[i];
+        for (int ch = 0; ch < 3; ch++)
+          out->data[ch * n + i] = m * out->data[ch * n + i] +
+                                  (1.0f - m) * content->data[ch * n + i];
+      }
 }

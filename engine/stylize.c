@@ -247,10 +247,10 @@ ns_method_blends_mask (const ns_params *params, int n_styles)
 
 /* ------------------------------------------------------------- stylize */
 
-ns_status
-ns_stylize (ns_context *ctx, const ns_params *params, const ns_image *content,
-            const ns_style *styles, int n_styles, const ns_mask *mask,
-            ns_image *out, ns_error *err)
+static ns_status
+stylize (ns_context *ctx, const ns_params *params, const ns_image *content,
+         const ns_style *styles, int n_styles, const ns_mask *mask,
+         ns_image *out, ns_error *err)
 {
   ns_image work = { 0 }, result = { 0 };
   ns_mask work_mask = { 0 };
@@ -337,5 +337,17 @@ out:
   ns_image_free (&work);
   ns_image_free (&result);
   ns_mask_free (&work_mask);
+  return st;
+}
+
+ns_status
+ns_stylize (ns_context *ctx, const ns_params *params, const ns_image *content,
+            const ns_style *styles, int n_styles, const ns_mask *mask,
+            ns_image *out, ns_error *err)
+{
+  ns_status st = stylize (ctx, params, content, styles, n_styles, mask, out,
+                          err);
+  /* The buffers kept for reuse during the job go back (core.c). */
+  ns_alloc_trim ();
   return st;
 }

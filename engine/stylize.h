@@ -92,6 +92,11 @@ ns_status ns_job_finish (const ns_job *job, const ns_image *result,
  * chroma (Cb, Cr) of CONTENT, in place in STYLIZED (same size), clamped
  * to [0,1]. */
 void ns_luminance_transfer (ns_image *stylized, const ns_image *content);
+/* The steps after clamping, on an image or one region of it: colour
+ * preservation (keeps CONTENT's luminance), then the blend with CONTENT
+ * where MASK (one float per pixel, or NULL) is below 1. */
+void ns_finish_pixels (bool preserve_colors, ns_image *out,
+                       const ns_image *content, const float *mask);
 void ns_rgb_to_ycbcr (float r, float g, float b, float *y, float *cb,
                       float *cr);
 

@@ -638,7 +638,7 @@ nst_pixbuf_save (const char *path, const char *tmp_path, GdkPixbuf *pb,
   else if (strcmp (type, "tiff") == 0)
     ok = gdk_pixbuf_save (pb, tmp_path, type, error, "compression", "8", NULL);
   else
-    ok = gdk_pixbuf_save (pb, tmp_path, type, error, NULL);
+    ok = gdk_pixbuf_save (pb, tmp_path, type, error, "compression", "1", NULL);
   if (!ok)
     {
       g_unlink (tmp_path);
