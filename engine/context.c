@@ -5,6 +5,23 @@
 
 #include <stdlib.h>
 
+/* The encoder/decoder levels a model of its kind needs: none for the
+ * models whose methods use no VGG level (a fast style: NS_METHOD_FAST;
+ * MicroAST: NS_METHOD_MICROAST), which ns_method_run lets run no other
+ * method; at least one for the VGG-based kinds. */
+static int
+min_levels (const ns_model *model)
+{
+  switch (model->kind)
+    {
+    case NS_MODEL_FAST:
+    case NS_MODEL_MICROAST:
+      return 0;
+    default:
+      return 1;
+    }
+}
+
 ns_status
 ns_context_new (const ns_model *model, ns_context **out, ns_error *err)
 {
@@ -14,7 +31,7 @@ ns_context_new (const ns_model *model, ns_context **out, ns_error *err)
   *out = NULL;
   if (!model)
     return ns_fail (err, NS_ERR_INVALID_ARG, "context: no model");
-  if (model->n_levels < 1 || model->n_levels > 5)
+  if (model->n_levels < min_levels (model) || model->n_levels > 5)
     return ns_fail (err, NS_ERR_INVALID_ARG, "context: model has %d levels",
                     model->n_levels);
   ctx = calloc (1, sizeof *ctx);

@@ -1,6 +1,7 @@
 /* Where models are: the one list of folders searched (ns_model_dirs, used
  * by nstyle, the plug-in, its dialog and, through nstyle, the download
- * tool), and finding a complete model folder among them. */
+ * tool), and finding a complete model folder (ns_model_find) or the fast
+ * styles' folder (ns_fast_find) among them. */
 #include "config.h"
 #include "ns-internal.h"
 
@@ -203,4 +204,100 @@ ns_strv_free (char **strv)
   for (char **p = strv; *p; p++)
     free (*p);
   free (strv);
+}
+
+/* ------------------------------------------------------- the fast styles */
+
+/* ROOT "/" NAME, malloc'd, without doubling a "/" ROOT ends with (as
+ * g_build_filename); NULL when out of memory. */
+static char *
+sub_path (const char *root, const char *name)
+{
+  size_t len = strlen (root), n;
+  char *p;
+
+  while (len > 1 && root[len - 1] == '/')
+    len--;
+  n = len + strlen (name) + 2;
+  if ((p = malloc (n)))
+    snprintf (p, n, "%.*s%s%s", (int) len, root,
+              root[len - 1] == '/' ? "" : "/", name);
+  return p;
+}
+
+/* Appends DIR (taken) to the NULL-terminated list *LIST of *N; false when
+ * out of memory (DIR freed). */
+static bool
+strv_push (char ***list, int *n, char *dir)
+{
+  char **l = realloc (*list, (size_t) (*n + 2) * sizeof *l);
+
+  if (!l)
+    {
+      free (dir);
+      return false;
+    }
+  l[(*n)++] = dir;
+  l[*n] = NULL;
+  *list = l;
+  return true;
+}
+
+ns_status
+ns_fast_find (const char *const *roots, int n_roots, bool in_fast,
+              char **dir_out, char ***tried_out, ns_error *err)
+{
+  char **tried = calloc (1, sizeof *tried);
+  char listed[NS_ERROR_MESSAGE_MAX / 2] = "";
+  size_t used = 0;
+  int n_tried = 0;
+
+  *dir_out = NULL;
+  if (tried_out)
+    *tried_out = NULL;
+  if (!tried)
+    return ns_fail (err, NS_ERR_NOMEM, "out of memory");
+  for (int r = 0; r < n_roots; r++)
+    {
+      if (!roots[r] || !roots[r][0])
+        continue;
+      /* ROOT/fast first, then ROOT itself. */
+      for (int sub = in_fast ? 1 : 0; sub >= 0; sub--)
+        {
+          char *dir = sub ? sub_path (roots[r], "fast") : strdup (roots[r]);
+          char *param = dir ? sub_path (dir, "transformer.param") : NULL;
+          bool found = param && is_file (param);
+
+          if (found)
+            {
+              free (param);
+              *dir_out = dir;
+              ns_strv_free (tried);
+              return NS_OK;
+            }
+          if (!param || !strv_push (&tried, &n_tried, dir))
+            {
+              if (!param)
+                free (dir);
+              free (param);
+              ns_strv_free (tried);
+              return ns_fail (err, NS_ERR_NOMEM, "out of memory");
+            }
+          free (param);
+        }
+    }
+  for (int i = 0; tried[i] && used < sizeof listed; i++)
+    used += (size_t) snprintf (listed + used, sizeof listed - used, "\n  %s",
+                               tried[i]);
+  ns_fail (err, NS_ERR_IO,
+           "no fast styles found: none of these folders holds "
+           "transformer.param:%s\nGet them with: nstyle models install fast, "
+           "or give the folder holding transformer.param and the STYLE.bin "
+           "files",
+           listed);
+  if (tried_out)
+    *tried_out = tried;
+  else
+    ns_strv_free (tried);
+  return NS_ERR_IO;
 }

@@ -185,6 +185,17 @@ ns_status ns_model_find (const char *const *roots, int n_roots,
 char **ns_model_dirs (const char *gimp_dir, int *user_index);
 void ns_strv_free (char **strv);
 
+/* Finds the folder of the fast styles (transformer.param and one STYLE.bin
+ * per style), as nstyle's --fast-style and the plug-in's fast-style do.
+ * Each of ROOTS (NULL or empty entries skipped) is tried in turn:
+ * ROOT/fast (when IN_FAST), then ROOT itself; the first holding
+ * transformer.param wins.  On success *DIR_OUT (free() it).  Otherwise
+ * NS_ERR_IO with a message listing the folders tried, which *TRIED_OUT
+ * (may be NULL) also receives, in order, NULL-terminated (ns_strv_free),
+ * for a caller's own message; NS_ERR_NOMEM when out of memory. */
+ns_status ns_fast_find (const char *const *roots, int n_roots, bool in_fast,
+                        char **dir_out, char ***tried_out, ns_error *err);
+
 /* --------------------------------------------------------------- methods */
 
 typedef enum

@@ -439,6 +439,13 @@ ns_run (GimpProcedure *procedure, GimpRunMode run_mode, GimpImage *image,
   ns_status status;
   gchar *why = NULL;
 
+  /* libgimp does not initialise GEGL in the plug-in's process (GIMP's own
+   * plug-ins call gegl_init at the start of their run too): without it,
+   * the first gegl_buffer_new (the result buffer below) printed
+   * "g_hash_table_lookup: assertion 'hash_table != NULL' failed" from a
+   * GEGL class initialisation on every run. */
+  gegl_init (NULL, NULL);
+
   if (gimp_core_object_array_get_length ((GObject **) drawables) != 1)
     return fail (procedure, GIMP_PDB_CALLING_ERROR,
                  _ ("Neural style works on exactly one layer; %d are "

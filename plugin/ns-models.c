@@ -1,7 +1,7 @@
 /* Model lookup for the plug-in and the dialog: the engine's one folder
  * list (ns_model_dirs) with GIMP's user folder, searched by
- * ns_model_find (and, for fast styles, the same places as nstyle's
- * --fast-style: FOLDER/fast, then FOLDER). */
+ * ns_model_find (and, for fast styles, by ns_fast_find: FOLDER/fast,
+ * then FOLDER, as nstyle's --fast-style). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -95,57 +95,47 @@ ns_gimp_model_find_for (const gchar *model_dir, ns_method method,
   return NULL;
 }
 
-static gboolean
-is_fast_dir (const gchar *dir)
-{
-  gchar *p = g_build_filename (dir, "transformer.param", NULL);
-  gboolean ok = g_file_test (p, G_FILE_TEST_IS_REGULAR);
-
-  g_free (p);
-  return ok;
-}
-
-/* FOLDER/fast or FOLDER itself, when it holds the network; TRIED lists
- * the places looked at. */
-static gchar *
-fast_in (const gchar *folder, GString *tried)
-{
-  gchar *sub = g_build_filename (folder, "fast", NULL);
-
-  if (is_fast_dir (sub))
-    return sub;
-  g_string_append_printf (tried, "\n  %s", sub);
-  g_free (sub);
-  if (is_fast_dir (folder))
-    return g_strdup (folder);
-  g_string_append_printf (tried, "\n  %s", folder);
-  return NULL;
-}
-
 gchar *
 ns_gimp_fast_find (const gchar *model_dir, GError **error)
 {
-  GString *tried = g_string_new (NULL);
+  const char *only[2] = { model_dir, NULL };
+  char **dirs = NULL, **tried = NULL;
+  const char *const *roots = only;
   gchar *found = NULL;
+  char *dir = NULL;
+  ns_error err;
 
-  if (model_dir && *model_dir)
-    found = fast_in (model_dir, tried);
-  else
+  /* An explicit folder is the only place searched. */
+  if (!model_dir || !*model_dir)
     {
-      char **dirs = ns_model_dirs (gimp_directory (), NULL);
-
-      for (gint i = 0; dirs && dirs[i] && !found; i++)
-        found = fast_in (dirs[i], tried);
-      ns_strv_free (dirs);
+      dirs = ns_model_dirs (gimp_directory (), NULL);
+      roots = (const char *const *) dirs;
     }
-  if (!found)
-    g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
-                 _ ("No fast styles installed: none of these folders holds "
-                    "transformer.param:%s\nInstall them with \"nstyle models "
-                    "install fast\", or set the model folder to the folder "
-                    "holding transformer.param and the STYLE.bin files."),
-                 tried->str);
-  g_string_free (tried, TRUE);
+  if (ns_fast_find (roots, roots ? (int) g_strv_length ((gchar **) roots) : 0,
+                    TRUE, &dir, &tried, &err) == NS_OK)
+    {
+      found = g_strdup (dir);
+      free (dir);
+    }
+  else if (tried)
+    {
+      GString *list = g_string_new (NULL);
+
+      for (gint i = 0; tried[i]; i++)
+        g_string_append_printf (list, "\n  %s", tried[i]);
+      g_set_error (error, GIMP_PLUG_IN_ERROR, 0,
+                   _ ("No fast styles installed: none of these folders holds "
+                      "transformer.param:%s\nInstall them with \"nstyle "
+                      "models install fast\", or set the model folder to the "
+                      "folder holding transformer.param and the STYLE.bin "
+                      "files."),
+                   list->str);
+      g_string_free (list, TRUE);
+    }
+  else
+    g_set_error_literal (error, GIMP_PLUG_IN_ERROR, 0, err.message);
+  ns_strv_free (tried);
+  ns_strv_free (dirs);
   return found;
 }
 

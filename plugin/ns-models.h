@@ -30,10 +30,10 @@ gchar *ns_gimp_model_find_for (const gchar *model_dir, ns_method method,
                                GError **error);
 
 /* The folder of the fast styles (transformer.param + one STYLE.bin per
- * style): MODEL_DIR itself or MODEL_DIR/fast when MODEL_DIR is not empty
+ * style): MODEL_DIR/fast or MODEL_DIR itself when MODEL_DIR is not empty
  * (the only place searched then); else, for each folder of ns_model_dirs,
- * FOLDER/fast then FOLDER.  NULL + ERROR (naming the folders tried) when
- * none holds transformer.param. */
+ * FOLDER/fast then FOLDER (ns_fast_find).  NULL + ERROR (naming the
+ * folders tried) when none holds transformer.param. */
 gchar *ns_gimp_fast_find (const gchar *model_dir, GError **error);
 
 /* The fast styles installed where ns_gimp_fast_find looks, sorted,

@@ -722,11 +722,7 @@ ns_model_load_fast (const char *dir, const char *style, ns_model **out,
       free (model);
       return ns_fail (err, NS_ERR_NOMEM, "out of memory");
     }
-  model->kind = NS_MODEL_FAST;
-  /* ns_context_new (context.c) refuses models with no level: one empty
-     level 0 (no reluN_1 is numbered 0), as MicroAST's loader does. */
-  model->n_levels = 1;
-  model->level_id[0] = 0;
+  model->kind = NS_MODEL_FAST; /* no VGG level: n_levels 0 */
   if ((st = ns_fast_net_load (dir, style, &model->fast, err)) != NS_OK)
     {
       ns_model_free (model);

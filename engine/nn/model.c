@@ -396,10 +396,6 @@ load_microast (ns_model *m, ns_error *err)
 {
   const ns_weights *w;
   ns_status st;
-  /* ns_context_new (context.c) refuses models with no level: one empty
-     level 0 (no reluN_1 is numbered 0) until it accepts MicroAST's. */
-  m->n_levels = 1;
-  m->level_id[0] = 0;
   for (int i = 0; ns_microast_files[i]; i++)
     if ((st = load_file (m, ns_microast_files[i], &w, err)) != NS_OK)
       return st;

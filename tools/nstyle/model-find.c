@@ -115,63 +115,66 @@ nst_model_find_vgg (void)
   return found;
 }
 
-/* True when DIR holds the fast styles' network. */
-static bool
-is_fast_dir (const char *dir)
-{
-  char *p = g_build_filename (dir, "transformer.param", NULL);
-  bool ok = g_file_test (p, G_FILE_TEST_IS_REGULAR);
-  g_free (p);
-  return ok;
-}
-
 char *
 nst_fast_find (const char *model_dir)
 {
-  char **dirs;
+  char **dirs = NULL, **tried = NULL;
+  char *dir = NULL, *found = NULL;
+  const char *root = model_dir;
+  ns_status st;
+  ns_error err;
 
   if (model_dir)
     {
+      /* --model DIR: DIR itself, not DIR/fast. */
       if (!g_file_test (model_dir, G_FILE_TEST_IS_DIR))
-        fprintf (stderr, _ ("nstyle: model folder %s does not exist\n"),
-                 model_dir);
-      else if (is_fast_dir (model_dir))
-        return g_strdup (model_dir);
-      else
-        fprintf (stderr,
-                 _ ("nstyle: %s has no transformer.param: it is not a folder "
-                    "of fast styles\n"),
-                 model_dir);
-      nst_fast_print_help ();
-      return NULL;
+        {
+          fprintf (stderr, _ ("nstyle: model folder %s does not exist\n"),
+                   model_dir);
+          nst_fast_print_help ();
+          return NULL;
+        }
+      st = ns_fast_find (&root, 1, false, &dir, NULL, &err);
     }
-  dirs = ns_model_dirs (NULL, NULL);
-  if (!dirs)
+  else
+    {
+      int n = 0;
+
+      if (!(dirs = ns_model_dirs (NULL, NULL)))
+        {
+          fprintf (stderr, _ ("nstyle: out of memory\n"));
+          return NULL;
+        }
+      while (dirs[n])
+        n++;
+      st = ns_fast_find ((const char *const *) dirs, n, true, &dir, &tried,
+                         &err);
+      ns_strv_free (dirs);
+    }
+  if (st == NS_OK)
+    {
+      found = g_strdup (dir);
+      free (dir);
+      return found;
+    }
+  if (st == NS_ERR_NOMEM)
     {
       fprintf (stderr, _ ("nstyle: out of memory\n"));
       return NULL;
     }
-  for (int i = 0; dirs[i]; i++)
+  if (model_dir)
+    fprintf (stderr,
+             _ ("nstyle: %s has no transformer.param: it is not a folder "
+                "of fast styles\n"),
+             model_dir);
+  else
     {
-      char *sub = g_build_filename (dirs[i], "fast", NULL);
-      if (is_fast_dir (sub))
-        {
-          ns_strv_free (dirs);
-          return sub;
-        }
-      g_free (sub);
-      if (is_fast_dir (dirs[i]))
-        {
-          char *d = g_strdup (dirs[i]);
-          ns_strv_free (dirs);
-          return d;
-        }
+      fprintf (stderr, _ ("nstyle: no fast styles found; looked for "
+                          "transformer.param in\n"));
+      for (int i = 0; tried && tried[i]; i++)
+        fprintf (stderr, "  %s\n", tried[i]);
+      ns_strv_free (tried);
     }
-  fprintf (stderr, _ ("nstyle: no fast styles found; looked for "
-                      "transformer.param in\n"));
-  for (int i = 0; dirs[i]; i++)
-    fprintf (stderr, "  %s/fast\n  %s\n", dirs[i], dirs[i]);
-  ns_strv_free (dirs);
   nst_fast_print_help ();
   return NULL;
 }

@@ -164,10 +164,10 @@ char *nst_model_find (ns_model_kind kind, ns_error *err);
  * ns_model_dirs, in order): a g_malloc'd folder, or NULL. */
 char *nst_model_find_vgg (void);
 
-/* The folder of the fast styles: MODEL_DIR (--model) when it holds
- * transformer.param, else the first ROOT/fast or ROOT holding it, ROOT
- * going over ns_model_dirs.  g_malloc'd; NULL after printing why (and how
- * to get them) to stderr. */
+/* The folder of the fast styles (ns_fast_find): MODEL_DIR (--model) when
+ * it holds transformer.param, else the first ROOT/fast or ROOT holding it,
+ * ROOT going over ns_model_dirs.  g_malloc'd; NULL after printing why (and
+ * how to get them) to stderr. */
 char *nst_fast_find (const char *model_dir);
 
 /* Prints how to get the fast styles. */
