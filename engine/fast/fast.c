@@ -433,15 +433,17 @@ run_op (runner *r, const fast_op *op, int nt, ns_run *run, ns_error *err)
     {
     case OP_CONV:
       {
-        /* oneDNN for the basic convolutions (the residual blocks: most of
-           the work), when built and enabled; else (and for the strided
-           and 9x9 ones) the own kernels. */
+        /* oneDNN for every convolution when built and enabled (it checks
+           the shapes as the own kernels do); else the own kernels. */
         const ns_tensor *in = &r->vals[op->in0];
         bool handled = false;
-        if (ns_conv_is_basic (&op->conv) && ns_arith_current () != NS_ARITH_OWN)
+        if (ns_arith_current () != NS_ARITH_OWN)
           {
-            if ((st = ns_tensor_alloc (o, op->conv.cout, in->h, in->w, err)) !=
-                NS_OK)
+            int oh, ow;
+            if ((st = ns_conv_check (&op->conv, in, err)) != NS_OK)
+              return st;
+            ns_conv_out_size (&op->conv, in->h, in->w, &oh, &ow);
+            if ((st = ns_tensor_alloc (o, op->conv.cout, oh, ow, err)) != NS_OK)
               return st;
             st = ns_dnnl_conv_plain (&op->conv, in->data, in->h, in->w, o->data,
                                      nt, ns_arith_current (), &handled, err);

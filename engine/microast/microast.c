@@ -312,10 +312,9 @@ conv (ma_ctx *x, const ns_conv *c, const float *in, int h, int w, float *out)
 {
   const ns_conv_opts opts = { x->nt, 0, NULL };
   bool handled = false;
-  /* oneDNN takes the 1x1 and 3x3 layers when built and enabled; it may
-     decline (or run out of memory): the own kernel then runs. */
-  if (c->k <= 3 &&
-      ns_dnnl_conv_plain (c, in, h, w, out, x->nt, ns_arith_current (),
+  /* oneDNN takes the dense layers when built and enabled; it may decline
+     (or run out of memory): the own kernel then runs. */
+  if (ns_dnnl_conv_plain (c, in, h, w, out, x->nt, ns_arith_current (),
                           &handled, NULL) == NS_OK &&
       handled)
     return tick (x, ns_conv_flops (c, h, w));

@@ -42,29 +42,34 @@ n_blocks (const ns_dact *a)
   return (a->c + a->blk - 1) / a->blk;
 }
 
-/* IN (c x h x w) -> OUT (c x h+2 x w+2), same layout: whole channel
- * blocks are copied, so the zero lanes of a padded block stay zero. */
+/* IN (c x h x w) -> OUT (c x h+2P x w+2P), reflected, same layout: whole
+ * channel blocks are copied, so the zero lanes of a padded block stay
+ * zero. */
 static void
-pad_reflect (const ns_dact *in, const ns_dact *out, int nt)
+pad_reflect (const ns_dact *in, const ns_dact *out, int p, int nt)
 {
   const size_t px = (size_t) in->blk * elem_size (in);
   const int nb = n_blocks (in), h = in->h, w = in->w;
-  const size_t xl = (size_t) ns_reflect_index (-1, w) * px;
-  const size_t xr = (size_t) ns_reflect_index (w, w) * px;
 
 #pragma omp parallel for collapse(2) num_threads(nt) schedule(static)
   for (int b = 0; b < nb; b++)
-    for (int y = 0; y < h + 2; y++)
+    for (int y = 0; y < h + 2 * p; y++)
       {
         const char *src = (const char *) in->data +
                           ((size_t) b * h +
-                           (size_t) ns_reflect_index (y - 1, h)) *
+                           (size_t) ns_reflect_index (y - p, h)) *
                               (size_t) w * px;
         char *dst = (char *) out->data +
-                    ((size_t) b * (h + 2) + (size_t) y) * (size_t) (w + 2) * px;
-        memcpy (dst + px, src, (size_t) w * px);
-        memcpy (dst, src + xl, px);
-        memcpy (dst + (size_t) (w + 1) * px, src + xr, px);
+                    ((size_t) b * (h + 2 * p) + (size_t) y) *
+                        (size_t) (w + 2 * p) * px;
+        memcpy (dst + (size_t) p * px, src, (size_t) w * px);
+        for (int x = 0; x < p; x++)
+          {
+            memcpy (dst + (size_t) x * px,
+                    src + (size_t) ns_reflect_index (x - p, w) * px, px);
+            memcpy (dst + (size_t) (w + p + x) * px,
+                    src + (size_t) ns_reflect_index (w + x, w) * px, px);
+          }
       }
 }
 
@@ -162,7 +167,9 @@ supported (const ns_net *net, int first, int last)
   for (int i = first; i < last; i++)
     {
       const ns_layer *l = &net->layers[i];
-      if (l->kind == NS_LAYER_CONV && !ns_conv_is_basic (&l->conv))
+      /* Dense convolutions of any kernel, stride and padding; depthwise
+         ones stay with the own kernels. */
+      if (l->kind == NS_LAYER_CONV && l->conv.groups > 1)
         return false;
     }
   return true;
@@ -177,6 +184,7 @@ next_shape (const ns_net *net, const ns_layer *l, ns_dact *a, int blk)
     case NS_LAYER_CONV:
       a->blk = l->conv.cout < 8 && a->blk == 1 ? 1 : blk;
       a->c = l->conv.cout;
+      ns_conv_out_size (&l->conv, a->h, a->w, &a->h, &a->w);
       break;
     case NS_LAYER_POOL:
       a->h = net->pool_ceil ? (a->h + 1) / 2 : a->h / 2;
@@ -261,11 +269,11 @@ net_run (const ns_net *net, int first, int last, const ns_tensor *in,
             ns_error_prefix (err, "layer %s", l->name);
           return st;
         }
-      if (l->kind == NS_LAYER_CONV && l->conv.k == 3)
+      if (l->kind == NS_LAYER_CONV && !l->conv.pad_zero && l->conv.pad > 0)
         {
           ns_dact p = a;
-          p.h += 2;
-          p.w += 2;
+          p.h += 2 * l->conv.pad;
+          p.w += 2 * l->conv.pad;
           if (ns_dact_bytes (&p) > pad_bytes)
             pad_bytes = ns_dact_bytes (&p);
         }
@@ -313,12 +321,13 @@ net_run (const ns_net *net, int first, int last, const ns_tensor *in,
         case NS_LAYER_CONV:
           {
             ns_dact src = cur;
-            if (l->conv.k == 3)
+            const int p = l->conv.pad_zero ? 0 : l->conv.pad;
+            if (p > 0)
               {
-                src.h += 2;
-                src.w += 2;
+                src.h += 2 * p;
+                src.w += 2 * p;
                 src.data = buf[2];
-                pad_reflect (&cur, &src, nt);
+                pad_reflect (&cur, &src, p, nt);
               }
             st = ns_dnnl_conv_exec (&l->conv, &src, &next, arith, s, err);
             if (st == NS_OK && emu)
@@ -392,6 +401,11 @@ ns_dnnl_conv_plain (const ns_conv *conv, const float *in, int h, int w,
 
   *handled = false;
   if (arith == NS_ARITH_OWN || !ns_dnnl_engine () || !supported (&net, 0, 1))
+    return NS_OK;
+  /* A few output channels from a wide kernel (a fast style's last 9x9
+     layer, 32 -> 3): oneDNN computes a whole 8-channel block, the own
+     direct kernel only the 3, and was the faster of the two. */
+  if (conv->cout <= 4 && conv->k > 3)
     return NS_OK;
   *handled = true;
   return net_run (&net, 0, 1, &tin, NULL, 0, NULL, NULL, out, NULL,

@@ -585,7 +585,10 @@ ns_dnnl_conv_exec (const ns_conv *conv, const ns_dact *in, ns_dact *out,
 {
   const dnnl_dims_t wdims = { conv->cout, conv->cin, conv->k, conv->k };
   const dnnl_dims_t bdims = { conv->cout };
-  const dnnl_dims_t strides = { 1, 1 }, pad = { 0, 0 };
+  /* Reflection padding is done by the caller (IN is padded); zero
+     padding by oneDNN. */
+  const int st_ = ns_conv_stride (conv), zp = conv->pad_zero ? conv->pad : 0;
+  const dnnl_dims_t strides = { st_, st_ }, pad = { zp, zp };
   dnnl_data_type_t wdt = arith == NS_ARITH_BF16 ? dnnl_bf16 : dnnl_f32;
   md_t msrc = dact_md (in), mdst = dact_md (out);
   md_t mw = md_tag (4, wdims, wdt, dnnl_format_tag_any);

@@ -124,6 +124,45 @@ ref_forward (const ns_net *net, const ns_tensor *in, int upto)
   return cur;
 }
 
+/* The general convolutions (fast styles, MicroAST): any odd kernel,
+ * stride 2, reflection or zero padding, forward only, against the
+ * reference on odd sizes; and a few output channels from a wide kernel,
+ * which the own direct kernel keeps. */
+static void
+check_general (int cin, int cout, int k, int pad, int stride, bool zero, int h,
+               int w)
+{
+  ns_conv c = make_conv (cin, cout, k, true, true);
+  ns_tensor in = random_tensor (cin, h, w), ref;
+  bool handled = false;
+  ns_error err;
+  float *out;
+  double d;
+
+  c.pad = pad;
+  c.stride = stride;
+  c.pad_zero = zero;
+  TU_CHECK (ns_conv2d_ref (&c, &in, &ref, &err) == NS_OK);
+  out = malloc (sizeof (float) * ns_tensor_numel (&ref));
+  TU_CHECK (ns_dnnl_conv_plain (&c, in.data, h, w, out, 2, NS_ARITH_FP32,
+                                &handled, &err) == NS_OK);
+  TU_CHECK (handled == !(cout <= 4 && k > 3));
+  if (handled)
+    {
+      d = tu_max_rel_diff (out, ref.data, ns_tensor_numel (&ref));
+      if (!(d < 1e-5))
+        fprintf (stderr,
+                 "conv %d->%d k%d pad %d%s stride %d %dx%d: rel diff "
+                 "%g\n",
+                 cin, cout, k, pad, zero ? " (zeros)" : "", stride, w, h, d);
+      TU_CHECK (d < 1e-5);
+    }
+  free (out);
+  ns_tensor_free (&in);
+  ns_tensor_free (&ref);
+  free_conv (&c);
+}
+
 /* An encoder/decoder-like net with odd widths: 1x1 input conv, 3x3 convs,
  * pools (ceil or floor), an upsample and a 3-channel output. */
 static void
@@ -235,6 +274,13 @@ main (void)
   check_conv (24, 17, 3, 2, 3, true, true);
   check_conv (17, 40, 1, 5, 4, true, true);
   check_conv (64, 64, 3, 13, 10, true, true);
+
+  check_general (3, 32, 9, 4, 1, false, 21, 17);  /* a fast style's first */
+  check_general (32, 64, 3, 1, 2, false, 19, 14); /* its strided ones */
+  check_general (16, 24, 3, 1, 2, true, 11, 9);
+  check_general (12, 8, 5, 2, 1, true, 7, 10);
+  check_general (9, 20, 1, 0, 2, false, 9, 7);
+  check_general (32, 3, 9, 4, 1, false, 15, 12); /* declined: own kernel */
 
   check_net (true, 23, 17);
   check_net (false, 22, 19);
