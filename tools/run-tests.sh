@@ -7,6 +7,7 @@
 # 3. the fuzzers (weight loader from memory and from a file, model loading)
 #    for NS_FUZZ_SECONDS in total, growing a cache outside the tree
 # 4. the GIMP 3 chroot (built or reused by tools/setup-trixie-chroot.sh): engine build with gcc 14 (-Werror), plug-in and UI suites
+#    and the plug-in under ASan+UBSan (tests/gimp/run-asan.sh; skipped by --quick, NS_SKIP_ASAN=1)
 # 5. the .deb built in the chroot and tested installed; the Flatpak manifest and metainfo validated
 # Ends with one line "N passed, N failed, N skipped".
 # Env: NS_SHARED_DIR (default ../shared), NS_CHROOT (default /srv/trixie),
@@ -80,6 +81,24 @@ if [ "${NS_SKIP_CHROOT:-0}" != 1 ]; then
     " || true
     if [ -f build-chroot-ci/meson-logs/testlog.json ]; then collect build-chroot-ci chroot
     else echo "chroot build FAILED"; extra_fail=$((extra_fail+1)); fi
+
+    # The plug-in built with ASan+UBSan (its own build dir, kept between
+    # runs): every Python-Fu case, then 20 calls in one GIMP session with
+    # LeakSanitizer and a bound on GIMP's RSS growth; one result per check.
+    if [ "$QUICK" = 0 ] && [ "${NS_SKIP_ASAN:-0}" != 1 ]; then
+      log "the plug-in under ASan+UBSan in the chroot (tests/gimp/run-asan.sh)"
+      rm -f build-chroot-asan/asan-results.json
+      tools/inchroot "${binds[@]}" bash -c "
+        cd '$SRC' && export NS_SHARED_DIR='$NS_SHARED_DIR' &&
+        bash tests/gimp/run-asan.sh build-chroot-asan"; rc=$?
+      if [ -s build-chroot-asan/asan-results.json ]; then
+        cp build-chroot-asan/asan-results.json "$RESULTS/chroot-asan.json"
+        # A failure the results do not show (the script cut short).
+        if [ $rc != 0 ] && ! grep -q '"FAIL"' build-chroot-asan/asan-results.json; then
+          echo "plug-in ASan step FAILED (rc=$rc)"; extra_fail=$((extra_fail+1))
+        fi
+      else echo "plug-in ASan build FAILED"; extra_fail=$((extra_fail+1)); fi
+    fi
 
     # The engine suites already ran above: the package build skips them.
     log ".deb: built in the chroot, installed into a fresh overlay copy, installed plug-in tested"

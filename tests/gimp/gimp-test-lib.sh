@@ -76,6 +76,9 @@ ns_setup () {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/ns-gimp-test.XXXXXX")
   trap 'rm -rf "$WORK"' EXIT
   cp -a "$WARM" "$WORK/profile"
+  # More gimprc lines for this test's profile, e.g. "(num-processors 1)"
+  # (run-asan.sh); GIMP reads them at its start.
+  [ -z "${NS_GIMPRC_EXTRA:-}" ] || echo "$NS_GIMPRC_EXTRA" >> "$WORK/profile/gimprc"
   export GIMP3_DIRECTORY=$WORK/profile
   export NO_AT_BRIDGE=1
   export WORK
@@ -95,16 +98,55 @@ ns_sanitizer_setup () {
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$SAN_DIR/ubsan"
 }
 
-# Fails when a sanitizer reported an error in any plug-in process.
+# Fails when a sanitizer reported an error in any plug-in process: any
+# ASan or UBSan report; any direct leak left after lsan-plugin.supp; any
+# indirect leak with a frame of this project's code (../plugin/, ../ui/,
+# ../engine/) other than the procedure's definition.  Tolerated, up to
+# NS_LSAN_CYCLE_MAX bytes (16 KiB) per process: indirect leaks whose
+# stacks are libgimp's and GLib's alone or the procedure's definition
+# (ns_plug_in_create_procedure): the GimpPlugIn object and the procedure it
+# holds reference each other and libgimp 3.0.4 does not break that cycle at
+# exit.  A cycle has no direct root, so no suppression can name it (its
+# blocks are allocated under gimp_main like everything else); the same
+# 8 KB in every process, whatever the call did (also when refused before
+# the plug-in allocates anything).
 ns_sanitizer_check () {
   local f bad=0
   for f in "$SAN_DIR"/*; do
     [ -e "$f" ] || continue
-    if grep -Eq 'ERROR: (Address|LeakSanitizer|UndefinedBehavior)|runtime error' "$f"; then
+    if grep -Eq 'ERROR: (AddressSanitizer|UndefinedBehavior)|runtime error' "$f" ||
+       { grep -q 'ERROR: LeakSanitizer' "$f" && ! ns_lsan_only_cycle "$f"; }; then
       echo "--- sanitizer report $f"; cat "$f"; bad=1
     fi
   done
   [ "$bad" = 0 ] || die "the plug-in has sanitizer reports (above)"
+}
+
+# ns_lsan_only_cycle FILE: true when the leaks of FILE are only the
+# tolerated libgimp cycle (above); says so.
+ns_lsan_only_cycle () {
+  python3 - "$1" "${NS_LSAN_CYCLE_MAX:-16384}" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+limit = int(sys.argv[2])
+ours = re.compile(r'\.\./(plugin|ui|engine)/')
+tolerated = 0
+for block in re.split(r'\n\s*\n', text):
+    m = re.match(r'\s*(Direct|Indirect) leak of (\d+) byte', block)
+    if not m:
+        continue
+    if m.group(1) == 'Direct':
+        sys.exit(1)
+    if ours.search(block) and 'ns_plug_in_create_procedure' not in block:
+        sys.exit(1)
+    tolerated += int(m.group(2))
+if tolerated > limit:
+    print('%s: %d bytes of indirect leaks in the libgimp cycle, above %d'
+          % (sys.argv[1], tolerated, limit))
+    sys.exit(1)
+print('(LeakSanitizer, %s: only the libgimp plug-in/procedure cycle, %d bytes)'
+      % (sys.argv[1].rsplit('/', 1)[-1], tolerated))
+PY
 }
 
 # ns_gimp INTERPRETER CODE: runs one batch; prints the filtered log; sets RC.
