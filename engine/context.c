@@ -48,6 +48,7 @@ ns_context_free (ns_context *ctx)
   if (!ctx)
     return;
   ns_ff_cache_free (ctx->ff);
+  ns_image_free (&ctx->fast_out);
   free (ctx);
 }
 

@@ -202,7 +202,7 @@ ns_method_run (ns_context *ctx, const ns_job *job, ns_image *result,
   switch (job->params->method)
     {
     case NS_METHOD_FAST:
-      return ns_fast_run (job, result, err);
+      return ns_fast_run (ctx, job, result, err);
     case NS_METHOD_GATYS:
       return ns_gatys_run (job, result, err);
     case NS_METHOD_MICROAST:

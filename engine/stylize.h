@@ -23,6 +23,7 @@ typedef struct
   int style_encodes;   /* style encoder passes in the last ns_stylize */
   int content_encodes; /* content encoder passes in the last ns_stylize */
   int decodes;
+  int fast_runs; /* fast-style network passes */
 } ns_context_counters;
 
 /* The feed-forward methods' cache of style statistics and of the content's
@@ -34,6 +35,10 @@ struct ns_context
 {
   const ns_model *model;
   ns_ff_cache *ff;
+  /* The fast-style network's last output and a hash of the content it was
+   * computed from: a strength, colour or mask change reuses it. */
+  ns_image fast_out;
+  uint64_t fast_key;
   ns_context_counters counters; /* reset by every ns_stylize */
 };
 

@@ -32,7 +32,8 @@ double ns_fast_net_flops (const ns_fast_net *net, int w, int h);
 /* The method (NS_METHOD_FAST): the network on the working-size content,
  * then blended with it by the strength (0: the content, 1: the network's
  * output).  Styles are ignored. */
-ns_status ns_fast_run (const ns_job *job, ns_image *result, ns_error *err);
+ns_status ns_fast_run (ns_context *ctx, const ns_job *job, ns_image *result,
+                       ns_error *err);
 /* ns_fast_net_peak_bytes of MODEL's net plus the result, for
  * ns_memory_check; 0 when MODEL has no fast net. */
 double ns_fast_memory_need (const ns_model *model, int w, int h);

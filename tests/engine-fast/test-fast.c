@@ -5,6 +5,7 @@
  * the method/model mismatch.  Skips (77) without ../shared. */
 #include "io/ncnn.h"
 #include "ns.h"
+#include "stylize.h" /* ns_context_get_counters */
 #include "test-images.h"
 #include "testutil.h"
 
@@ -185,6 +186,8 @@ check_stylize (void)
   ns_error err;
   ns_params p = ns_params_default ();
   ns_image c, full = { 0 }, half = { 0 }, zero = { 0 }, masked = { 0 };
+  ns_image moved = { 0 };
+  ns_context_counters k;
   ns_mask mask;
   uint64_t seed = 3;
   const int w = 161, h = 117;
@@ -199,6 +202,8 @@ check_stylize (void)
   p.strength = 1.0f;
   TU_CHECK (tu_stylize (ctx, &p, &c, NULL, 0, NULL, &full) == NS_OK);
   TU_CHECK (full.width == w && full.height == h);
+  ns_context_get_counters (ctx, &k);
+  TU_CHECK (k.fast_runs == 1);
   /* The network really changes the image. */
   TU_CHECK (tu_image_meandiff (&full, &c) > 0.05);
   p.strength = 0.0f;
@@ -218,6 +223,16 @@ check_stylize (void)
     printf ("strength 0.5: max diff to the blend %g\n", md);
     TU_CHECK (md < 1e-5);
   }
+  /* A strength change reused the network's output (the dialog's slider);
+     a changed content runs the network again. */
+  ns_context_get_counters (ctx, &k);
+  TU_CHECK (k.fast_runs == 0);
+  c.data[5] += 0.01f;
+  TU_CHECK (tu_stylize (ctx, &p, &c, NULL, 0, NULL, &moved) == NS_OK);
+  ns_context_get_counters (ctx, &k);
+  TU_CHECK (k.fast_runs == 1);
+  c.data[5] -= 0.01f;
+  ns_image_free (&moved);
   /* A mask: 1 on the left half, 0 on the right. */
   p.strength = 1.0f;
   tu_mask_fill (&mask, w, h, 0.0f);
