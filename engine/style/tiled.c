@@ -2,10 +2,11 @@
  * (ns_render, engine/render.c): the deep levels have composed the image at
  * the design size; these levels add full-resolution texture on top of it.
  *
- * Each level runs in two passes over the tiles.  The first accumulates the
- * content's feature statistics over the whole image (Chan's merge,
- * ns_fstats_add), the second transforms every tile with the one map those
- * global statistics give, so every tile gets the same transform.  A tile
+ * Each level runs in two passes.  The first accumulates the content's
+ * feature statistics over the whole image, or over an even sample of a
+ * large one (Chan's merge, ns_fstats_add); the second transforms every
+ * tile with the one map those global statistics give, so every tile gets
+ * the same transform.  A tile
  * is encoded with a margin wider than the encoder + decoder's receptive
  * field and its crop origin aligned to the encoder's downsampling, so its
  * feature cells coincide with the whole image's: the inner region equals
