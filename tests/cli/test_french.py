@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """nstyle in French (issue 13): with a French catalogue (built here from
 po/fr.po, found through $NS_LOCALEDIR) and LANGUAGE=fr, --help, a usage
-error and a missing model speak French, with the same exit codes; without
-the catalogue the same commands speak English."""
+error, a missing model and `nstyle models --help` (the installer's
+commands) speak French, with the same exit codes; without the catalogue
+the same commands speak English."""
 import os
 import shutil
 import subprocess
@@ -54,6 +55,17 @@ def main():
           'Same as --strength', 'default 512'],
          ['Image de contenu (PNG, JPEG ou TIFF)', 'CODE DE SORTIE',
           'Comme --strength', 'par défaut 512']),
+        ('models --help', ['models', '--help'], 0,
+         ['list|install|verify [KIND] - model files',
+          'the kinds of model, their size, licence and state',
+          'A kind is installed completely or not at all.',
+          'Exit status: 0 success, 2 usage',
+          'Models folder (default:'],
+         ['list|install|verify [KIND] - fichiers de modèle',
+          'les types de modèle, leur taille, leur licence et',
+          'Un type est installé entièrement ou pas du tout.',
+          "Code de sortie : 0 succès, 2 erreur d'utilisation",
+          'Dossier des modèles (par défaut']),
         ('--help-gatys', ['--help-gatys'], 0,
          ['Gatys optimisation (--method gatys):'],
          ['Optimisation de Gatys (--method gatys) :']),

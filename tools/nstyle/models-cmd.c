@@ -26,7 +26,7 @@ static const GOptionEntry entries[] = {
   { NULL }
 };
 
-static const char summary[] =
+static const char summary[] = N_ (
     "Commands:\n"
     "  list                      the kinds of model, their size, licence "
     "and state\n"
@@ -49,7 +49,7 @@ static const char summary[] =
     "Exit status: 0 success, 2 usage, 4 download, checksum or verify "
     "failure,\n"
     "6 the models folder cannot be written (disk full...), 130 "
-    "interrupted.";
+    "interrupted.");
 
 typedef struct
 {
@@ -311,8 +311,8 @@ nst_models_main (int argc, char **argv)
   Progress p = { isatty (STDERR_FILENO) && !opt_quiet, 0, FALSE, FALSE, NULL };
   GThread *watcher;
 
-  ctx = g_option_context_new ("list|install|verify [KIND] - model files");
-  g_option_context_set_summary (ctx, summary);
+  ctx = g_option_context_new (_ ("list|install|verify [KIND] - model files"));
+  g_option_context_set_summary (ctx, _ (summary));
   g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (ctx, &argc, &argv, &e))
     {
