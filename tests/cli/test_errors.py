@@ -248,7 +248,7 @@ def main():
 
     # Models: 4.
     nodir = os.path.join(tmp, 'models', 'nope')
-    case(base + ['--model', nodir], 4, [nodir, 'download-models.sh'],
+    case(base + ['--model', nodir], 4, [nodir, 'nstyle models install cd16x'],
          'missing --model folder')
     se = case(base, 4, [os.path.join(tmp, 'no-models-here', 'cd16x'),
                         os.path.join(tmp, '.config', 'GIMP', '3.0',

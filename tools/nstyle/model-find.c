@@ -64,7 +64,7 @@ nst_model_describe (void)
             "  <place>/fast or <place> holding transformer.param)\n"
             "  ($NS_MODELS_DIR comes first when set; "
             "--print-model-dirs prints the list).\n"
-            "  Get models with tools/download-models.sh --kind cd16x "
+            "  Get models with: nstyle models install cd16x "
             "(into the first).\n"));
   ns_strv_free (dirs);
   return g_string_free (s, FALSE);
@@ -83,8 +83,8 @@ nst_model_print_help (ns_model_kind kind)
     fprintf (stderr, " %s", files[i]);
   /* The download tool installs into the first folder of the list. */
   fprintf (stderr,
-           _ (".\nTo get one, run from the source tree:\n"
-              "  tools/download-models.sh --kind %s\n"
+           _ (".\nTo get one, run:\n"
+              "  nstyle models install %s\n"
               "which installs it into %s/%s\n"
               "(or pass --model DIR with the files in DIR).\n"),
            name, dirs && dirs[0] ? dirs[0] : _ ("the models folder"), name);
