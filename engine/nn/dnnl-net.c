@@ -90,6 +90,43 @@ load (const void *base, size_t i, bool bf)
 /* 2x2 stride-2 max pool, OUT's h, w set by the caller (floor or ceil).
  * Ties and NaNs as PyTorch: the first maximum in window order wins, a NaN
  * wins over anything.  The winner's bits are copied, so bf16 stays exact. */
+static inline float
+pick (float m, float v)
+{
+  return v > m || isnan (v) ? v : m;
+}
+
+/* The fp32 case on whole 2x2 windows, vectorised along the block's lanes;
+ * the same choices as the general loop below. */
+static void
+pool_2x2_f32 (const ns_dact *in, const ns_dact *out, int nt)
+{
+  const int nb = n_blocks (in), h = in->h, w = in->w, B = in->blk;
+  const int oh = out->h < h / 2 ? out->h : h / 2;
+  const int ow = out->w < w / 2 ? out->w : w / 2;
+  const float *src = in->data;
+  float *dst = out->data;
+
+#pragma omp parallel for collapse(2) num_threads(nt) schedule(static)
+  for (int b = 0; b < nb; b++)
+    for (int oy = 0; oy < oh; oy++)
+      {
+        const float *r0 = src + ((size_t) b * h + 2 * (size_t) oy) * w * B;
+        const float *r1 = r0 + (size_t) w * B;
+        float *d = dst + ((size_t) b * out->h + oy) * out->w * B;
+        for (int ox = 0; ox < ow; ox++)
+          for (int l = 0; l < B; l++)
+            {
+              const size_t i = (size_t) 2 * ox * B + l;
+              float m = r0[i];
+              m = pick (m, r0[i + B]);
+              m = pick (m, r1[i]);
+              m = pick (m, r1[i + B]);
+              d[(size_t) ox * B + l] = m;
+            }
+      }
+}
+
 static void
 pool_2x2 (const ns_dact *in, const ns_dact *out, int nt)
 {
@@ -97,6 +134,14 @@ pool_2x2 (const ns_dact *in, const ns_dact *out, int nt)
   const int oh = out->h, ow = out->w;
   const size_t es = elem_size (in);
   const bool bf = in->dt == dnnl_bf16;
+
+  /* Whole windows of fp32 data: the fast loop; only a ceil-mode edge row
+     or column is left to the general one. */
+  if (!bf && oh <= h / 2 && ow <= w / 2)
+    {
+      pool_2x2_f32 (in, out, nt);
+      return;
+    }
 
 #pragma omp parallel for collapse(2) num_threads(nt) schedule(static)
   for (int b = 0; b < nb; b++)
