@@ -172,7 +172,8 @@ cache_put (void *p)
   size_t n = malloc_usable_size (p);
   bool kept = false;
 
-  if (n < CACHE_MIN_BYTES)
+  /* A block not from ns_alloc (plain malloc) may lack the alignment. */
+  if (n < CACHE_MIN_BYTES || ((uintptr_t) p & 63) != 0)
     return false;
   pthread_mutex_lock (&cache.lock);
   if (cache.n < CACHE_SLOTS)

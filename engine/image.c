@@ -272,8 +272,8 @@ ns_resize_region (ns_region_fn read, void *user_data, int sw, int sh,
     }
   rw = sx1 - sx0;
   rh = sy1 - sy0;
-  src = malloc (sizeof *src * (size_t) n_planes * rw * rh);
-  tmp = malloc (sizeof *tmp * (size_t) rh * w);
+  src = ns_alloc (sizeof *src * (size_t) n_planes * rw * rh);
+  tmp = ns_alloc (sizeof *tmp * (size_t) rh * w);
   if (!src || !tmp)
     {
       st = ns_fail (err, NS_ERR_NOMEM, "out of memory in resize");
@@ -321,8 +321,8 @@ out:
   free (ty);
   free (wx);
   free (wy);
-  free (src);
-  free (tmp);
+  ns_free (src);
+  ns_free (tmp);
   return st;
 }
 

@@ -286,7 +286,7 @@ read_whole (const scaled_src *src, float *out, ns_error *err)
     rows = 1;
   if (rows > dh)
     rows = dh;
-  buf = malloc (sizeof *buf * (size_t) n * dw * rows);
+  buf = ns_alloc (sizeof *buf * (size_t) n * dw * rows);
   if (!buf)
     return ns_fail (err, NS_ERR_NOMEM, "out of memory");
   for (int y = 0; y < dh && st == NS_OK; y += rows)
@@ -297,7 +297,7 @@ read_whole (const scaled_src *src, float *out, ns_error *err)
         memcpy (out + ((size_t) c * dh + y) * dw, buf + (size_t) c * dw * h,
                 sizeof (float) * (size_t) dw * h);
     }
-  free (buf);
+  ns_free (buf);
   return st;
 }
 
@@ -348,7 +348,7 @@ finish_region (void *ud, int x, int y, int w, int h, const float *res,
     }
   if (f->blend_mask && f->io->read_mask)
     {
-      mask = malloc (sizeof *mask * n);
+      mask = ns_alloc (sizeof *mask * n);
       if (!mask)
         {
           st = ns_fail (err, NS_ERR_NOMEM, "out of memory");
@@ -361,7 +361,7 @@ finish_region (void *ud, int x, int y, int w, int h, const float *res,
   ns_finish_pixels (f->params->preserve_colors, &out, &content, mask);
   st = f->io->write_rgb (f->io->user_data, x, y, w, h, out.data, err);
 out:
-  free (mask);
+  ns_free (mask);
   ns_image_free (&out);
   ns_image_free (&content);
   return st;
@@ -374,7 +374,7 @@ finish_from (const finisher *f, const ns_image *res, int tile, ns_error *err)
   const int w = f->io->width, h = f->io->height;
   mem_src m = { res->data, res->width, res->height, 3, true };
   ns_status st = NS_OK;
-  float *buf = malloc (sizeof *buf * 3 * (size_t) tile * tile);
+  float *buf = ns_alloc (sizeof *buf * 3 * (size_t) tile * tile);
   if (!buf)
     return ns_fail (err, NS_ERR_NOMEM, "out of memory");
   ns_run_stage (f->run, "finishing");
@@ -394,7 +394,7 @@ finish_from (const finisher *f, const ns_image *res, int tile, ns_error *err)
         if (st == NS_OK && !ns_run_tick (f->run, 3.0 * tw * th))
           st = ns_fail (err, NS_ERR_CANCELLED, "cancelled");
       }
-  free (buf);
+  ns_free (buf);
   return st;
 }
 

@@ -122,12 +122,12 @@ ns_fstats_add (ns_stats *s, const ns_tensor *f, int x0, int y0, int w, int h,
   if ((size_t) nt > nblocks)
     nt = (int) nblocks;
   cc = (size_t) c * (size_t) c;
-  buf = malloc (sizeof *buf * (size_t) c * STATS_BLOCK * (size_t) nt);
+  buf = ns_alloc (sizeof *buf * (size_t) c * STATS_BLOCK * (size_t) nt);
   bmean = malloc (sizeof *bmean * (size_t) c * (size_t) nt);
   bm2 = malloc (sizeof *bm2 * cc * (size_t) nt);
   if (!buf || !bmean || !bm2)
     {
-      free (buf);
+      ns_free (buf);
       free (bmean);
       free (bm2);
       return ns_fail (err, NS_ERR_NOMEM, "stats: out of memory");
@@ -156,7 +156,7 @@ ns_fstats_add (ns_stats *s, const ns_tensor *f, int x0, int y0, int w, int h,
         }
     }
   ns_blas_serial_end (saved);
-  free (buf);
+  ns_free (buf);
   free (bmean);
   free (bm2);
   return NS_OK;
@@ -272,12 +272,12 @@ ns_affine_apply (const ns_affine *m, const ns_tensor *in, ns_tensor *out,
 
     if (nt < 1)
       nt = 1;
-    din = malloc (sizeof *din * (size_t) c * block * (size_t) nt);
-    dout = malloc (sizeof *dout * (size_t) c * block * (size_t) nt);
+    din = ns_alloc (sizeof *din * (size_t) c * block * (size_t) nt);
+    dout = ns_alloc (sizeof *dout * (size_t) c * block * (size_t) nt);
     if (!din || !dout)
       {
-        free (din);
-        free (dout);
+        ns_free (din);
+        ns_free (dout);
         ns_tensor_free (out);
         return ns_fail (err, NS_ERR_NOMEM, "affine map: out of memory");
       }
@@ -314,8 +314,8 @@ ns_affine_apply (const ns_affine *m, const ns_tensor *in, ns_tensor *out,
           }
       }
     ns_blas_serial_end (saved);
-    free (din);
-    free (dout);
+    ns_free (din);
+    ns_free (dout);
   }
   return NS_OK;
 }
