@@ -85,12 +85,17 @@ check_conv (int cin, int cout, int k, int h, int w, bool relu, bool bias)
   TU_CHECK (ns_dnnl_conv_backward_plain (&c, g.data, h, w, gin, 2,
                                          NS_ARITH_FP32, &handled,
                                          &err) == NS_OK);
-  TU_CHECK (handled);
-  d = tu_max_rel_diff (gin, gref, (size_t) cin * h * w);
-  if (!(d < 1e-5))
-    fprintf (stderr, "conv backward %d->%d k%d %dx%d: rel diff %g\n", cin, cout,
-             k, w, h, d);
-  TU_CHECK (d < 1e-5);
+  /* Fewer than 8 input channels are left to the own kernel (oneDNN's
+     reference would run). */
+  TU_CHECK (handled == (cin >= 8));
+  if (handled)
+    {
+      d = tu_max_rel_diff (gin, gref, (size_t) cin * h * w);
+      if (!(d < 1e-5))
+        fprintf (stderr, "conv backward %d->%d k%d %dx%d: rel diff %g\n", cin,
+                 cout, k, w, h, d);
+      TU_CHECK (d < 1e-5);
+    }
 
   free (out);
   free (gin);
