@@ -1,10 +1,13 @@
 #!/usr/bin/python3
 """PyTorch side of ns-bench (tools/bench): runs the same networks and the same
 algorithms as the engine on the same synthetic pictures and prints one
-answer line, "ok BEST_SECONDS FLOPS" (or "err MESSAGE").
+answer line, "ok BEST_SECONDS FLOPS" (or "err MESSAGE"); FLOPS is 0 where
+it is not counted.
 
-  bench_torch.py --net adain|cascade|wct --size N --threads N
-                 --repeat N --model-dir DIR
+  bench_torch.py --net NET --width W --height H [--style-width SW
+                 --style-height SH] --threads N --repeat N --model-dir DIR
+                 [--fast-style NAME] [--dtype fp32|bf16]
+  (--size N is --width N --height N with the style at N x N too)
 
   adain    canonical AdaIN: VGG-19 (normalised, ceil-mode pools) to relu4_1,
            AdaIN, decoder; DIR holds vgg_normalised.pth + decoder.pth
@@ -13,14 +16,30 @@ answer line, "ok BEST_SECONDS FLOPS" (or "err MESSAGE").
   wct      the same cascade with WCT (Li et al. 2017: whitening and
            colouring through symmetric eigendecompositions in float64).
            DIR holds enc1..5.pth + dec1..5.pth.
+  gatys-cd16x, gatys-vgg19
+           one evaluation of the Gatys objective (forward and backward:
+           loss and gradient with respect to the image) at W x H, timed
+           after one warm-up evaluation; the network and objective of
+           tests/engine-gatys/gatys_ref.py (DIR/enc5.pth with the aux heads,
+           or DIR/vgg_normalised.pth); content weight 1, style 30, TV 1e-3.
+  fast     a fast style (Johnson et al.): DIR/transformer.param and
+           DIR/NAME.bin through tests/engine-fast/ncnn_torch.py, the
+           reference the engine's tests compare against;
+  microast MicroAST, DIR holding the four *_iter_160000.pth.tar, through
+           tests/engine-microast/microast_ref.py (the tests' reference).
 
-As in the engine: the style is encoded at every level, content and style
-are fed at N x N, ReLU is fused after every conv except the canonical
-decoder's last; weight loading is not timed.  FLOPs are counted from the
-conv shapes as the passes run (2 * cout * cin * k * k per output pixel).
+--dtype bf16 runs the timed part under torch.autocast('cpu',
+dtype=torch.bfloat16) (bf16 convolutions and matrix products, the
+statistics as autocast decides).  As in the engine: the style is encoded
+at every level, ReLU after every conv except the canonical decoder's last;
+weight loading is not timed.  FLOPs of the VGG/cd16x passes are counted
+from the conv shapes as they run (2 * cout * cin * k * k per output pixel).
 """
 import argparse
+import contextlib
+import importlib
 import math
+import os
 import sys
 import time
 
@@ -29,6 +48,16 @@ import torch.nn.functional as F
 
 FLOPS = 0.0
 VGG_BLOCK_CONVS = [2, 2, 4, 4, 4]
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.join(HERE, '..', '..', 'tests')
+
+
+def test_module(folder, name):
+    """A PyTorch reference of the tests (one copy for tests and bench)."""
+    path = os.path.join(TESTS, folder)
+    if path not in sys.path:
+        sys.path.insert(0, path)
+    return importlib.import_module(name)
 
 
 def conv(x, w, b, relu):
@@ -118,7 +147,7 @@ def sym_pow(cov, power):
 
 def wct(fc, fs, alpha):
     c = fc.shape[1]
-    fcv, fsv = fc.view(c, -1), fs.view(c, -1)
+    fcv, fsv = fc.reshape(c, -1), fs.reshape(c, -1)
     cm, sm = fcv.mean(1, keepdim=True), fsv.mean(1, keepdim=True)
     c0, s0 = fcv - cm, fsv - sm
     eye = torch.eye(c, dtype=torch.float64)
@@ -129,10 +158,10 @@ def wct(fc, fs, alpha):
     return (alpha * t + (1 - alpha) * fcv).view_as(fc)
 
 
-def synthetic(size, kind):
+def synthetic(w, h, kind):
     # Same formulas as synthetic_image (tools/bench/ns-bench.c).
-    u = (torch.arange(size, dtype=torch.float32) / size).view(1, size)
-    v = (torch.arange(size, dtype=torch.float32) / size).view(size, 1)
+    u = (torch.arange(w, dtype=torch.float32) / w).view(1, w)
+    v = (torch.arange(h, dtype=torch.float32) / h).view(h, 1)
     if kind == 0:
         r = 0.5 + 0.5 * torch.sin(6 * u + 2 * v)
         g = 0.5 + 0.5 * torch.cos(5 * v - 3 * u * v)
@@ -141,8 +170,8 @@ def synthetic(size, kind):
         r = 0.5 + 0.5 * torch.sin(40 * u + 10 * torch.sin(7 * v))
         g = 0.5 + 0.5 * torch.sin(31 * v + 5 * u)
         b = 0.5 + 0.5 * torch.cos(23 * (u + v))
-    return torch.stack([r.expand(size, size), g.expand(size, size),
-                        b.expand(size, size)]).unsqueeze(0).contiguous()
+    return torch.stack([r.expand(h, w), g.expand(h, w),
+                        b.expand(h, w)]).unsqueeze(0).contiguous()
 
 
 def stylize(levels, content, style, transform, alpha=1.0):
@@ -154,37 +183,112 @@ def stylize(levels, content, style, transform, alpha=1.0):
     return img.clamp_(0, 1)
 
 
+def make_case(a, content, style):
+    """A callable doing the timed work once (returns a tensor to check)."""
+    if a.net in ('adain', 'cascade', 'wct'):
+        levels = (vgg19_nets(a.model_dir) if a.net == 'adain'
+                  else cd16x_nets(a.model_dir))
+        transform = wct if a.net == 'wct' else adain
+
+        def case():
+            with torch.no_grad():
+                return stylize(levels, content, style, transform)
+        return case, False
+    if a.net.startswith('gatys-'):
+        ref = test_module('engine-gatys', 'gatys_ref')
+        kind = a.net[len('gatys-'):]
+        path = os.path.join(a.model_dir, 'enc5.pth' if kind == 'cd16x'
+                            else 'vgg_normalised.pth')
+        net = ref.Net(kind, path, torch.float32)
+        with autocast(a.dtype):
+            obj = ref.Objective(net, content[0], [style[0]], 1.0, 30.0, 1e-3)
+        x = content[0].clone().requires_grad_(True)
+
+        def case():
+            x.grad = None
+            with autocast(a.dtype):
+                total = obj(x)[0]
+            total.backward()
+            return x.grad
+        return case, True
+    if a.net == 'fast':
+        ref = test_module('engine-fast', 'ncnn_torch')
+        net = ref.load(os.path.join(a.model_dir, 'transformer.param'),
+                       os.path.join(a.model_dir, a.fast_style + '.bin'))
+        img = content[0].numpy()
+
+        def case():
+            return torch.from_numpy(ref.run(net, img))
+        return case, False
+    if a.net == 'microast':
+        ref = test_module('engine-microast', 'microast_ref')
+        net = ref.MicroAST(a.model_dir)
+
+        def case():
+            return net(content, [style])
+        return case, False
+    raise ValueError('unknown net ' + a.net)
+
+
+def autocast(dtype):
+    if dtype == 'bf16':
+        return torch.autocast('cpu', dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
 def main():
     global FLOPS
     ap = argparse.ArgumentParser()
-    ap.add_argument('--net', choices=['adain', 'cascade', 'wct'],
-                    required=True)
-    ap.add_argument('--size', type=int, required=True)
+    ap.add_argument('--net', required=True,
+                    choices=['adain', 'cascade', 'wct', 'gatys-cd16x',
+                             'gatys-vgg19', 'fast', 'microast'])
+    ap.add_argument('--size', type=int, default=0)
+    ap.add_argument('--width', type=int, default=0)
+    ap.add_argument('--height', type=int, default=0)
+    ap.add_argument('--style-width', type=int, default=0)
+    ap.add_argument('--style-height', type=int, default=0)
     ap.add_argument('--threads', type=int, default=0)
     ap.add_argument('--repeat', type=int, default=2)
     ap.add_argument('--model-dir', required=True)
+    ap.add_argument('--fast-style', default='candy')
+    ap.add_argument('--dtype', choices=['fp32', 'bf16'], default='fp32')
     a = ap.parse_args()
+    w = a.width or a.size
+    h = a.height or a.size
+    sw = a.style_width or a.size or w
+    sh = a.style_height or a.size or h
+    if w < 1 or h < 1:
+        print('err give --size or --width and --height')
+        return 1
     try:
         if a.threads > 0:
             torch.set_num_threads(a.threads)
-        if a.net == 'adain':
-            levels = vgg19_nets(a.model_dir)
+        content, style = synthetic(w, h, 0), synthetic(sw, sh, 1)
+        case, warm_up = make_case(a, content, style)
+        if warm_up:
+            case()
         else:
-            levels = cd16x_nets(a.model_dir)
-        transform = wct if a.net == 'wct' else adain
-        content, style = synthetic(a.size, 0), synthetic(a.size, 1)
+            # Library start-up (threads, primitive caches) off the clock:
+            # one pass on a small picture, as ns-bench does on our side.
+            small = make_case(a, synthetic(64, 48, 0), synthetic(32, 32, 1))
+            with autocast(a.dtype):
+                small[0]()
+            del small
         best, flops = math.inf, 0.0
-        with torch.no_grad():
-            for _ in range(max(1, a.repeat)):
-                FLOPS = 0.0
-                t = time.perf_counter()
-                out = stylize(levels, content, style, transform)
-                t = time.perf_counter() - t
-                flops = FLOPS
-                best = min(best, t)
-                if not torch.isfinite(out).all():
-                    print('err non-finite output')
-                    return 1
+        for _ in range(max(1, a.repeat)):
+            FLOPS = 0.0
+            t = time.perf_counter()
+            if a.net.startswith('gatys-'):
+                out = case()
+            else:
+                with autocast(a.dtype):
+                    out = case()
+            t = time.perf_counter() - t
+            flops = FLOPS
+            best = min(best, t)
+            if not torch.isfinite(out.float()).all():
+                print('err non-finite output')
+                return 1
         print('ok %.6f %.6e' % (best, flops))
         return 0
     except Exception as e:  # one answer line whatever happened
