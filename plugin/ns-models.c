@@ -28,7 +28,7 @@ ns_gimp_model_find (const gchar *model_dir, ns_model_kind kind,
       if (!dirs)
         {
           g_set_error_literal (error, GIMP_PLUG_IN_ERROR, 0,
-                               "out of memory for the model folder list");
+                               _ ("out of memory for the model folder list"));
           return NULL;
         }
       roots = (const char *const *) dirs;

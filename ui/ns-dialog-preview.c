@@ -509,8 +509,8 @@ request_preview (NsDialog *d)
     {
       ns_preview_cancel (d->preview);
       set_status (d, FALSE,
-                  _ ("No model found: set the model folder or install a "
-                     "model (see the README)."));
+                  _ ("No model found: press Download, or set the model "
+                     "folder."));
       goto out;
     }
 

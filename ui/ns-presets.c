@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 static void
 preset_free (gpointer data)
 {
@@ -131,7 +133,7 @@ read_value (GKeyFile *kf, const char *key, GParamSpec *pspec, GValue *value,
   else
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                   "a preset cannot set \"%s\"", key);
+                   _ ("a preset cannot set \"%s\""), key);
       return FALSE;
     }
   if (e)
@@ -142,7 +144,7 @@ read_value (GKeyFile *kf, const char *key, GParamSpec *pspec, GValue *value,
   if (g_param_value_validate (pspec, value))
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                   "\"%s\": value out of range", key);
+                   _ ("\"%s\": value out of range"), key);
       return FALSE;
     }
   return TRUE;
@@ -173,7 +175,8 @@ preset_apply_real (const NsPreset *preset, GObjectClass *klass, GObject *config,
       if (!pspec)
         {
           g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-                       "%s: unknown argument \"%s\"", preset->path, keys[i]);
+                       _ ("%s: unknown argument \"%s\""), preset->path,
+                       keys[i]);
           ok = FALSE;
           break;
         }
