@@ -132,6 +132,11 @@ for name in sorted(os.listdir(d)):
         elif res == 'SKIP': s += 1
         else:
             f += 1; print(f"FAILED: {name[:-5]}: {r.get('name')} ({res})")
+            # Why, in the summary itself: CI reports show only the end.
+            out = (r.get('stdout') or '').splitlines()
+            why = [l for l in out if l.startswith(('FAIL', 'not ok', 'ERROR'))]
+            for l in (why[:8] or out[-8:]):
+                print('    ' + l[:300])
 f += extra
 print(f"{p} passed, {f} failed, {s} skipped")
 sys.exit(1 if f else 0)

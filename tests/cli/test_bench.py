@@ -61,14 +61,26 @@ def table(out):
     return rows
 
 
+def half_unit(cell):
+    """Half a unit of the last decimal printed: the rounding of a cell."""
+    decimals = len(cell.split('.')[1]) if '.' in cell else 0
+    return 0.5 * 10.0 ** -decimals
+
+
 def check_ratio(what, ours, theirs, ratio):
     if not T.check(NUM.match(ratio) is not None,
-                   '%s: ratio printed (%s)' % (what, ratio)):
+                   '%s: ratio %s printed' % (what, ratio)):
         return
-    want = float(ours) / float(theirs)
-    # Both times are printed to 3 decimals: allow for that rounding.
-    T.check(abs(float(ratio) - want) <= 0.01 + 0.02 * want,
-            '%s: ratio %s = %s / %s' % (what, ratio, ours, theirs))
+    # The ratio is computed from unrounded times: it must lie within what
+    # the printed (rounded) times allow, plus the ratio's own rounding.
+    o, t = float(ours), float(theirs)
+    ho, ht = half_unit(ours), half_unit(theirs)
+    lo = max(o - ho, 0.0) / (t + ht)
+    hi = (o + ho) / (t - ht) if t > ht else float('inf')
+    r, hr = float(ratio), half_unit(ratio)
+    T.check(lo - hr <= r <= hi + hr,
+            '%s: ratio %s within [%.3f, %.3f] from %s / %s'
+            % (what, ratio, lo, hi, ours, theirs))
 
 
 def main():

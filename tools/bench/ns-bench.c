@@ -897,15 +897,24 @@ load_average (void)
   }
 }
 
+/* Times under 0.1 s get a fourth decimal: at tiny sizes on a fast CPU three
+   would print 0.000 and make the ratio beside them unreadable. */
+static int
+time_decimals (double seconds)
+{
+  return seconds < 0.1 ? 4 : 3;
+}
+
 /* Cells: ours "time GFLOP/s MiB", PyTorch "time MiB". */
 static void
 print_ours (const bench_result *r)
 {
   if (r->ok && r->flops > 0.0)
-    printf (" %8.3f %7.1f %8.0f |", r->seconds, r->flops / r->seconds / 1e9,
-            r->rss_mib);
+    printf (" %8.*f %7.1f %8.0f |", time_decimals (r->seconds), r->seconds,
+            r->flops / r->seconds / 1e9, r->rss_mib);
   else if (r->ok)
-    printf (" %8.3f %7s %8.0f |", r->seconds, "-", r->rss_mib);
+    printf (" %8.*f %7s %8.0f |", time_decimals (r->seconds), r->seconds,
+            "-", r->rss_mib);
   else if (r->na)
     printf (" %8s %7s %8s |", "n/a", "-", "-");
   else
@@ -916,7 +925,8 @@ static void
 print_torch (const bench_result *r, bool run)
 {
   if (r->ok && run)
-    printf (" %8.3f %8.0f |", r->seconds, r->rss_mib);
+    printf (" %8.*f %8.0f |", time_decimals (r->seconds), r->seconds,
+            r->rss_mib);
   else if (r->na || !run)
     printf (" %8s %8s |", "-", "-");
   else
