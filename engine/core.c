@@ -8,6 +8,24 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef NS_ENABLE_NLS
+#include <libintl.h>
+#endif
+
+/* Marks a string for xgettext without translating it here. */
+#define N_(s) s
+
+const char *
+ns_tr (const char *msgid)
+{
+#ifdef NS_ENABLE_NLS
+  /* The program (plug-in or nstyle) binds the domain and sets the locale;
+     unbound, dgettext returns MSGID. */
+  return dgettext (NS_GETTEXT_PACKAGE, msgid);
+#else
+  return msgid;
+#endif
+}
 
 const char *
 ns_status_string (ns_status status)
@@ -15,25 +33,25 @@ ns_status_string (ns_status status)
   switch (status)
     {
     case NS_OK:
-      return "ok";
+      return ns_tr (N_ ("ok"));
     case NS_ERR_INVALID_ARG:
-      return "invalid argument";
+      return ns_tr (N_ ("invalid argument"));
     case NS_ERR_IO:
-      return "input/output error";
+      return ns_tr (N_ ("input/output error"));
     case NS_ERR_FORMAT:
-      return "bad file format";
+      return ns_tr (N_ ("bad file format"));
     case NS_ERR_SHAPE:
-      return "unexpected tensor shape";
+      return ns_tr (N_ ("unexpected tensor shape"));
     case NS_ERR_NOMEM:
-      return "out of memory";
+      return ns_tr (N_ ("out of memory"));
     case NS_ERR_CANCELLED:
-      return "cancelled";
+      return ns_tr (N_ ("cancelled"));
     case NS_ERR_UNSUPPORTED:
-      return "unsupported";
+      return ns_tr (N_ ("unsupported"));
     case NS_ERR_INTERNAL:
-      return "internal error";
+      return ns_tr (N_ ("internal error"));
     }
-  return "unknown status";
+  return ns_tr (N_ ("unknown status"));
 }
 
 ns_status
@@ -44,7 +62,11 @@ ns_fail (ns_error *err, ns_status status, const char *fmt, ...)
       va_list ap;
       err->status = status;
       va_start (ap, fmt);
-      vsnprintf (err->message, sizeof err->message, fmt, ap);
+      /* Translated format: msgfmt -c keeps its conversions those of FMT. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+      vsnprintf (err->message, sizeof err->message, ns_tr (fmt), ap);
+#pragma GCC diagnostic pop
       va_end (ap);
     }
   return status;
@@ -60,7 +82,10 @@ ns_error_prefix (ns_error *err, const char *fmt, ...)
   if (!err)
     return;
   va_start (ap, fmt);
-  vsnprintf (prefix, sizeof prefix, fmt, ap);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  vsnprintf (prefix, sizeof prefix, ns_tr (fmt), ap);
+#pragma GCC diagnostic pop
   va_end (ap);
   memcpy (old, err->message, sizeof old);
   old[sizeof old - 1] = '\0';

@@ -9,6 +9,12 @@
 
 /* ------------------------------------------------------------- errors */
 
+/* MSGID in the user's language (gettext domain gimp-neural-style) when
+ * built with NLS, else MSGID.  ns_fail, ns_error_prefix and the readers'
+ * fail helpers translate their format with it, so every engine message
+ * reaches the plug-in and nstyle translated (xgettext: see po/meson.build). */
+const char *ns_tr (const char *msgid);
+
 /* Sets ERR (if not NULL) and returns STATUS, so callers can write
  * `return ns_fail (err, NS_ERR_FORMAT, "%s: truncated", path);` */
 ns_status ns_fail (ns_error *err, ns_status status, const char *fmt, ...)

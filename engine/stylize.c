@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Marks a string for xgettext; ns_tr translates it. */
+#define N_(s) s
+
 /* ---------------------------------------------------------- validation */
 
 static bool
@@ -37,15 +40,15 @@ static ns_status
 check_image (const ns_image *img, const char *what, ns_error *err)
 {
   if (!img || !img->data)
-    return ns_fail (err, NS_ERR_INVALID_ARG, "%s image is missing", what);
+    return ns_fail (err, NS_ERR_INVALID_ARG, "%s is missing", what);
   if (img->width < NS_MIN_SIZE || img->height < NS_MIN_SIZE)
     return ns_fail (err, NS_ERR_INVALID_ARG,
-                    "%s image is %dx%d: images must be at least %dx%d pixels",
-                    what, img->width, img->height, NS_MIN_SIZE, NS_MIN_SIZE);
+                    "%s is %dx%d: images must be at least %dx%d pixels", what,
+                    img->width, img->height, NS_MIN_SIZE, NS_MIN_SIZE);
   if (img->width > NS_MAX_SIZE || img->height > NS_MAX_SIZE)
     return ns_fail (err, NS_ERR_INVALID_ARG,
-                    "%s image is %dx%d: at most %d pixels per side", what,
-                    img->width, img->height, NS_MAX_SIZE);
+                    "%s is %dx%d: at most %d pixels per side", what, img->width,
+                    img->height, NS_MAX_SIZE);
   return NS_OK;
 }
 
@@ -117,9 +120,12 @@ ns_check_request (const ns_context *ctx, const ns_params *params,
                     n_styles, NS_MAX_STYLES);
   for (int s = 0; s < n_styles; s++)
     {
-      char what[32];
+      char what[64];
       /* Styles are numbered from 1 in every message, as users count. */
-      snprintf (what, sizeof what, "style %d", s + 1);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+      snprintf (what, sizeof what, ns_tr (N_ ("style image %d")), s + 1);
+#pragma GCC diagnostic pop
       if ((st = check_image (styles[s].image, what, err)) != NS_OK)
         return st;
       if (!(styles[s].weight >= 0.0f) || !isfinite (styles[s].weight))
@@ -149,7 +155,7 @@ check_args (const ns_context *ctx, const ns_params *params,
   if (!out)
     return ns_fail (err, NS_ERR_INVALID_ARG,
                     "stylize: context, params and output are required");
-  if ((st = check_image (content, "content", err)) != NS_OK)
+  if ((st = check_image (content, ns_tr (N_ ("content image")), err)) != NS_OK)
     return st;
   if (!out->data || out->width != content->width ||
       out->height != content->height)

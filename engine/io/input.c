@@ -2,6 +2,7 @@
 #include "input.h"
 
 #include <stdio.h>
+#include <string.h>
 
 ns_status
 ns_input_fail (const ns_input *in, ns_status status, const char *fmt, ...)
@@ -11,9 +12,17 @@ ns_input_fail (const ns_input *in, ns_status status, const char *fmt, ...)
       va_list ap;
       in->err->status = status;
       va_start (ap, fmt);
-      vsnprintf (in->err->message, sizeof in->err->message, fmt, ap);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+      vsnprintf (in->err->message, sizeof in->err->message, ns_tr (fmt), ap);
+#pragma GCC diagnostic pop
       va_end (ap);
-      ns_error_prefix (in->err, "%s", in->name);
+      /* The file's name before the message, untranslated. */
+      char old[NS_ERROR_MESSAGE_MAX];
+      memcpy (old, in->err->message, sizeof old);
+      old[sizeof old - 1] = '\0';
+      snprintf (in->err->message, sizeof in->err->message, "%.300s: %.700s",
+                in->name, old);
     }
   return status;
 }

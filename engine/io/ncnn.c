@@ -182,7 +182,10 @@ fail_line (parser *ps, const char *fmt, ...)
   va_list ap;
 
   va_start (ap, fmt);
-  vsnprintf (msg, sizeof msg, fmt, ap);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  vsnprintf (msg, sizeof msg, ns_tr (fmt), ap);
+#pragma GCC diagnostic pop
   va_end (ap);
   return ns_input_fail (&ps->in, NS_ERR_FORMAT, "line %d: %s", ps->line, msg);
 }

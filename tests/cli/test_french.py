@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """nstyle in French (issue 13): with a French catalogue (built here from
 po/fr.po, found through $NS_LOCALEDIR) and LANGUAGE=fr, --help, a usage
-error, a missing model and `nstyle models --help` (the installer's
-commands) speak French, with the same exit codes; without the catalogue
+error, a missing model, `nstyle models --help` (the installer's
+commands) and an engine message (a damaged fast style's graph, made in
+engine/io/ncnn.c) speak French, with the same exit codes; without the catalogue
 the same commands speak English."""
 import os
 import shutil
@@ -48,6 +49,13 @@ def main():
     T.save(style, np.stack([yy, 1 - xx, xx * yy], -1))
     out = os.path.join(tmp, 'out.png')
     no_model = os.path.join(tmp, 'no-such-model')
+    # A fast style whose graph declares more layers than it has.
+    damaged = os.path.join(tmp, 'damaged-style')
+    os.makedirs(damaged)
+    with open(os.path.join(damaged, 'transformer.param'), 'w') as f:
+        f.write('7767517\n3 3\nInput data 0 1 data\n')
+    with open(os.path.join(damaged, 'candy.bin'), 'wb') as f:
+        f.write(b'\0' * 4)
 
     cases = [
         ('--help', ['--help'], 0,
@@ -82,6 +90,10 @@ def main():
                            '--model', no_model], 4,
          ['nstyle: model folder %s does not exist' % no_model],
          ["nstyle : le dossier de modèle %s n'existe pas" % no_model]),
+        ('engine message', ['-c', content, '--fast-style', 'candy', '-o',
+                            out, '-q', '--model', damaged], 4,
+         ['1 layers and 1 blobs, the header declares 3 and 3'],
+         ["1 couches et 1 blobs, alors que l'en-tête en déclare 3 et 3"]),
     ]
     for what, args, code, en_words, fr_words in cases:
         for lang, env_, words, others in (('English', english, en_words,

@@ -512,7 +512,7 @@ test_validation (void)
     memset (tiny.data, 0, sizeof (float) * 3 * 8 * 64);
     /* Styles are numbered from 1 in messages. */
     EXPECT_INVALID (ns_stylize (ctx, &p, &c16, &ts, 1, NULL, &out, &err),
-                    "style 1 image is 8x64");
+                    "style image 1 is 8x64");
     ns_image_free (&tiny);
   }
   EXPECT_INVALID (ns_stylize (ctx, &p, &c16, st, 1, NULL, &s, &err),

@@ -1,7 +1,7 @@
 #!/bin/bash
 # meson test (suite gimp): the French catalogue covers every message of
 # the sources listed in po/POTFILES and of the presets (extracted afresh
-# here, as po/meson.build's update-pot target does), with no fuzzy or
+# here with po/meson.build's keywords, engine messages included), with no fuzzy or
 # untranslated entry; the coverage line at the top of de.po matches de.po.
 #   test-po.sh SOURCE_ROOT
 set -euo pipefail
@@ -14,6 +14,10 @@ cd "$src"
 xgettext --package-name=gimp-neural-style --from-code=UTF-8 --add-comments \
   --keyword=_ --keyword=N_ --keyword=C_:1c,2 --keyword=NC_:1c,2 \
   --keyword=g_dcgettext:2 --keyword=g_dngettext:2,3 --keyword=g_dpgettext2:2c,3 \
+  --keyword=ns_fail:3 --flag=ns_fail:3:c-format \
+  --keyword=ns_input_fail:3 --flag=ns_input_fail:3:c-format \
+  --keyword=fail_line:2 --flag=fail_line:2:c-format \
+  --keyword=ns_error_prefix:2 --flag=ns_error_prefix:2:c-format \
   --files-from=po/POTFILES -o "$work/fresh.pot"
 xgettext --language=Desktop --keyword= --keyword=Name --keyword=Description \
   --from-code=UTF-8 --join-existing -o "$work/fresh.pot" styles/*.preset
