@@ -7,7 +7,7 @@
 # nstyle.  Idempotent: installs only what is missing.
 set -euo pipefail
 PKGS="build-essential meson ninja-build pkg-config
-      libopenblas-openmp-dev libgdk-pixbuf-2.0-dev libglib2.0-dev
+      libopenblas-openmp-dev libgdk-pixbuf-2.0-dev zlib1g-dev libglib2.0-dev
       python3 python3-torch python3-numpy python3-pil python3-gi gir1.2-gdkpixbuf-2.0
       clang libclang-rt-14-dev libomp-dev clang-format
       libdnnl-dev appstream groff-base libsoup-3.0-dev

@@ -638,11 +638,12 @@ nst_pixbuf_save (const char *path, const char *tmp_path, GdkPixbuf *pb,
   else if (strcmp (type, "tiff") == 0)
     ok = gdk_pixbuf_save (pb, tmp_path, type, error, "compression", "8", NULL);
   else
-    ok = gdk_pixbuf_save (pb, tmp_path, type, error, "compression", "1", NULL);
+    ok = nst_png_write (tmp_path, path, pb, error);
   if (!ok)
     {
       g_unlink (tmp_path);
-      g_prefix_error (error, "%s: ", path);
+      if (strcmp (type, "png") != 0)
+        g_prefix_error (error, "%s: ", path);
       return false;
     }
   if (g_rename (tmp_path, path) != 0)

@@ -108,6 +108,11 @@ GdkPixbuf *nst_output_new (const char *path, int width, int height, bool alpha,
 bool nst_pixbuf_save (const char *path, const char *tmp_path, GdkPixbuf *pb,
                       GError **error);
 
+/* Writes PB (8-bit RGB or RGBA) as a PNG file at PATH, compressed on every
+ * thread (png-write.c); errors name DISPLAY. */
+bool nst_png_write (const char *path, const char *display, GdkPixbuf *pb,
+                    GError **error);
+
 /* Reserves a temporary file beside PATH (checks early that the folder is
  * writable).  Returns a g_malloc'd path or NULL. */
 char *nst_reserve_temp (const char *path, GError **error);
