@@ -23,6 +23,13 @@ ns_dnnl_net_run (const ns_net *net, int first, int last, const ns_tensor *in,
   return NS_OK;
 }
 
+bool
+ns_dnnl_conv_backward_is_ref (const ns_conv *conv, int h, int w)
+{
+  (void) conv, (void) h, (void) w;
+  return false;
+}
+
 #else
 
 #include <math.h>
@@ -270,6 +277,40 @@ run_stream (int nt, dnnl_stream_t *s, ns_error *err)
   return NS_OK;
 }
 
+/* Whether oneDNN would run any convolution of layers [FIRST, LAST) on IN
+ * with its reference implementation (then the own kernels run the whole
+ * network: they are faster than oneDNN's reference by far). */
+static bool
+net_has_ref (const ns_net *net, int first, int last, const ns_tensor *in,
+             ns_arith arith)
+{
+  const int blk = ns_dnnl_block ();
+  ns_dact a = { in->c,
+                in->h,
+                in->w,
+                in->c >= 8 ? blk : 1,
+                arith == NS_ARITH_BF16 ? dnnl_bf16 : dnnl_f32,
+                NULL };
+  for (int i = first; i < last; i++)
+    {
+      const ns_layer *l = &net->layers[i];
+      ns_dact next = a;
+      next_shape (net, l, &next, blk);
+      if (l->kind == NS_LAYER_CONV)
+        {
+          ns_dact src = a;
+          const int p = l->conv.pad_zero ? 0 : l->conv.pad;
+          src.h += 2 * p;
+          src.w += 2 * p;
+          if (next.h <= 0 || next.w <= 0 ||
+              ns_dnnl_conv_fwd_is_ref (&l->conv, &src, &next, arith))
+            return next.h > 0 && next.w > 0;
+        }
+      a = next;
+    }
+  return false;
+}
+
 /* The common run: OUT allocated unless OUT_INTO (the caller's plain
  * buffer) is given. */
 static ns_status
@@ -425,7 +466,8 @@ ns_dnnl_net_run (const ns_net *net, int first, int last, const ns_tensor *in,
 {
   *handled = false;
   if (arith == NS_ARITH_OWN || !ns_dnnl_engine () ||
-      !supported (net, first, last))
+      !supported (net, first, last) ||
+      net_has_ref (net, first, last, in, arith))
     return NS_OK;
   *handled = true;
   return net_run (net, first, last, in, tap_layers, n_taps, taps, out, NULL,
@@ -451,11 +493,22 @@ ns_dnnl_conv_plain (const ns_conv *conv, const float *in, int h, int w,
      layer, 32 -> 3): oneDNN computes a whole 8-channel block, the own
      direct kernel only the 3; measured at 1024x768, 2 threads: 0.93-1.07 s
      own, 1.06-1.15 s oneDNN with its reorders (loaded AMD EPYC). */
-  if (conv->cout <= 4 && conv->k > 3)
+  if ((conv->cout <= 4 && conv->k > 3) ||
+      net_has_ref (&net, 0, 1, &tin, NS_ARITH_FP32))
     return NS_OK;
   *handled = true;
   return net_run (&net, 0, 1, &tin, NULL, 0, NULL, NULL, out, NULL,
                   NS_ARITH_FP32, ns_threads_resolve (n_threads), err);
+}
+
+bool
+ns_dnnl_conv_backward_is_ref (const ns_conv *conv, int h, int w)
+{
+  const int blk = ns_dnnl_block (), p = conv->pad;
+  ns_dact g = { conv->cout, h, w, conv->cout >= 8 ? blk : 1, dnnl_f32, NULL };
+  ns_dact d = { conv->cin, h + 2 * p, w + 2 * p, conv->cin >= 8 ? blk : 1,
+                dnnl_f32,  NULL };
+  return ns_dnnl_engine () && ns_dnnl_conv_bwd_is_ref (conv, &g, &d);
 }
 
 ns_status
@@ -477,11 +530,11 @@ ns_dnnl_conv_backward_plain (const ns_conv *conv, const float *gout, int h,
   *handled = false;
   if (arith == NS_ARITH_OWN || !ns_dnnl_engine () || !ns_conv_is_basic (conv))
     return NS_OK;
-  /* Fewer than 8 input channels (the image's gradient through the first
-     layer): oneDNN 2.6 has no JIT kernel for a plain diff_src and falls
-     back to its reference, 1.06 s for 3 -> 16 at 256x256 where the own
-     kernel takes milliseconds. */
-  if (conv->cin < 8)
+  /* Where oneDNN has no optimised kernel it runs its reference: with
+     fewer than 8 input channels (a plain diff_src, the image's gradient
+     through the first layer) oneDNN 2.6 took 1.06 s for 3 -> 16 at
+     256x256, where the own kernel takes milliseconds. */
+  if (ns_dnnl_conv_bwd_is_ref (conv, &g, &d))
     return NS_OK;
   *handled = true;
   g.data = g.blk == 1 ? g0.data : ns_alloc (ns_dact_bytes (&g));

@@ -75,6 +75,11 @@ ns_status ns_dnnl_conv_backward_plain (const ns_conv *conv, const float *gout,
                                        ns_arith arith, bool *handled,
                                        ns_error *err);
 
+/* Whether ns_dnnl_conv_backward_plain would find only oneDNN's reference
+ * kernel for CONV at H x W (it then leaves the layer to the own kernel);
+ * false without oneDNN. */
+bool ns_dnnl_conv_backward_is_ref (const ns_conv *conv, int h, int w);
+
 /* ---- internal to dnnl.c / dnnl-net.c */
 #ifdef NS_DNNL_INTERNAL
 #include <oneapi/dnnl/dnnl.h>
@@ -103,6 +108,12 @@ ns_status ns_dnnl_conv_exec (const ns_conv *conv, const ns_dact *in,
 ns_status ns_dnnl_conv_bwd_exec (const ns_conv *conv, const ns_dact *gout,
                                  ns_dact *gin, ns_arith arith, dnnl_stream_t s,
                                  ns_error *err);
+/* Whether oneDNN would run that convolution (forward; backward-data) with
+ * its reference implementation: callers then keep the own kernels. */
+bool ns_dnnl_conv_fwd_is_ref (const ns_conv *conv, const ns_dact *in,
+                              const ns_dact *out, ns_arith arith);
+bool ns_dnnl_conv_bwd_is_ref (const ns_conv *conv, const ns_dact *gout,
+                              const ns_dact *gin);
 /* Reorders between any two activations of the same shape. */
 ns_status ns_dnnl_reorder (const ns_dact *src, ns_dact *dst, dnnl_stream_t s,
                            ns_error *err);
