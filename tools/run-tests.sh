@@ -23,6 +23,9 @@ RESULTS=$(mktemp -d)
 extra_fail=0
 log() { printf '\n=== %s\n' "$*"; }
 
+# A failed step outside meson: said now, and named again in the summary.
+step_failed() { echo "$1"; echo "$1" >> "$RESULTS/failed-steps.txt"; extra_fail=$((extra_fail+1)); }
+
 # meson test writes meson-logs/testlog.json; copy it for the final count.
 collect() { cp "$1/meson-logs/testlog.json" "$RESULTS/$2.json" 2>/dev/null || true; }
 
@@ -31,7 +34,7 @@ suite_args() { for s in $1; do printf -- '--suite %s ' "$s"; done; }
 
 log "format check (clang-format 14)"
 if tools/check-format.sh; then echo ok > "$RESULTS/format.ok"
-else echo "format check FAILED"; extra_fail=$((extra_fail+1)); fi
+else step_failed "format check FAILED"; fi
 
 log "host build (gcc, -Werror)"
 if meson setup --wipe build-ci -Dwerror=true -Dplugin=disabled -Ddnnl=enabled >/dev/null 2>&1 ||
@@ -39,8 +42,8 @@ if meson setup --wipe build-ci -Dwerror=true -Dplugin=disabled -Ddnnl=enabled >/
   if ninja -C build-ci; then
     meson test -C build-ci --print-errorlogs $(suite_args "$host_suites") --num-processes 1
     collect build-ci host
-  else echo "host build FAILED"; extra_fail=$((extra_fail+1)); fi
-else echo "host configure FAILED"; extra_fail=$((extra_fail+1)); fi
+  else step_failed "host build FAILED"; fi
+else step_failed "host configure FAILED"; fi
 
 if [ "$QUICK" = 0 ] && [ "${NS_SKIP_ASAN:-0}" != 1 ]; then
   log "host build under ASan+UBSan"
@@ -54,13 +57,13 @@ if [ "$QUICK" = 0 ] && [ "${NS_SKIP_ASAN:-0}" != 1 ]; then
     meson test -C build-asan --print-errorlogs $(suite_args "engine-io engine-nn engine-style engine-gatys engine-fast engine-microast") \
       --num-processes 1 --timeout-multiplier 4
     collect build-asan asan
-  else echo "ASan build FAILED"; extra_fail=$((extra_fail+1)); fi
+  else step_failed "ASan build FAILED"; fi
 fi
 
 if [ "$QUICK" = 0 ] && [ -x tests/fuzz/run-fuzz.sh ]; then
   log "fuzzing the weight loader for ${FUZZ_SECONDS}s"
   if tests/fuzz/run-fuzz.sh "$FUZZ_SECONDS"; then echo "fuzz: ok"; echo ok > "$RESULTS/fuzz.ok"
-  else echo "fuzz: FAILED"; extra_fail=$((extra_fail+1)); fi
+  else step_failed "fuzz: FAILED"; fi
 fi
 
 if [ "${NS_SKIP_CHROOT:-0}" != 1 ]; then
@@ -80,7 +83,7 @@ if [ "${NS_SKIP_CHROOT:-0}" != 1 ]; then
       meson test -C build-chroot-ci --print-errorlogs --suite gimp --suite ui --suite models --suite engine-io --suite engine-nn --suite engine-style --num-processes 1
     " || true
     if [ -f build-chroot-ci/meson-logs/testlog.json ]; then collect build-chroot-ci chroot
-    else echo "chroot build FAILED"; extra_fail=$((extra_fail+1)); fi
+    else step_failed "chroot build FAILED"; fi
 
     # The plug-in built with ASan+UBSan (its own build dir, kept between
     # runs): every Python-Fu case, then 20 calls in one GIMP session with
@@ -95,24 +98,24 @@ if [ "${NS_SKIP_CHROOT:-0}" != 1 ]; then
         cp build-chroot-asan/asan-results.json "$RESULTS/chroot-asan.json"
         # A failure the results do not show (the script cut short).
         if [ $rc != 0 ] && ! grep -q '"FAIL"' build-chroot-asan/asan-results.json; then
-          echo "plug-in ASan step FAILED (rc=$rc)"; extra_fail=$((extra_fail+1))
+          step_failed "plug-in ASan step FAILED (rc=$rc)"
         fi
-      else echo "plug-in ASan build FAILED"; extra_fail=$((extra_fail+1)); fi
+      else step_failed "plug-in ASan build FAILED"; fi
     fi
 
     # The engine suites already ran above: the package build skips them.
     log ".deb: built in the chroot, installed into a fresh overlay copy, installed plug-in tested"
     DEB_BUILD_OPTIONS=nocheck tools/packaging/test-deb.sh; rc=$?
     if [ $rc = 0 ]; then echo ok > "$RESULTS/deb.ok"
-    elif [ $rc != 77 ]; then echo ".deb test FAILED"; extra_fail=$((extra_fail+1)); fi
+    elif [ $rc != 77 ]; then step_failed ".deb test FAILED"; fi
 
     log "Flatpak manifest, AppStream metainfo, Flatpak install layout"
     if tools/packaging/validate-flatpak.sh &&
        tools/inchroot "${binds[@]}" bash -c "cd '$SRC' && tools/packaging/validate-flatpak.sh --layout"; then
       echo ok > "$RESULTS/flatpak.ok"
-    else echo "flatpak validation FAILED"; extra_fail=$((extra_fail+1)); fi
+    else step_failed "flatpak validation FAILED"; fi
   else
-    echo "chroot missing at $CHROOT: run tools/setup-trixie-chroot.sh"; extra_fail=$((extra_fail+1))
+    step_failed "chroot missing at $CHROOT: run tools/setup-trixie-chroot.sh"
   fi
 fi
 
@@ -125,6 +128,10 @@ for name in sorted(os.listdir(d)):
     path = os.path.join(d, name)
     if name.endswith('.ok'):
         p += 1; continue
+    if name == 'failed-steps.txt':
+        for line in open(path):
+            print('FAILED step: ' + line.strip())
+        continue
     for line in open(path):
         r = json.loads(line)
         res = r.get('result')

@@ -913,8 +913,8 @@ print_ours (const bench_result *r)
     printf (" %8.*f %7.1f %8.0f |", time_decimals (r->seconds), r->seconds,
             r->flops / r->seconds / 1e9, r->rss_mib);
   else if (r->ok)
-    printf (" %8.*f %7s %8.0f |", time_decimals (r->seconds), r->seconds,
-            "-", r->rss_mib);
+    printf (" %8.*f %7s %8.0f |", time_decimals (r->seconds), r->seconds, "-",
+            r->rss_mib);
   else if (r->na)
     printf (" %8s %7s %8s |", "n/a", "-", "-");
   else
