@@ -594,9 +594,14 @@ pd_is_ref (const_dnnl_primitive_desc_t pd)
   return strncmp (impl, "ref", 3) == 0;
 }
 
-bool
-ns_dnnl_conv_fwd_is_ref (const ns_conv *conv, const ns_dact *in,
-                         const ns_dact *out, ns_arith arith)
+/* The forward (inference) descriptor of CONV from IN to OUT with ATTR (may
+ * be NULL): one construction for the run and the reference-kernel query.
+ * Reflection padding is done by the caller (IN is padded); zero padding
+ * by oneDNN. */
+static ns_status
+conv_fwd_desc (const ns_conv *conv, const ns_dact *in, const ns_dact *out,
+               ns_arith arith, const_dnnl_primitive_attr_t attr,
+               dnnl_primitive_desc_t *pd, ns_error *err)
 {
   const dnnl_dims_t wdims = { conv->cout, conv->cin, conv->k, conv->k };
   const dnnl_dims_t bdims = { conv->cout };
@@ -606,20 +611,68 @@ ns_dnnl_conv_fwd_is_ref (const ns_conv *conv, const ns_dact *in,
   md_t msrc = dact_md (in), mdst = dact_md (out);
   md_t mw = md_tag (4, wdims, wdt, dnnl_format_tag_any);
   md_t mb = md_tag (1, bdims, dnnl_f32, dnnl_x);
-  dnnl_primitive_desc_t pd = NULL;
-  bool ref = false;
+  dnnl_status_t ds;
+  ns_status st = NS_OK;
 
-  if (MD_OK (msrc) && MD_OK (mdst) && MD_OK (mw) && MD_OK (mb) &&
-      conv_fwd_pd (&pd, dnnl_forward_inference, MD (msrc), MD (mw),
-                   conv->bias ? MD (mb) : NULL, MD (mdst), strides, pad,
-                   NULL) == dnnl_success)
-    ref = pd_is_ref (pd);
-  if (pd)
-    dnnl_primitive_desc_destroy (pd);
+  *pd = NULL;
+  if (!MD_OK (msrc) || !MD_OK (mdst) || !MD_OK (mw) || !MD_OK (mb))
+    st = ns_fail (err, NS_ERR_INTERNAL, "oneDNN: bad memory descriptor");
+  else if ((ds = conv_fwd_pd (pd, dnnl_forward_inference, MD (msrc), MD (mw),
+                              conv->bias ? MD (mb) : NULL, MD (mdst), strides,
+                              pad, attr)) != dnnl_success)
+    {
+      *pd = NULL;
+      st = dnnl_fail (err, "convolution setup", ds);
+    }
   md_free (msrc);
   md_free (mdst);
   md_free (mw);
   md_free (mb);
+  return st;
+}
+
+/* The backward-data descriptor of CONV from GOUT to GIN, and the forward
+ * descriptor it was made with (*HINT: freed by the caller after *PD). */
+static ns_status
+conv_bwd_desc (const ns_conv *conv, const ns_dact *gout, const ns_dact *gin,
+               ns_arith arith, dnnl_primitive_desc_t *hint,
+               dnnl_primitive_desc_t *pd, ns_error *err)
+{
+  const dnnl_dims_t wdims = { conv->cout, conv->cin, conv->k, conv->k };
+  const dnnl_dims_t strides = { 1, 1 }, pad = { 0, 0 };
+  dnnl_data_type_t wdt = arith == NS_ARITH_BF16 ? dnnl_bf16 : dnnl_f32;
+  md_t mgin = dact_md (gin), mgout = dact_md (gout);
+  md_t mw = md_tag (4, wdims, wdt, dnnl_format_tag_any);
+  dnnl_status_t ds;
+  ns_status st = NS_OK;
+
+  *hint = *pd = NULL;
+  if (!MD_OK (mgin) || !MD_OK (mgout) || !MD_OK (mw))
+    st = ns_fail (err, NS_ERR_INTERNAL, "oneDNN: bad memory descriptor");
+  else if ((ds = conv_fwd_pd (hint, dnnl_forward_training, MD (mgin), MD (mw),
+                              NULL, MD (mgout), strides, pad, NULL)) !=
+               dnnl_success ||
+           (ds = conv_bwd_pd (pd, MD (mgin), MD (mw), MD (mgout), strides, pad,
+                              *hint)) != dnnl_success)
+    {
+      *pd = NULL;
+      st = dnnl_fail (err, "backward-data setup", ds);
+    }
+  md_free (mgin);
+  md_free (mgout);
+  md_free (mw);
+  return st;
+}
+
+bool
+ns_dnnl_conv_fwd_is_ref (const ns_conv *conv, const ns_dact *in,
+                         const ns_dact *out, ns_arith arith)
+{
+  dnnl_primitive_desc_t pd;
+  bool ref = conv_fwd_desc (conv, in, out, arith, NULL, &pd, NULL) == NS_OK &&
+             pd_is_ref (pd);
+  if (pd)
+    dnnl_primitive_desc_destroy (pd);
   return ref;
 }
 
@@ -627,26 +680,14 @@ bool
 ns_dnnl_conv_bwd_is_ref (const ns_conv *conv, const ns_dact *gout,
                          const ns_dact *gin)
 {
-  const dnnl_dims_t wdims = { conv->cout, conv->cin, conv->k, conv->k };
-  const dnnl_dims_t strides = { 1, 1 }, pad = { 0, 0 };
-  md_t mgin = dact_md (gin), mgout = dact_md (gout);
-  md_t mw = md_tag (4, wdims, dnnl_f32, dnnl_format_tag_any);
-  dnnl_primitive_desc_t hint = NULL, pd = NULL;
-  bool ref = false;
-
-  if (MD_OK (mgin) && MD_OK (mgout) && MD_OK (mw) &&
-      conv_fwd_pd (&hint, dnnl_forward_training, MD (mgin), MD (mw), NULL,
-                   MD (mgout), strides, pad, NULL) == dnnl_success &&
-      conv_bwd_pd (&pd, MD (mgin), MD (mw), MD (mgout), strides, pad, hint) ==
-          dnnl_success)
-    ref = pd_is_ref (pd);
+  dnnl_primitive_desc_t hint, pd;
+  bool ref = conv_bwd_desc (conv, gout, gin, NS_ARITH_FP32, &hint, &pd, NULL) ==
+                 NS_OK &&
+             pd_is_ref (pd);
   if (pd)
     dnnl_primitive_desc_destroy (pd);
   if (hint)
     dnnl_primitive_desc_destroy (hint);
-  md_free (mgin);
-  md_free (mgout);
-  md_free (mw);
   return ref;
 }
 
@@ -654,16 +695,6 @@ ns_status
 ns_dnnl_conv_exec (const ns_conv *conv, const ns_dact *in, ns_dact *out,
                    ns_arith arith, dnnl_stream_t s, ns_error *err)
 {
-  const dnnl_dims_t wdims = { conv->cout, conv->cin, conv->k, conv->k };
-  const dnnl_dims_t bdims = { conv->cout };
-  /* Reflection padding is done by the caller (IN is padded); zero
-     padding by oneDNN. */
-  const int st_ = ns_conv_stride (conv), zp = conv->pad_zero ? conv->pad : 0;
-  const dnnl_dims_t strides = { st_, st_ }, pad = { zp, zp };
-  dnnl_data_type_t wdt = arith == NS_ARITH_BF16 ? dnnl_bf16 : dnnl_f32;
-  md_t msrc = dact_md (in), mdst = dact_md (out);
-  md_t mw = md_tag (4, wdims, wdt, dnnl_format_tag_any);
-  md_t mb = md_tag (1, bdims, dnnl_f32, dnnl_x);
   dnnl_primitive_attr_t attr = NULL;
   dnnl_primitive_desc_t pd = NULL;
   dnnl_memory_t m[4] = { NULL, NULL, NULL, NULL };
@@ -671,35 +702,31 @@ ns_dnnl_conv_exec (const ns_conv *conv, const ns_dact *in, ns_dact *out,
   ns_status st = NS_OK;
   void *wdata;
 
-  if (!MD_OK (msrc) || !MD_OK (mdst) || !MD_OK (mw) || !MD_OK (mb))
-    {
-      st = ns_fail (err, NS_ERR_INTERNAL, "oneDNN: bad memory descriptor");
-      goto done;
-    }
   if ((ds = dnnl_primitive_attr_create (&attr)) != dnnl_success ||
-      (conv->relu && (ds = attr_relu (attr)) != dnnl_success) ||
-      (ds = conv_fwd_pd (&pd, dnnl_forward_inference, MD (msrc), MD (mw),
-                         conv->bias ? MD (mb) : NULL, MD (mdst), strides, pad,
-                         attr)) != dnnl_success)
+      (conv->relu && (ds = attr_relu (attr)) != dnnl_success))
     {
       st = dnnl_fail (err, "convolution setup", ds);
       goto done;
     }
+  if ((st = conv_fwd_desc (conv, in, out, arith, attr, &pd, err)) != NS_OK)
+    goto done;
   if (!(wdata = cached_weights (conv, pd_md (pd, dnnl_query_weights_md), arith,
                                 err)))
     {
       st = NS_ERR_NOMEM;
       goto done;
     }
-  if ((ds = dnnl_memory_create (&m[0], MD (msrc), ns_dnnl_engine (),
-                                in->data)) != dnnl_success ||
+  if ((ds = dnnl_memory_create (&m[0], pd_md (pd, dnnl_query_src_md),
+                                ns_dnnl_engine (), in->data)) != dnnl_success ||
       (ds = dnnl_memory_create (&m[1], pd_md (pd, dnnl_query_weights_md),
                                 ns_dnnl_engine (), wdata)) != dnnl_success ||
-      (ds = dnnl_memory_create (&m[2], MD (mdst), ns_dnnl_engine (),
-                                out->data)) != dnnl_success ||
+      (ds = dnnl_memory_create (&m[2], pd_md (pd, dnnl_query_dst_md),
+                                ns_dnnl_engine (), out->data)) !=
+          dnnl_success ||
       (conv->bias &&
-       (ds = dnnl_memory_create (&m[3], MD (mb), ns_dnnl_engine (),
-                                 (void *) conv->bias)) != dnnl_success))
+       (ds = dnnl_memory_create (
+            &m[3], dnnl_primitive_desc_query_md (pd, dnnl_query_weights_md, 1),
+            ns_dnnl_engine (), (void *) conv->bias)) != dnnl_success))
     {
       st = dnnl_fail (err, "memory", ds);
       goto done;
@@ -720,10 +747,6 @@ done:
     dnnl_primitive_desc_destroy (pd);
   if (attr)
     dnnl_primitive_attr_destroy (attr);
-  md_free (msrc);
-  md_free (mdst);
-  md_free (mw);
-  md_free (mb);
   return st;
 }
 
@@ -767,42 +790,27 @@ ns_status
 ns_dnnl_conv_bwd_exec (const ns_conv *conv, const ns_dact *gout, ns_dact *gin,
                        ns_arith arith, dnnl_stream_t s, ns_error *err)
 {
-  const dnnl_dims_t wdims = { conv->cout, conv->cin, conv->k, conv->k };
-  const dnnl_dims_t strides = { 1, 1 }, pad = { 0, 0 };
-  dnnl_data_type_t wdt = arith == NS_ARITH_BF16 ? dnnl_bf16 : dnnl_f32;
-  md_t mgin = dact_md (gin), mgout = dact_md (gout);
-  md_t mw = md_tag (4, wdims, wdt, dnnl_format_tag_any);
   dnnl_primitive_desc_t hint = NULL, pd = NULL;
   dnnl_memory_t m[3] = { NULL, NULL, NULL };
   dnnl_status_t ds = dnnl_success;
-  ns_status st = NS_OK;
+  ns_status st;
   void *wdata;
 
-  if (!MD_OK (mgin) || !MD_OK (mgout) || !MD_OK (mw))
-    {
-      st = ns_fail (err, NS_ERR_INTERNAL, "oneDNN: bad memory descriptor");
-      goto done;
-    }
-  if ((ds = conv_fwd_pd (&hint, dnnl_forward_training, MD (mgin), MD (mw), NULL,
-                         MD (mgout), strides, pad, NULL)) != dnnl_success ||
-      (ds = conv_bwd_pd (&pd, MD (mgin), MD (mw), MD (mgout), strides, pad,
-                         hint)) != dnnl_success)
-    {
-      st = dnnl_fail (err, "backward-data setup", ds);
-      goto done;
-    }
+  if ((st = conv_bwd_desc (conv, gout, gin, arith, &hint, &pd, err)) != NS_OK)
+    goto done;
   if (!(wdata = cached_weights (conv, pd_md (pd, dnnl_query_weights_md), arith,
                                 err)))
     {
       st = NS_ERR_NOMEM;
       goto done;
     }
-  if ((ds = dnnl_memory_create (&m[0], MD (mgout), ns_dnnl_engine (),
-                                gout->data)) != dnnl_success ||
+  if ((ds = dnnl_memory_create (&m[0], pd_md (pd, dnnl_query_diff_dst_md),
+                                ns_dnnl_engine (), gout->data)) !=
+          dnnl_success ||
       (ds = dnnl_memory_create (&m[1], pd_md (pd, dnnl_query_weights_md),
                                 ns_dnnl_engine (), wdata)) != dnnl_success ||
-      (ds = dnnl_memory_create (&m[2], MD (mgin), ns_dnnl_engine (),
-                                gin->data)) != dnnl_success)
+      (ds = dnnl_memory_create (&m[2], pd_md (pd, dnnl_query_diff_src_md),
+                                ns_dnnl_engine (), gin->data)) != dnnl_success)
     {
       st = dnnl_fail (err, "memory", ds);
       goto done;
@@ -822,9 +830,6 @@ done:
     dnnl_primitive_desc_destroy (pd);
   if (hint)
     dnnl_primitive_desc_destroy (hint);
-  md_free (mgin);
-  md_free (mgout);
-  md_free (mw);
   return st;
 }
 
