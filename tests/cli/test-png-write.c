@@ -5,6 +5,7 @@
  * and 3 threads; an unwritable path is an error naming the file, and
  * leaves nothing. */
 #include "nstyle.h"
+#include "testutil.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -16,20 +17,6 @@ nst_image_error_quark (void)
 {
   return g_quark_from_static_string ("nst-image-error");
 }
-
-static int failures;
-
-#define CHECK(c)                                                            \
-  do                                                                        \
-    {                                                                       \
-      if (!(c))                                                             \
-        {                                                                   \
-          fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-                   #c);                                                     \
-          failures++;                                                       \
-        }                                                                   \
-    }                                                                       \
-  while (0)
 
 static void
 round_trip (const char *dir, int w, int h, bool alpha, int threads)
@@ -52,19 +39,19 @@ round_trip (const char *dir, int w, int h, bool alpha, int threads)
                                                 ((seed >> 16) & 7));
       }
   omp_set_num_threads (threads);
-  CHECK (nst_png_write (path, path, pb, &error));
+  TU_CHECK (nst_png_write (path, path, pb, &error));
   if (error)
     {
       fprintf (stderr, "%s\n", error->message);
       g_clear_error (&error);
     }
   back = gdk_pixbuf_new_from_file (path, &error);
-  CHECK (back != NULL);
+  TU_CHECK (back != NULL);
   if (back)
     {
-      CHECK (gdk_pixbuf_get_width (back) == w);
-      CHECK (gdk_pixbuf_get_height (back) == h);
-      CHECK (gdk_pixbuf_get_n_channels (back) == nc);
+      TU_CHECK (gdk_pixbuf_get_width (back) == w);
+      TU_CHECK (gdk_pixbuf_get_height (back) == h);
+      TU_CHECK (gdk_pixbuf_get_n_channels (back) == nc);
       if (gdk_pixbuf_get_width (back) == w &&
           gdk_pixbuf_get_height (back) == h &&
           gdk_pixbuf_get_n_channels (back) == nc)
@@ -72,7 +59,7 @@ round_trip (const char *dir, int w, int h, bool alpha, int threads)
           same &= memcmp (gdk_pixbuf_read_pixels (back) +
                               (size_t) y * gdk_pixbuf_get_rowstride (back),
                           px + (size_t) y * stride, (size_t) w * nc) == 0;
-      CHECK (same);
+      TU_CHECK (same);
       g_object_unref (back);
     }
   else
@@ -95,7 +82,7 @@ main (void)
   GError *error = NULL;
   char *bad;
 
-  CHECK (dir != NULL);
+  TU_CHECK (dir != NULL);
   for (size_t i = 0; i < G_N_ELEMENTS (sizes); i++)
     for (int threads = 1; threads <= 3; threads += 2)
       {
@@ -107,16 +94,16 @@ main (void)
   pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 8, 8);
   gdk_pixbuf_fill (pb, 0x336699ff);
   bad = g_strdup_printf ("%s/no-such-folder/out.png", dir);
-  CHECK (!nst_png_write (bad, "shown.png", pb, &error));
-  CHECK (error && strstr (error->message, "shown.png") != NULL);
-  CHECK (!g_file_test (bad, G_FILE_TEST_EXISTS));
+  TU_CHECK (!nst_png_write (bad, "shown.png", pb, &error));
+  TU_CHECK (error && strstr (error->message, "shown.png") != NULL);
+  TU_CHECK (!g_file_test (bad, G_FILE_TEST_EXISTS));
   g_clear_error (&error);
   g_free (bad);
   /* /dev/full: the disk is full while writing. */
   if (g_file_test ("/dev/full", G_FILE_TEST_EXISTS))
     {
-      CHECK (!nst_png_write ("/dev/full", "full.png", pb, &error));
-      CHECK (error && strstr (error->message, "full.png") != NULL);
+      TU_CHECK (!nst_png_write ("/dev/full", "full.png", pb, &error));
+      TU_CHECK (error && strstr (error->message, "full.png") != NULL);
       if (error)
         printf ("full disk: %s\n", error->message);
       g_clear_error (&error);
@@ -124,11 +111,5 @@ main (void)
   g_object_unref (pb);
   rmdir (dir);
   g_free (dir);
-  if (failures)
-    {
-      printf ("test-png-write: %d check(s) failed\n", failures);
-      return 1;
-    }
-  printf ("test-png-write: all checks passed\n");
-  return 0;
+  return tu_finish ("test-png-write");
 }
