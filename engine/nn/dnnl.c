@@ -401,6 +401,7 @@ typedef struct wentry
   uint64_t fp;
   int cin, cout, k;
   ns_arith arith;
+  int wino_blk; /* > 0: Winograd-transformed for that block; no md */
   md_t md;
   void *data;
 } wentry;
@@ -436,7 +437,8 @@ ns_dnnl_forget (const float *weight)
       if (e->key == weight)
         {
           *p = e->next;
-          md_free (e->md);
+          if (!e->wino_blk)
+            md_free (e->md);
           ns_free (e->data);
           free (e);
         }
@@ -522,7 +524,7 @@ cached_weights (const ns_conv *conv, cmd_t want, ns_arith arith, ns_error *err)
   for (e = cache; e; e = e->next)
     if (e->key == conv->weight && e->fp == fp && e->cin == conv->cin &&
         e->cout == conv->cout && e->k == conv->k && e->arith == arith &&
-        dnnl_memory_desc_equal (MD (e->md), want))
+        e->wino_blk == 0 && dnnl_memory_desc_equal (MD (e->md), want))
       {
         data = e->data;
         break;
@@ -554,6 +556,67 @@ cached_weights (const ns_conv *conv, cmd_t want, ns_arith arith, ns_error *err)
     }
   pthread_mutex_unlock (&cache_lock);
   return data;
+}
+
+/* The Winograd transform of CONV's weights for channel block BLK
+ * (winograd.c), cached like the reordered ones. */
+static const float *
+cached_wino (const ns_conv *conv, int blk, ns_error *err)
+{
+  uint64_t fp = fingerprint (conv);
+  float *data = NULL;
+  wentry *e;
+
+  pthread_mutex_lock (&cache_lock);
+  for (e = cache; e; e = e->next)
+    if (e->key == conv->weight && e->fp == fp && e->cin == conv->cin &&
+        e->cout == conv->cout && e->k == conv->k && e->wino_blk == blk)
+      {
+        data = e->data;
+        break;
+      }
+  if (!data)
+    {
+      data = ns_alloc (ns_wino_weights_floats (conv, blk) * sizeof (float));
+      if (data && (e = calloc (1, sizeof *e)))
+        {
+          ns_wino_weights_make (conv, blk, data);
+          e->key = conv->weight;
+          e->fp = fp;
+          e->cin = conv->cin;
+          e->cout = conv->cout;
+          e->k = conv->k;
+          e->arith = NS_ARITH_FP32;
+          e->wino_blk = blk;
+          e->data = data;
+          e->next = cache;
+          cache = e;
+        }
+      else
+        {
+          ns_free (data);
+          data = NULL;
+          ns_fail (err, NS_ERR_NOMEM, "out of memory caching weights");
+        }
+    }
+  pthread_mutex_unlock (&cache_lock);
+  return data;
+}
+
+/* Winograd for this fp32 convolution on blocked activations: wide 3x3
+ * stride-1 layers (ns_wino_fits).  $NS_WINOGRAD=0 keeps oneDNN's direct
+ * kernels (for measuring and tests). */
+static bool
+use_wino (const ns_conv *conv, const ns_dact *in, const ns_dact *out,
+          ns_arith arith)
+{
+  const char *e = getenv ("NS_WINOGRAD");
+  const int zp = conv->pad_zero ? conv->pad : 0;
+  return !(e && (strcmp (e, "0") == 0 || strcmp (e, "off") == 0)) &&
+         arith == NS_ARITH_FP32 && ns_wino_fits (conv) && in->dt == dnnl_f32 &&
+         out->dt == dnnl_f32 && in->blk == out->blk &&
+         (in->blk == 8 || in->blk == 16) && out->c == conv->cout &&
+         out->h == in->h + 2 * zp - 2 && out->w == in->w + 2 * zp - 2;
 }
 
 static ns_status
@@ -702,6 +765,15 @@ ns_dnnl_conv_exec (const ns_conv *conv, const ns_dact *in, ns_dact *out,
   ns_status st = NS_OK;
   void *wdata;
 
+  if (use_wino (conv, in, out, arith))
+    {
+      const float *u = cached_wino (conv, in->blk, err);
+      if (!u)
+        return NS_ERR_NOMEM;
+      return ns_wino_conv (conv, u, in->data, in->h, in->w,
+                           conv->pad_zero ? conv->pad : 0, in->blk, out->data,
+                           omp_get_max_threads (), err);
+    }
   if ((ds = dnnl_primitive_attr_create (&attr)) != dnnl_success ||
       (conv->relu && (ds = attr_relu (attr)) != dnnl_success))
     {

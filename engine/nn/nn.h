@@ -28,6 +28,23 @@ void ns_conv_out_size (const ns_conv *conv, int h, int w, int *oh, int *ow);
 /* True for the cases of the fast path, the backward pass and oneDNN:
  * stride 1, dense, 3x3 reflection pad 1 or 1x1 pad 0. */
 bool ns_conv_is_basic (const ns_conv *conv);
+/* Winograd F(4x4, 3x3) (winograd.c) on oneDNN's channel-blocked layout
+ * (BLK 8 or 16 lanes, channels padded to a multiple of BLK).
+ * ns_wino_fits: CONV is a dense 3x3 stride-1 convolution with at least
+ * NS_WINO_MIN_CHANNELS input and output channels (narrower layers gain
+ * less than the transforms cost).  U holds ns_wino_weights_floats floats
+ * made by ns_wino_weights_make.  IN (IH x IW) is read with ZP zero rows
+ * and columns around it (reflection padding is the caller's: ZP 0 on a
+ * padded input); OUT is (IH + 2 ZP - 2) x (IW + 2 ZP - 2), bias and the
+ * conv's ReLU applied. */
+#define NS_WINO_MIN_CHANNELS 64
+bool ns_wino_fits (const ns_conv *conv);
+size_t ns_wino_weights_floats (const ns_conv *conv, int blk);
+void ns_wino_weights_make (const ns_conv *conv, int blk, float *u);
+ns_status ns_wino_conv (const ns_conv *conv, const float *u, const float *in,
+                        int ih, int iw, int zp, int blk, float *out,
+                        int n_threads, ns_error *err);
+
 /* Stride 1 or 2 (a zero field means 1) and groups 1 (0) or depthwise. */
 static inline int
 ns_conv_stride (const ns_conv *conv)

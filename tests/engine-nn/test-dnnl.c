@@ -287,7 +287,18 @@ main (void)
   check_conv (13, 3, 3, 6, 1, false, true);
   check_conv (24, 17, 3, 2, 3, true, true);
   check_conv (17, 40, 1, 5, 4, true, true);
-  check_conv (64, 64, 3, 13, 10, true, true);
+  /* Wide 3x3 layers run by Winograd (winograd.c) unless $NS_WINOGRAD=0
+     keeps oneDNN's direct kernel: both against the reference, including
+     tiles cut by the edges and channels off the block. */
+  for (int wino = 1; wino >= 0; wino--)
+    {
+      if (!wino)
+        setenv ("NS_WINOGRAD", "0", 1);
+      check_conv (64, 64, 3, 13, 10, true, true);
+      check_conv (96, 72, 3, 37, 21, true, false);
+      check_conv (136, 64, 3, 5, 9, false, true);
+      unsetenv ("NS_WINOGRAD");
+    }
 
   check_general (3, 32, 9, 4, 1, false, 21, 17);  /* a fast style's first */
   check_general (32, 64, 3, 1, 2, false, 19, 14); /* its strided ones */
