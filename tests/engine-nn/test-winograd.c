@@ -3,8 +3,9 @@
  * channel blocks of 8 and 16, reflection (padded by the caller) and zero
  * padding, ReLU and bias on and off, 1 and 2 threads.
  * `test-winograd bench CIN COUT H W [THREADS]` prints its time against
- * the own im2col kernel (ns_conv2d) on the same layer. */
-#include "nn.h"
+ * the own im2col kernel (ns_conv2d) on the same layer, and through
+ * oneDNN's entry with and without Winograd (built with oneDNN). */
+#include "nn-dnnl.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -121,6 +122,12 @@ bench (int argc, char **argv)
 
   tu_fill_random (wt, (size_t) cout * cin * 9, -0.1f, 0.1f, &seed);
   conv.weight = wt;
+  if (!ns_wino_fits (&conv))
+    {
+      fprintf (stderr, "not a Winograd layer (at least %d channels)\n",
+               NS_WINO_MIN_CHANNELS);
+      return 2;
+    }
   if (ns_tensor_alloc (&in, cin, h, w, &err) != NS_OK)
     return 1;
   tu_fill_random (in.data, ns_tensor_numel (&in), 0.0f, 1.0f, &seed);
@@ -152,6 +159,31 @@ bench (int argc, char **argv)
           "s (%.1f GFLOP/s direct-equivalent), ratio %.2f\n",
           cin, cout, w, h, threads, tw, to,
           ns_conv_flops (&conv, h, w) / tw * 1e-9, tw / to);
+  /* Through oneDNN's entry (with its reorders from and to plain), with
+     and without Winograd. */
+  if (ns_dnnl_built ())
+    {
+      float *po = malloc (sizeof (float) * (size_t) cout * h * w);
+      double best[2] = { 1e9, 1e9 };
+      bool handled;
+      conv.pad_zero = false;
+      for (int r = 0; r < 6; r++)
+        {
+          setenv ("NS_WINOGRAD", r % 2 ? "0" : "1", 1);
+          t0 = tu_now ();
+          if (ns_dnnl_conv_plain (&conv, in.data, h, w, po, threads,
+                                  NS_ARITH_FP32, &handled, &err) != NS_OK ||
+              !handled)
+            return 1;
+          if (tu_now () - t0 < best[r % 2])
+            best[r % 2] = tu_now () - t0;
+        }
+      unsetenv ("NS_WINOGRAD");
+      printf ("  oneDNN entry: winograd %.4f s, oneDNN direct %.4f s, ratio "
+              "%.2f\n",
+              best[0], best[1], best[0] / best[1]);
+      free (po);
+    }
   return 0;
 }
 
