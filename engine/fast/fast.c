@@ -391,7 +391,32 @@ typedef struct
   const ns_fast_net *net;
   ns_tensor *vals;
   int *refs;
+  /* Per value: its layout, 1 (plain) or oneDNN's channel block (kept
+     between layers on oneDNN fp32: no reorders around each
+     convolution). */
+  int *lay;
 } runner;
+
+/* Value V in layout BLK (converted through a new buffer if needed). */
+static ns_status
+relayout (runner *r, int v, int blk, int nt, ns_error *err)
+{
+  ns_tensor *t = &r->vals[v], n;
+  ns_status st;
+
+  if (r->lay[v] == blk)
+    return NS_OK;
+  if ((st = ns_tensor_alloc (&n, t->c, t->h, t->w, err)) != NS_OK)
+    return st;
+  if (blk > 1)
+    ns_blocked_from_plain (t->data, t->c, t->h, t->w, blk, n.data, nt);
+  else
+    ns_blocked_to_plain (t->data, t->c, t->h, t->w, r->lay[v], n.data, nt);
+  ns_tensor_free (t);
+  *t = n;
+  r->lay[v] = blk;
+  return NS_OK;
+}
 
 static void
 release (runner *r, int v)
@@ -407,6 +432,7 @@ take (runner *r, int v, int o, ns_error *err)
 {
   ns_status st;
 
+  r->lay[o] = r->lay[v];
   if (r->refs[v] == 1 && v != r->net->output)
     {
       r->vals[o] = r->vals[v];
@@ -436,8 +462,39 @@ run_op (runner *r, const fast_op *op, int nt, ns_run *run, ns_error *err)
         /* oneDNN for every convolution when built and enabled (it checks
            the shapes as the own kernels do); else the own kernels. */
         const ns_tensor *in = &r->vals[op->in0];
+        const ns_arith arith = ns_arith_current ();
+        const int out_blk = ns_dnnl_act_block (arith, op->conv.cout);
         bool handled = false;
-        if (ns_arith_current () != NS_ARITH_OWN)
+        r->lay[op->out] = 1;
+        if (arith == NS_ARITH_FP32)
+          {
+            /* Blocked in and out where the channels allow. */
+            int oh, ow;
+            if ((st = ns_conv_check (&op->conv, in, err)) != NS_OK)
+              return st;
+            ns_conv_out_size (&op->conv, in->h, in->w, &oh, &ow);
+            if ((st = ns_tensor_alloc (o, op->conv.cout, oh, ow, err)) != NS_OK)
+              return st;
+            st = ns_dnnl_conv_layout (&op->conv, in->data, r->lay[op->in0],
+                                      in->h, in->w, o->data, out_blk, nt,
+                                      &handled, err);
+            if (st != NS_OK)
+              return st;
+            if (handled)
+              r->lay[op->out] = out_blk;
+            if (handled && run &&
+                !ns_run_tick (run, ns_conv_flops (&op->conv, in->h, in->w)))
+              return ns_fail (err, NS_ERR_CANCELLED, "cancelled");
+            if (!handled)
+              {
+                ns_tensor_free (o);
+                /* The own kernel reads plain arrays. */
+                if ((st = relayout (r, op->in0, 1, nt, err)) != NS_OK)
+                  return st;
+                in = &r->vals[op->in0];
+              }
+          }
+        else if (arith != NS_ARITH_OWN)
           {
             int oh, ow;
             if ((st = ns_conv_check (&op->conv, in, err)) != NS_OK)
@@ -461,7 +518,11 @@ run_op (runner *r, const fast_op *op, int nt, ns_run *run, ns_error *err)
         return NS_OK;
       }
     case OP_UP2:
-      if ((st = ns_upsample2x (&r->vals[op->in0], o, err)) != NS_OK)
+      r->lay[op->out] = r->lay[op->in0];
+      if ((st = r->lay[op->in0] > 1
+                    ? ns_upsample2x_blocked (&r->vals[op->in0], r->lay[op->in0],
+                                             o, err)
+                    : ns_upsample2x (&r->vals[op->in0], o, err)) != NS_OK)
         return st;
       release (r, op->in0);
       return NS_OK;
@@ -472,8 +533,9 @@ run_op (runner *r, const fast_op *op, int nt, ns_run *run, ns_error *err)
       if (op->kind == OP_RELU)
         ns_relu_forward (o->data, ns_tensor_numel (o));
       else
-        ns_instnorm_forward (o->data, o->c, o->h, o->w, op->gamma, op->beta,
-                             op->eps, op->relu, nt);
+        ns_instnorm_forward_blocked (o->data, o->c, o->h, o->w, r->lay[op->out],
+                                     op->gamma, op->beta, op->eps, op->relu,
+                                     nt);
       return NS_OK;
     case OP_ADD:
       {
@@ -484,6 +546,10 @@ run_op (runner *r, const fast_op *op, int nt, ns_run *run, ns_error *err)
                           "fast style: BinaryOp '%s' adds %dx%dx%d to "
                           "%dx%dx%d",
                           op->name, ta->c, ta->h, ta->w, tb->c, tb->h, tb->w);
+        /* Both operands in one layout. */
+        if ((st = relayout (r, b, r->lay[a], nt, err)) != NS_OK)
+          return st;
+        tb = &r->vals[b];
         /* Into whichever operand this is the last reader of. */
         if (r->refs[a] != 1 && r->refs[b] == 1 && a != b)
           {
@@ -508,23 +574,29 @@ forward (const ns_fast_net *net, ns_tensor *in, ns_tensor *out, ns_run *run,
          ns_error *err)
 {
   runner r = { net, calloc ((size_t) net->n_values, sizeof (ns_tensor)),
-               malloc (sizeof (int) * (size_t) (net->n_values + 1)) };
+               malloc (sizeof (int) * (size_t) (net->n_values + 1)),
+               calloc ((size_t) net->n_values + 1, sizeof (int)) };
   const int nt = ns_threads_resolve (run ? run->n_threads : 0);
   ns_status st = NS_OK;
 
   memset (out, 0, sizeof *out);
-  if (!r.vals || !r.refs)
+  if (!r.vals || !r.refs || !r.lay)
     {
       free (r.vals);
       free (r.refs);
+      free (r.lay);
       ns_tensor_free (in);
       return ns_fail (err, NS_ERR_NOMEM, "out of memory");
     }
   memcpy (r.refs, net->uses, sizeof (int) * (size_t) net->n_values);
   r.vals[net->input] = *in;
   memset (in, 0, sizeof *in);
+  for (int v = 0; v < net->n_values; v++)
+    r.lay[v] = 1;
   for (int i = 0; i < net->n_ops && st == NS_OK; i++)
     st = run_op (&r, &net->ops[i], nt, run, err);
+  if (st == NS_OK)
+    st = relayout (&r, net->output, 1, nt, err);
   if (st == NS_OK)
     {
       *out = r.vals[net->output];
@@ -534,6 +606,7 @@ forward (const ns_fast_net *net, ns_tensor *in, ns_tensor *out, ns_run *run,
     ns_tensor_free (&r.vals[v]);
   free (r.vals);
   free (r.refs);
+  free (r.lay);
   return st;
 }
 

@@ -30,6 +30,24 @@ ns_dnnl_conv_backward_is_ref (const ns_conv *conv, int h, int w)
   return false;
 }
 
+int
+ns_dnnl_act_block (ns_arith arith, int c)
+{
+  (void) arith, (void) c;
+  return 1;
+}
+
+ns_status
+ns_dnnl_conv_layout (const ns_conv *conv, const float *in, int in_blk, int h,
+                     int w, float *out, int out_blk, int n_threads,
+                     bool *handled, ns_error *err)
+{
+  (void) conv, (void) in, (void) in_blk, (void) h, (void) w, (void) out;
+  (void) out_blk, (void) n_threads, (void) err;
+  *handled = false;
+  return NS_OK;
+}
+
 #else
 
 #include <math.h>
@@ -499,6 +517,64 @@ ns_dnnl_conv_plain (const ns_conv *conv, const float *in, int h, int w,
   *handled = true;
   return net_run (&net, 0, 1, &tin, NULL, 0, NULL, NULL, out, NULL,
                   NS_ARITH_FP32, ns_threads_resolve (n_threads), err);
+}
+
+int
+ns_dnnl_act_block (ns_arith arith, int c)
+{
+  const int blk = ns_dnnl_engine () ? ns_dnnl_block () : 1;
+  return arith == NS_ARITH_FP32 && blk > 1 && c >= blk && c % blk == 0 ? blk
+                                                                       : 1;
+}
+
+ns_status
+ns_dnnl_conv_layout (const ns_conv *conv, const float *in, int in_blk, int h,
+                     int w, float *out, int out_blk, int n_threads,
+                     bool *handled, ns_error *err)
+{
+  ns_layer layer = { NS_LAYER_CONV, *conv, "conv" };
+  ns_net net = { &layer, 1, false, conv->cin, conv->cout, 1 };
+  const ns_tensor tin = { conv->cin, h, w, (float *) in };
+  const int p = conv->pad_zero ? 0 : conv->pad;
+  const int nt = ns_threads_resolve (n_threads);
+  const int saved_nt = omp_get_max_threads ();
+  ns_dact src = { conv->cin, h, w, in_blk, dnnl_f32, (void *) in };
+  ns_dact dst = { conv->cout, 0, 0, out_blk, dnnl_f32, out };
+  dnnl_stream_t s = NULL;
+  void *padded = NULL;
+  ns_status st;
+
+  *handled = false;
+  if (!ns_dnnl_engine () || !supported (&net, 0, 1) ||
+      (conv->cout <= 4 && conv->k > 3) /* as ns_dnnl_conv_plain */)
+    return NS_OK;
+  if ((st = ns_conv_check (&layer.conv, &tin, err)) != NS_OK)
+    return st;
+  ns_conv_out_size (conv, h, w, &dst.h, &dst.w);
+  src.h += 2 * p;
+  src.w += 2 * p;
+  if (ns_dnnl_conv_fwd_is_ref (conv, &src, &dst, NS_ARITH_FP32))
+    return NS_OK;
+  *handled = true;
+  if (p > 0)
+    {
+      const ns_dact plain_in = {
+        conv->cin, h, w, in_blk, dnnl_f32, (void *) in
+      };
+      if (!(padded = ns_alloc (ns_dact_bytes (&src))))
+        return ns_fail (err, NS_ERR_NOMEM,
+                        "out of memory for a %.1f MiB padded input",
+                        (double) ns_dact_bytes (&src) / (1024.0 * 1024.0));
+      src.data = padded;
+      pad_reflect (&plain_in, &src, p, nt);
+    }
+  if ((st = run_stream (nt, &s, err)) == NS_OK)
+    st = ns_dnnl_conv_exec (conv, &src, &dst, NS_ARITH_FP32, s, err);
+  omp_set_num_threads (saved_nt);
+  if (s)
+    dnnl_stream_destroy (s);
+  ns_free (padded);
+  return st;
 }
 
 bool

@@ -67,6 +67,17 @@ ns_status ns_dnnl_net_run (const ns_net *net, int first, int last,
 ns_status ns_dnnl_conv_plain (const ns_conv *conv, const float *in, int h,
                               int w, float *out, int n_threads, ns_arith arith,
                               bool *handled, ns_error *err);
+/* The layout an activation of C channels is kept in between layers by
+ * callers that skip ns_dnnl_conv_plain's reorders (the fast styles): the
+ * ISA's channel block when ARITH is oneDNN fp32 and C a multiple of it,
+ * else 1 (plain). */
+int ns_dnnl_act_block (ns_arith arith, int c);
+/* One fp32 convolution as ns_dnnl_conv_plain, IN in layout IN_BLK and OUT
+ * in OUT_BLK (1 or ns_dnnl_act_block's block for the channels); *HANDLED
+ * false: the caller runs the own kernel (on plain arrays). */
+ns_status ns_dnnl_conv_layout (const ns_conv *conv, const float *in, int in_blk,
+                               int h, int w, float *out, int out_blk,
+                               int n_threads, bool *handled, ns_error *err);
 /* The convolution's gradient with respect to its input, as
  * ns_conv2d_backward with Y NULL: GIN (cin x h x w) from GOUT (cout x h x w,
  * dL/d(pre-ReLU output)). */

@@ -176,6 +176,11 @@ void ns_reflpad_backward (const float *gout, int c, int h, int w, float *gin);
 void ns_instnorm_forward (float *x, int c, int h, int w, const float *gamma,
                           const float *beta, float eps, bool relu,
                           int n_threads);
+/* The same on X in the channel-blocked layout of BLK lanes (2..16; C a
+ * multiple of BLK; ns_blocked_from_plain). */
+void ns_instnorm_forward_blocked (float *x, int c, int h, int w, int blk,
+                                  const float *gamma, const float *beta,
+                                  float eps, bool relu, int n_threads);
 /* Naive two-pass reference into OUT (may equal IN). */
 void ns_instnorm_ref (const float *in, int c, int h, int w, const float *gamma,
                       const float *beta, float eps, bool relu, float *out);
@@ -207,6 +212,18 @@ ns_status ns_maxpool2x2_buf (const ns_tensor *in, bool ceil_mode, float *buf,
                              ns_tensor *out, ns_error *err);
 ns_status ns_upsample2x_buf (const ns_tensor *in, float *buf, ns_tensor *out,
                              ns_error *err);
+/* ns_upsample2x on IN in the channel-blocked layout of BLK lanes. */
+ns_status ns_upsample2x_blocked (const ns_tensor *in, int blk, ns_tensor *out,
+                                 ns_error *err);
+
+/* ---- oneDNN's channel-blocked layout (blocked.c): pixel I of channel C
+ * at DATA[((C / BLK) * H * W + I) * BLK + C % BLK], C a multiple of BLK,
+ * so a blocked tensor is the size of the plain one.  Networks kept in it
+ * between layers skip two reorders per convolution (fast styles). */
+void ns_blocked_from_plain (const float *plain, int c, int h, int w, int blk,
+                            float *out, int n_threads);
+void ns_blocked_to_plain (const float *blocked, int c, int h, int w, int blk,
+                          float *out, int n_threads);
 
 /* The one output-size walk over NET's layers.  Shape (C x OH x OW) of the
  * activation after the first UPTO_LAYER layers (0: the input, C =

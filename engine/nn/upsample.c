@@ -73,3 +73,31 @@ ns_upsample2x_ref (const ns_tensor *in, ns_tensor *out, ns_error *err)
             in->data[((size_t) c * in->h + y / 2) * in->w + x / 2];
   return NS_OK;
 }
+
+ns_status
+ns_upsample2x_blocked (const ns_tensor *in, int blk, ns_tensor *out,
+                       ns_error *err)
+{
+  ns_status st = up_alloc (in, out, err);
+  if (st != NS_OK)
+    return st;
+  const int ih = in->h, iw = in->w, ow = out->w, nb = in->c / blk;
+  const size_t px = sizeof (float) * (size_t) blk;
+
+  /* Whole pixels of BLK lanes are copied. */
+#pragma omp parallel for schedule(static) collapse(2)
+  for (int b = 0; b < nb; b++)
+    for (int y = 0; y < ih; y++)
+      {
+        const float *s = in->data + ((size_t) b * ih + y) * iw * (size_t) blk;
+        float *o = out->data +
+                   ((size_t) b * out->h + 2 * y) * ow * (size_t) blk;
+        for (int x = 0; x < iw; x++)
+          {
+            memcpy (o + (size_t) (2 * x) * blk, s + (size_t) x * blk, px);
+            memcpy (o + (size_t) (2 * x + 1) * blk, s + (size_t) x * blk, px);
+          }
+        memcpy (o + (size_t) ow * blk, o, px * (size_t) ow);
+      }
+  return NS_OK;
+}
