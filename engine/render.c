@@ -155,11 +155,14 @@ plan (const ns_model *model, const ns_params *params, int w, int h,
   /* The design stage: the method, its input and result, the mask. */
   p.design = ns_method_memory (model, params, dw, dh) +
              (3.0 * px_bytes + sizeof (float)) * (double) dw * dh;
-  p.styles = style_bytes (model, params, styles, n_styles);
+  /* The networks' weight caches stay through every stage (the design
+     stage has them in ns_method_memory). */
+  p.styles = style_bytes (model, params, styles, n_styles) +
+             ns_model_cache_bytes (model, params);
   p.strip = STRIP_BYTES + px_bytes * (double) w * 8;
   /* Kept through the tiles: the design result, the level between the two
    * shallow levels, the work-size result when max-size shrinks. */
-  p.full = px_bytes * (double) dw * dh;
+  p.full = px_bytes * (double) dw * dh + ns_model_cache_bytes (model, params);
   if (*n_idx >= 2)
     p.full += px_bytes * (double) ww * wh;
   if (*n_idx >= 1 && (ww != w || wh != h))
@@ -415,6 +418,7 @@ render (ns_context *ctx, const ns_params *params, const ns_stream *io,
   ns_run run;
   ns_job job;
   ns_precision saved;
+  bool saved_wino;
   ns_status st;
 
   if (!io || !io->read_rgb || !io->write_rgb)
@@ -450,6 +454,7 @@ render (ns_context *ctx, const ns_params *params, const ns_stream *io,
 
   ns_run_init (&run, params, 0.0);
   saved = ns_nn_precision_begin (params->precision);
+  saved_wino = ns_nn_winograd_begin (ns_winograd_allowed (ctx->model, params));
 
   /* Stages 1 and 2: the design. */
   ns_run_stage (&run, "reading");
@@ -566,6 +571,7 @@ render (ns_context *ctx, const ns_params *params, const ns_stream *io,
     st = ns_fail (err, NS_ERR_CANCELLED, "cancelled");
 
 out:
+  ns_nn_winograd_end (saved_wino);
   ns_nn_precision_end (saved);
   ns_image_free (&design);
   ns_image_free (&result);

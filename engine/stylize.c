@@ -231,11 +231,41 @@ ns_method_memory (const ns_model *model, const ns_params *params, int w, int h)
     return 0.0;
   if (params->method == NS_METHOD_FAST ||
       ns_model_get_kind (model) == NS_MODEL_FAST)
-    return ns_fast_memory_need (model, w, h);
+    return ns_fast_memory_need (model, w, h) +
+           ns_model_cache_bytes (model, params);
   if (params->method == NS_METHOD_MICROAST ||
       ns_model_get_kind (model) == NS_MODEL_MICROAST)
     return ns_microast_memory_need (params, w, h);
-  return ns_ff_memory_need (model, params->method, w, h);
+  return ns_ff_memory_need (model, params->method, w, h) +
+         ns_model_cache_bytes (model, params);
+}
+
+static double
+cache_bytes (const ns_model *model, bool wino)
+{
+  double b = 0.0;
+  if (!model)
+    return 0.0;
+  for (int i = 0; i < model->n_levels; i++)
+    b += ns_net_cache_bytes (&model->enc[i], wino) +
+         ns_net_cache_bytes (&model->dec[i], wino);
+  return b + ns_fast_net_cache_bytes (model->fast, wino);
+}
+
+/* Winograd's transformed weights are speed bought with memory: taken
+   when they are at most a sixteenth of the memory budget (VGG-19 and its
+   decoder, about 90 MB, from a budget of 1.5 GB; cd16x's 30 MB from
+   480 MB), else oneDNN's direct kernels keep the budget for the image. */
+bool
+ns_winograd_allowed (const ns_model *model, const ns_params *params)
+{
+  return cache_bytes (model, true) <= ns_memory_budget (params) / 16.0;
+}
+
+double
+ns_model_cache_bytes (const ns_model *model, const ns_params *params)
+{
+  return cache_bytes (model, ns_winograd_allowed (model, params));
 }
 
 bool
@@ -311,7 +341,10 @@ stylize (ns_context *ctx, const ns_params *params, const ns_image *content,
   {
     /* The convolutions read the precision from the calling thread. */
     ns_precision saved = ns_nn_precision_begin (params->precision);
+    bool saved_wino = ns_nn_winograd_begin (
+        ns_winograd_allowed (ctx->model, params));
     st = ns_method_run (ctx, &job, &result, err);
+    ns_nn_winograd_end (saved_wino);
     ns_nn_precision_end (saved);
   }
   /* Clamping would turn NaN into black (or infinity into white) and call

@@ -114,6 +114,13 @@ ns_status ns_method_run (ns_context *ctx, const ns_job *job, ns_image *result,
  * method checks for itself). */
 double ns_method_memory (const ns_model *model, const ns_params *params, int w,
                          int h);
+/* Whether runs of MODEL under PARAMS' memory budget use Winograd (its
+ * transformed weights within a sixteenth of the budget). */
+bool ns_winograd_allowed (const ns_model *model, const ns_params *params);
+/* Bytes of the weight copies the convolution backend keeps for MODEL's
+ * networks while it lives under PARAMS (ns_net_cache_bytes); part of
+ * every stage's memory, included in ns_method_memory. */
+double ns_model_cache_bytes (const ns_model *model, const ns_params *params);
 /* Whether a mask blends the method's result with the content (rather than
  * the method using it itself). */
 bool ns_method_blends_mask (const ns_params *params, int n_styles);

@@ -682,6 +682,9 @@ walk (const ns_fast_net *net, int w, int h, double *peak, double *flops)
           ns_conv_out_size (&op->conv, a[1], a[2], &o[1], &o[2]);
           extra = 4.0 *
                   (double) ns_conv_scratch_floats (&op->conv, a[1], a[2], NULL);
+          if (ns_wino_fits (&op->conv))
+            extra += 4.0 *
+                     (double) ns_wino_scratch_floats (&op->conv, o[1], o[2], 0);
           *flops += ns_conv_flops (&op->conv, a[1], a[2]);
           /* oneDNN (run_op) works on blocked copies of the input and the
              output beside the plain ones. */
@@ -813,6 +816,16 @@ ns_fast_run (ns_context *ctx, const ns_job *job, ns_image *result,
         result->data[i] = s * result->data[i] + (1.0f - s) * c->data[i];
     }
   return NS_OK;
+}
+
+double
+ns_fast_net_cache_bytes (const ns_fast_net *net, bool wino)
+{
+  double b = 0.0;
+  for (int i = 0; net && i < net->n_ops; i++)
+    if (net->ops[i].kind == OP_CONV)
+      b += ns_conv_cache_bytes (&net->ops[i].conv, wino);
+  return b;
 }
 
 double

@@ -27,6 +27,8 @@ ns_status ns_fast_net_run (const ns_fast_net *net, const ns_image *img,
 /* Bytes ns_fast_net_run allocates at W x H (the input image excluded),
  * and its FLOPs. */
 double ns_fast_net_peak_bytes (const ns_fast_net *net, int w, int h);
+/* ns_net_cache_bytes for the fast net's convolutions. */
+double ns_fast_net_cache_bytes (const ns_fast_net *net, bool wino);
 double ns_fast_net_flops (const ns_fast_net *net, int w, int h);
 
 /* The method (NS_METHOD_FAST): the network on the working-size content,

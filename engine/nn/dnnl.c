@@ -11,7 +11,22 @@
 #include <string.h>
 
 static _Thread_local ns_precision tl_precision = NS_PRECISION_AUTO;
+static _Thread_local bool tl_no_wino;
 static int enabled_override = -1; /* -1: from $NS_DNNL */
+
+bool
+ns_nn_winograd_begin (bool allow)
+{
+  bool saved = !tl_no_wino;
+  tl_no_wino = !allow;
+  return saved;
+}
+
+void
+ns_nn_winograd_end (bool saved)
+{
+  tl_no_wino = !saved;
+}
 
 ns_precision
 ns_nn_precision_begin (ns_precision requested)
@@ -643,7 +658,8 @@ use_wino (const ns_conv *conv, const ns_dact *in, const ns_dact *out,
   const char *e = getenv ("NS_WINOGRAD");
   /* Backward: IN is the output gradient, OUT the padded input's. */
   const int zp = backward ? 2 : conv->pad_zero ? conv->pad : 0;
-  return !(e && (strcmp (e, "0") == 0 || strcmp (e, "off") == 0)) &&
+  return !tl_no_wino &&
+         !(e && (strcmp (e, "0") == 0 || strcmp (e, "off") == 0)) &&
          arith == NS_ARITH_FP32 && ns_wino_fits (conv) && in->dt == dnnl_f32 &&
          out->dt == dnnl_f32 && in->blk == out->blk &&
          (in->blk == 8 || in->blk == 16) &&

@@ -232,6 +232,26 @@ max_activation (const ns_net *net, int first, int last, int c, int h, int w,
 }
 
 double
+ns_conv_cache_bytes (const ns_conv *conv, bool wino)
+{
+  if (ns_arith_current () == NS_ARITH_OWN)
+    return 0.0;
+  if (wino && ns_wino_fits (conv))
+    return sizeof (float) * (double) ns_wino_weights_floats (conv, 16);
+  return sizeof (float) * (double) conv->cout * conv->cin * conv->k * conv->k;
+}
+
+double
+ns_net_cache_bytes (const ns_net *net, bool wino)
+{
+  double b = 0.0;
+  for (int i = 0; i < net->n_layers; i++)
+    if (net->layers[i].kind == NS_LAYER_CONV)
+      b += ns_conv_cache_bytes (&net->layers[i].conv, wino);
+  return b;
+}
+
+double
 ns_net_peak_bytes (const ns_net *net, int h, int w)
 {
   size_t numel;
@@ -251,6 +271,10 @@ ns_net_peak_bytes (const ns_net *net, int h, int w)
           size_t f = ns_conv_scratch_floats (&l->conv, h, w, NULL);
           if (f == SIZE_MAX)
             return HUGE_VAL;
+          /* Winograd's bands, on the oneDNN path. */
+          if (ns_wino_fits (&l->conv) && ns_arith_current () == NS_ARITH_FP32 &&
+              ns_wino_scratch_floats (&l->conv, h, w, 0) > f)
+            f = ns_wino_scratch_floats (&l->conv, h, w, 0);
           if ((double) f > scratch)
             scratch = (double) f;
         }

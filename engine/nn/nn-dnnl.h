@@ -43,6 +43,11 @@ const char *ns_dnnl_version (void);
  * for ns_nn_precision_end. */
 ns_precision ns_nn_precision_begin (ns_precision requested);
 void ns_nn_precision_end (ns_precision saved);
+/* Whether the calling thread's fp32 convolutions may run by Winograd
+ * (default yes; its transformed weights cost memory: ns_conv_cache_bytes);
+ * returns the previous setting for ns_nn_winograd_end. */
+bool ns_nn_winograd_begin (bool allow);
+void ns_nn_winograd_end (bool saved);
 /* What REQUESTED runs as on this CPU and build. */
 ns_arith ns_arith_resolve (ns_precision requested);
 /* The calling thread's request, resolved. */

@@ -41,6 +41,10 @@ bool ns_conv_is_basic (const ns_conv *conv);
 bool ns_wino_fits (const ns_conv *conv);
 size_t ns_wino_weights_floats (const ns_conv *conv, int blk);
 void ns_wino_weights_make (const ns_conv *conv, int blk, float *u);
+/* Floats ns_wino_conv allocates for an OH x OW output (an upper bound for
+ * either block). */
+size_t ns_wino_scratch_floats (const ns_conv *conv, int oh, int ow,
+                               int n_threads);
 ns_status ns_wino_conv (const ns_conv *conv, const float *u, const float *in,
                         int ih, int iw, int zp, int blk, float *out,
                         int n_threads, ns_error *err);
@@ -235,6 +239,12 @@ void ns_net_out_shape (const ns_net *net, int upto_layer, int h, int w, int *c,
  * excluded): its two ping-pong buffers of the largest activation plus the
  * largest convolution scratch (at the default thread count). */
 double ns_net_peak_bytes (const ns_net *net, int h, int w);
+/* Bytes the convolution backend keeps for CONV while its model lives
+ * (oneDNN's reordered copy of the weights; with WINO, the Winograd
+ * transform, four times their size, for the layers it runs), 0 on the own
+ * kernels; and the same summed over NET. */
+double ns_conv_cache_bytes (const ns_conv *conv, bool wino);
+double ns_net_cache_bytes (const ns_net *net, bool wino);
 
 /* Index of the layer computing VGG activation NAME in an encoder NET:
  * "relu3_1" or "conv3_1" (the conv's ReLU is fused), "pool2" (the pool

@@ -68,8 +68,9 @@ ns_wino_weights_make (const ns_conv *conv, int blk, float *u)
             coutp = round_up (conv->cout, blk);
 
   memset (u, 0, ns_wino_weights_floats (conv, blk) * sizeof (float));
-  for (int co = 0; co < conv->cout; co++)
-    for (int ci = 0; ci < conv->cin; ci++)
+  /* Output channels innermost: each of the 36 rows is written in order. */
+  for (int ci = 0; ci < conv->cin; ci++)
+    for (int co = 0; co < conv->cout; co++)
       {
         const float *g = conv->weight + ((size_t) co * conv->cin + ci) * 9;
         double t[6][3];
@@ -290,6 +291,17 @@ band_tiles (int cinp, int coutp, int n_tiles, int nt)
   if (t > share)
     t = share < 16 ? 16 : share;
   return t > (size_t) n_tiles ? n_tiles : (int) t;
+}
+
+size_t
+ns_wino_scratch_floats (const ns_conv *conv, int oh, int ow, int n_threads)
+{
+  /* The widest block (16) bounds the channel rounding of both ISAs. */
+  const int cinp = round_up (conv->cin, 16), coutp = round_up (conv->cout, 16);
+  const int n_tiles = ((oh + 3) / 4) * ((ow + 3) / 4);
+  const int nt = ns_threads_resolve (n_threads);
+  const int band = band_tiles (cinp, coutp, n_tiles > 0 ? n_tiles : 1, nt);
+  return (size_t) NT * (size_t) band * (size_t) (cinp + coutp) * (size_t) nt;
 }
 
 ns_status

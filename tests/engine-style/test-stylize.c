@@ -2,6 +2,7 @@
  * them): the context cache, masks and mixing, sizes, colour preservation,
  * progress and cancellation, two contexts on two threads, and the
  * statistics/region API against ns_stylize. */
+#include "nn/nn-dnnl.h"
 #include "style/style.h"
 #include "test-images.h"
 #include "testutil.h"
@@ -573,6 +574,31 @@ test_gatys_dispatch (void)
   ns_image_free (&c), ns_image_free (&s), ns_image_free (&o);
 }
 
+/* Winograd's transformed weights count in the plan, and are taken only
+ * within a sixteenth of the budget: cd16x's (about 30 MB) at 2048 MB, not
+ * at 400 MB, where the direct kernels' copies (a quarter) are counted. */
+static void
+test_winograd_budget (void)
+{
+  ns_params p = ns_params_default ();
+  double big, small;
+  if (ns_arith_resolve (NS_PRECISION_AUTO) != NS_ARITH_FP32)
+    {
+      printf ("winograd budget: not on oneDNN fp32 here, skipped\n");
+      return;
+    }
+  p.memory_budget_mb = 2048;
+  TU_CHECK (ns_winograd_allowed (cd16x, &p));
+  big = ns_model_cache_bytes (cd16x, &p);
+  p.memory_budget_mb = 400;
+  TU_CHECK (!ns_winograd_allowed (cd16x, &p));
+  small = ns_model_cache_bytes (cd16x, &p);
+  printf ("winograd budget: cd16x caches %.1f MB with Winograd, %.1f MB "
+          "without\n",
+          big / 1048576.0, small / 1048576.0);
+  TU_CHECK (big > 2.0 * small && small > 0.0);
+}
+
 int
 main (void)
 {
@@ -602,6 +628,7 @@ main (void)
   regions_case (lst, NS_METHOD_WCT, 160);
   regions_case (lst, NS_METHOD_ADAIN, 160);
   test_gatys_dispatch ();
+  test_winograd_budget ();
   ns_model_free (cd16x);
   ns_model_free (lst);
   free (cd);
