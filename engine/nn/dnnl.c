@@ -573,72 +573,42 @@ cached_weights (const ns_conv *conv, cmd_t want, ns_arith arith, ns_error *err)
   return data;
 }
 
-/* The convolution whose forward pass is CONV's backward-data pass (for a
- * 3x3 CONV on its padded input: GIN = this on GOUT with 2 zero rows and
- * columns around it): input and output channels swapped, kernel flipped.
- * *WEIGHTS is allocated (NULL: out of memory). */
-static ns_conv
-transposed_conv (const ns_conv *conv, float **weights)
-{
-  ns_conv t = {
-    conv->cout, conv->cin, conv->k, 0, false, NULL, NULL, 1, 1, true
-  };
-  const int kk = conv->k * conv->k;
-  float *w = ns_alloc (sizeof (float) * (size_t) conv->cin * conv->cout * kk);
-  if (w)
-    for (int co = 0; co < conv->cout; co++)
-      for (int ci = 0; ci < conv->cin; ci++)
-        for (int i = 0; i < kk; i++)
-          w[((size_t) ci * conv->cout + co) * kk + (kk - 1 - i)] =
-              conv->weight[((size_t) co * conv->cin + ci) * kk + i];
-  t.weight = *weights = w;
-  return t;
-}
-
 /* The Winograd transform of CONV's weights for channel block BLK
- * (winograd.c), cached like the reordered ones; BACKWARD: of
- * transposed_conv's. */
+ * (winograd.c), cached like the reordered ones. */
 static const float *
-cached_wino (const ns_conv *conv, int blk, bool backward, ns_error *err)
+cached_wino (const ns_conv *conv, int blk, ns_error *err)
 {
   uint64_t fp = fingerprint (conv);
   float *data = NULL;
   wentry *e;
 
   pthread_mutex_lock (&cache_lock);
-  const int tag = backward ? -blk : blk;
   for (e = cache; e; e = e->next)
     if (e->key == conv->weight && e->fp == fp && e->cin == conv->cin &&
-        e->cout == conv->cout && e->k == conv->k && e->wino_blk == tag)
+        e->cout == conv->cout && e->k == conv->k && e->wino_blk == blk)
       {
         data = e->data;
         break;
       }
   if (!data)
     {
-      float *tw = NULL;
-      ns_conv t = backward ? transposed_conv (conv, &tw) : *conv;
-      data = t.weight
-                 ? ns_alloc (ns_wino_weights_floats (&t, blk) * sizeof (float))
-                 : NULL;
+      data = ns_alloc (ns_wino_weights_floats (conv, blk) * sizeof (float));
       if (data && (e = calloc (1, sizeof *e)))
         {
-          ns_wino_weights_make (&t, blk, data);
-          ns_free (tw);
+          ns_wino_weights_make (conv, blk, data);
           e->key = conv->weight;
           e->fp = fp;
           e->cin = conv->cin;
           e->cout = conv->cout;
           e->k = conv->k;
           e->arith = NS_ARITH_FP32;
-          e->wino_blk = tag;
+          e->wino_blk = blk;
           e->data = data;
           e->next = cache;
           cache = e;
         }
       else
         {
-          ns_free (tw);
           ns_free (data);
           data = NULL;
           ns_fail (err, NS_ERR_NOMEM, "out of memory caching weights");
@@ -653,18 +623,15 @@ cached_wino (const ns_conv *conv, int blk, bool backward, ns_error *err)
  * kernels (for measuring and tests). */
 static bool
 use_wino (const ns_conv *conv, const ns_dact *in, const ns_dact *out,
-          ns_arith arith, bool backward)
+          ns_arith arith)
 {
   const char *e = getenv ("NS_WINOGRAD");
-  /* Backward: IN is the output gradient, OUT the padded input's. */
-  const int zp = backward ? 2 : conv->pad_zero ? conv->pad : 0;
+  const int zp = conv->pad_zero ? conv->pad : 0;
   return !tl_no_wino &&
          !(e && (strcmp (e, "0") == 0 || strcmp (e, "off") == 0)) &&
          arith == NS_ARITH_FP32 && ns_wino_fits (conv) && in->dt == dnnl_f32 &&
          out->dt == dnnl_f32 && in->blk == out->blk &&
-         (in->blk == 8 || in->blk == 16) &&
-         in->c == (backward ? conv->cout : conv->cin) &&
-         out->c == (backward ? conv->cin : conv->cout) &&
+         (in->blk == 8 || in->blk == 16) && out->c == conv->cout &&
          out->h == in->h + 2 * zp - 2 && out->w == in->w + 2 * zp - 2;
 }
 
@@ -814,9 +781,9 @@ ns_dnnl_conv_exec (const ns_conv *conv, const ns_dact *in, ns_dact *out,
   ns_status st = NS_OK;
   void *wdata;
 
-  if (use_wino (conv, in, out, arith, false))
+  if (use_wino (conv, in, out, arith))
     {
-      const float *u = cached_wino (conv, in->blk, false, err);
+      const float *u = cached_wino (conv, in->blk, err);
       if (!u)
         return NS_ERR_NOMEM;
       return ns_wino_conv (conv, u, in->data, in->h, in->w,
@@ -917,20 +884,6 @@ ns_dnnl_conv_bwd_exec (const ns_conv *conv, const ns_dact *gout, ns_dact *gin,
   ns_status st;
   void *wdata;
 
-  /* Winograd as for the forward pass: the gradient of a 3x3 convolution
-     is one (transposed_conv). */
-  if (use_wino (conv, gout, gin, arith, true))
-    {
-      const float *u = cached_wino (conv, gout->blk, true, err);
-      ns_conv t = {
-        conv->cout, conv->cin, 3, 0, false, NULL, NULL, 1, 1, true
-      };
-      if (!u)
-        return NS_ERR_NOMEM;
-      t.weight = conv->weight; /* U holds the weights; T gives the shape */
-      return ns_wino_conv (&t, u, gout->data, gout->h, gout->w, 2, gout->blk,
-                           gin->data, omp_get_max_threads (), err);
-    }
   if ((st = conv_bwd_desc (conv, gout, gin, arith, &hint, &pd, err)) != NS_OK)
     goto done;
   if (!(wdata = cached_weights (conv, pd_md (pd, dnnl_query_weights_md), arith,
